@@ -1,0 +1,53 @@
+# coyeu-lms: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export LMS_ENV ?= development
+
+.PHONY: run test install dev lint fmt translations catalog worker clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed translations
+
+dev: $(VENV)/.installed-dev translations
+
+# Compile the gettext catalogs (the .mo files are build output, not in git).
+translations: | $(BIN)/python
+	$(BIN)/pybabel compile -d lms/translations
+
+# Refresh the catalogs from the sources after changing UI strings.
+catalog: $(VENV)/.installed-dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot --no-location --sort-output --project coyeu-lms .
+	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
+
+run: install
+	$(BIN)/lms db upgrade
+	$(BIN)/lms demo
+	$(BIN)/lms run --host $(HOST) --port $(PORT)
+
+test: dev
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

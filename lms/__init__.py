@@ -1,0 +1,109 @@
+"""coyeu-lms: the e-learning platform for the module “Quản lý nhà nước về Cơ yếu”.
+
+:func:`create_app` builds the application from small steps; importing this package has
+no side effects.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Flask:
+    """Create and configure the application.
+
+    :param config: overrides applied after the environment (tests pass their settings).
+    :param environ: the environment to read ``LMS_*`` variables from (default ``os.environ``).
+    :raises lms.config.ConfigError: when the configuration is invalid.
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    _load_config(app, config, environ)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    _register_cli(app)
+    return app
+
+
+def _load_config(
+    app: Flask, config: Mapping[str, Any] | None, environ: Mapping[str, str] | None
+) -> None:
+    from lms.config import load_config
+
+    env = dict(environ) if environ is not None else None
+    app.config.update(load_config(app.instance_path, env))
+    if config:
+        app.config.update(config)
+
+
+def _init_extensions(app: Flask) -> None:
+    from lms import i18n, security
+    from lms.auth.login import init_login
+    from lms.db import configure_engine, engine_options
+    from lms.extensions import babel, csrf, db, limiter, migrate
+
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    # Batch mode lets SQLite alter tables; compare_type catches column type changes.
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).parent / "migrations"),
+        render_as_batch=True, compare_type=True,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=i18n.select_timezone,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    init_login(app)
+    i18n.init_app(app)
+    security.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    # Importing a feature's views module attaches its routes to the feature's blueprint.
+    from lms.api import auth as _api_auth  # noqa: F401
+    from lms.api import views as api_views
+    from lms.auth import views as auth_views
+    from lms.classes import views as classes_views
+    from lms.core import views as core_views
+    from lms.courses import views as courses_views
+    from lms.users import views as users_views
+
+    for module in (core_views, auth_views, users_views, courses_views, classes_views, api_views):
+        app.register_blueprint(module.bp)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    from lms.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from lms.cli import register_commands
+
+    register_commands(app)

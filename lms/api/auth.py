@@ -1,0 +1,45 @@
+"""API authentication: a bearer token, or the browser session with a CSRF header."""
+
+from __future__ import annotations
+
+from flask import g, request
+from flask_login import current_user
+
+from lms.api import bp
+from lms.auth.models import User
+from lms.auth.services import user_for_token
+from lms.errors import APIError
+from lms.extensions import csrf
+
+PUBLIC_ENDPOINTS = {"api.openapi"}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+# Token clients send no cookies, so CSRF does not apply to them; browser calls that
+# ride on the session cookie are checked below instead.
+csrf.exempt(bp)
+
+
+@bp.before_request
+def authenticate_request() -> None:
+    """Resolve the caller into ``g.api_user`` or answer 401."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, raw = header.partition(" ")
+        user = user_for_token(raw.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            raise APIError(401, "unauthorized", "Missing, invalid or revoked token.")
+        g.api_user = user
+        return
+    if current_user.is_authenticated:
+        if request.method not in SAFE_METHODS:
+            csrf.protect()
+        g.api_user = current_user._get_current_object()
+        return
+    raise APIError(401, "unauthorized", "Authentication required: send a bearer token.")
+
+
+def api_user() -> User:
+    """The authenticated caller of the current API request."""
+    return g.api_user

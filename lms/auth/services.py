@@ -1,0 +1,102 @@
+"""Authentication services: password login, password change and personal API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from lms.auth.models import ApiToken, User
+from lms.auth.passwords import check_policy, hash_password, needs_rehash, verify_password
+from lms.db import utcnow
+from lms.errors import InvalidInput
+from lms.extensions import db
+
+log = logging.getLogger(__name__)
+
+TOKEN_PREFIX = "lms_"  # noqa: S105 (a prefix, not a secret)
+
+
+def normalise_username(username: str) -> str:
+    """Usernames are compared lowercased and stripped."""
+    return username.strip().lower()
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """Return the active user with these credentials, or ``None``.
+
+    Unknown, inactive and wrong-password cases are indistinguishable to the caller's
+    user, and cost the same hashing time.
+    """
+    user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
+    ok = verify_password(user.password_hash if user else None, password)
+    if not (ok and user and user.active):
+        log.info("Failed login for %r", username[:64])
+        return None
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, new_password: str, *, must_change: bool = False) -> None:
+    """Set ``user``'s password after checking the policy."""
+    check_policy(new_password, user.username, field="new_password")
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = must_change
+    db.session.flush()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change one's own password; the current one must be given."""
+    if not verify_password(user.password_hash, current_password):
+        raise InvalidInput("current_password", _("The current password is not correct."))
+    set_password(user, new_password)
+    log.info("User %s changed their password", user.username)
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def create_token(user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Create a personal token; the raw value is returned once and never stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name, token_hash=_digest(raw), prefix=raw[:12])
+    db.session.add(token)
+    db.session.flush()
+    return token, raw
+
+
+def revoke_token(token: ApiToken) -> None:
+    """Revoke ``token`` (kept for the record, refused from now on)."""
+    token.revoked_at = utcnow()
+    db.session.flush()
+
+
+def user_for_token(raw: str) -> User | None:
+    """The active user owning the unrevoked token ``raw``, or ``None``.
+
+    One indexed lookup by digest: this runs on every API request.
+    """
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    row = db.session.execute(
+        select(User, ApiToken.id)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _digest(raw), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None or not row[0].active:
+        return None
+    return row[0]
+
+
+def touch_token(token_id: int) -> None:
+    """Record the token's last use (coarse: callers may skip it on hot paths)."""
+    db.session.execute(
+        update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow())
+    )

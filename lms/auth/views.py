@@ -1,0 +1,96 @@
+"""Login, logout and password views (thin: forms in, services out)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from lms.auth import bp
+from lms.auth.forms import ChangePasswordForm, EmptyForm, LoginForm
+from lms.auth.login import safe_next_url
+from lms.auth.services import authenticate, change_password, normalise_username
+from lms.errors import InvalidInput
+from lms.extensions import db, limiter
+
+_ALLOWED_WHEN_FORCED = {"auth.password", "auth.logout", "static", "core.set_language"}
+
+
+def _login_account_key() -> str:
+    return "login-account:" + normalise_username(request.form.get("username", ""))[:64]
+
+
+def _login_failed(response: Any) -> bool:
+    # Only failures count against the limits: a successful login redirects.
+    return response.status_code != 302
+
+
+@bp.before_app_request
+def _force_password_change() -> Any:
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in _ALLOWED_WHEN_FORCED
+        and not request.path.startswith("/api/")
+    ):
+        return redirect(url_for("auth.password"))
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LMS_LOGIN_LIMIT_ACCOUNT"],
+    key_func=_login_account_key, methods=["POST"], deduct_when=_login_failed,
+    scope="login-account",
+)
+@limiter.limit(
+    lambda: current_app.config["LMS_LOGIN_LIMIT_IP"],
+    methods=["POST"], deduct_when=_login_failed, scope="login-ip",
+)
+def login() -> Any:
+    """Log in with username and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = authenticate(form.username.data or "", form.password.data or "")
+        if user is None:
+            # One message for unknown user, wrong password and inactive account.
+            flash(_("Wrong username or password."), "error")
+            return render_template("auth/login.html", form=form), 200
+        session.clear()  # a fresh session on login: no fixation of earlier state
+        login_user(user)
+        db.session.commit()
+        return redirect(safe_next_url(form.next.data) or url_for("core.index"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    """Log out (POST with CSRF, so a link on another site cannot log you out)."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        session.clear()
+        flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password() -> Any:
+    """Change one's own password."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_password(current_user, form.current_password.data or "",
+                            form.new_password.data or "")
+        except InvalidInput as exc:
+            getattr(form, exc.field).errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("core.index"))
+    return render_template("auth/password.html", form=form)

@@ -1,0 +1,105 @@
+"""Classes (lớp) of a course and the enrolments of learners and lecturers in them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.auth.models import User
+from lms.courses.models import Course
+from lms.db import utcnow
+from lms.extensions import db
+
+
+class ClassStatus(StrEnum):
+    """Life cycle of a class."""
+
+    PLANNED = "planned"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class EnrolmentRole(StrEnum):
+    """The part a person plays in one class."""
+
+    LEARNER = "learner"
+    LECTURER = "lecturer"
+
+
+class EnrolmentState(StrEnum):
+    """Enrolments are never deleted: their state records the history."""
+
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+    COMPLETED = "completed"
+
+
+class Class(db.Model):
+    """A class taking a course, e.g. ``K74-HN`` of the Advanced Political Theory programme."""
+
+    __tablename__ = "classes"
+    __table_args__ = (
+        CheckConstraint("status IN ('planned', 'active', 'closed')", name="status_valid"),
+        CheckConstraint(
+            "start_date IS NULL OR end_date IS NULL OR end_date >= start_date",
+            name="dates_ordered",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="RESTRICT"), index=True
+    )
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    place: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default=ClassStatus.ACTIVE.value)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    course: Mapped[Course] = relationship()
+    enrolments: Mapped[list[Enrolment]] = relationship(back_populates="klass")
+
+    def __repr__(self) -> str:
+        return f"<Class {self.code}>"
+
+
+class Enrolment(db.Model):
+    """One person in one class, as learner or lecturer; unique per class and user."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (
+        UniqueConstraint("class_id", "user_id"),
+        CheckConstraint("role IN ('learner', 'lecturer')", name="role_valid"),
+        CheckConstraint("state IN ('active', 'withdrawn', 'completed')", name="state_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default=EnrolmentRole.LEARNER.value)
+    state: Mapped[str] = mapped_column(String(16), default=EnrolmentState.ACTIVE.value)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    klass: Mapped[Class] = relationship(back_populates="enrolments")
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Enrolment class={self.class_id} user={self.user_id} {self.role}/{self.state}>"

@@ -1,0 +1,113 @@
+"""Class services: create classes and enrol people (history is kept, never deleted)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from lms.auth.models import Role, User
+from lms.classes.models import Class, ClassStatus, Enrolment, EnrolmentRole, EnrolmentState
+from lms.courses.models import Course
+from lms.db import utcnow
+from lms.errors import InvalidInput
+from lms.extensions import db
+from lms.vietnamese import clean_text
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ClassData:
+    """Fields of a class."""
+
+    code: str
+    name: str
+    course_slug: str
+    start_date: date | None = None
+    end_date: date | None = None
+    place: str | None = None
+    status: str = ClassStatus.ACTIVE.value
+
+
+def create_class(data: ClassData) -> Class:
+    """Create a class of an existing course.
+
+    :raises InvalidInput: on a taken code, an unknown course or reversed dates.
+    """
+    code = data.code.strip()
+    if not code or len(code) > 50:
+        raise InvalidInput("code", _("A class code has 1 to 50 characters."))
+    if db.session.scalar(select(Class.id).where(Class.code == code)):
+        raise InvalidInput("code", _("A class with code %(code)s already exists.", code=code))
+    course = db.session.scalar(select(Course).where(Course.slug == data.course_slug))
+    if course is None:
+        raise InvalidInput("course", _("No course with slug %(slug)s.", slug=data.course_slug))
+    if data.start_date and data.end_date and data.end_date < data.start_date:
+        raise InvalidInput("end_date", _("The end date is before the start date."))
+    name = clean_text(data.name)
+    if not name:
+        raise InvalidInput("name", _("The class name is required."))
+    if data.status not in {s.value for s in ClassStatus}:
+        raise InvalidInput("status", _("Unknown class status."))
+    klass = Class(
+        code=code, name=name, course=course, start_date=data.start_date,
+        end_date=data.end_date, place=clean_text(data.place or "") or None, status=data.status,
+    )
+    db.session.add(klass)
+    db.session.flush()
+    log.info("Created class %s of %s", klass.code, course.slug)
+    return klass
+
+
+def _insert(table: object) -> object:
+    dialect = db.session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+def enrol(klass: Class, user: User, role: EnrolmentRole = EnrolmentRole.LEARNER) -> Enrolment:
+    """Enrol ``user`` in ``klass`` (idempotent; re-activates a withdrawn enrolment).
+
+    An upsert on the (class, user) constraint, so two concurrent enrolments of the same
+    person cannot create two rows or fail.
+    """
+    if role == EnrolmentRole.LECTURER and user.role not in (Role.LECTURER, Role.ADMIN):
+        raise InvalidInput("role", _("Only lecturers can teach a class."))
+    if role == EnrolmentRole.LEARNER and user.role != Role.LEARNER:
+        raise InvalidInput("role", _("Only learner accounts can be enrolled as learners."))
+    now = utcnow()
+    stmt = _insert(Enrolment.__table__).values(
+        class_id=klass.id, user_id=user.id, role=role.value,
+        state=EnrolmentState.ACTIVE.value, created_at=now, updated_at=now,
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["class_id", "user_id"],
+        set_={"role": role.value, "state": EnrolmentState.ACTIVE.value, "updated_at": now},
+        # A completed enrolment stays completed when the roster is imported again.
+        where=Enrolment.__table__.c.state == EnrolmentState.WITHDRAWN.value,
+    )
+    db.session.execute(stmt)
+    enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.class_id == klass.id, Enrolment.user_id == user.id)
+        .execution_options(populate_existing=True)
+    )
+    assert enrolment is not None
+    return enrolment
+
+
+def withdraw(klass: Class, user: User) -> Enrolment:
+    """Withdraw ``user`` from ``klass``; the row stays as history."""
+    enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.class_id == klass.id, Enrolment.user_id == user.id)
+    )
+    if enrolment is None:
+        raise InvalidInput("username", _("%(username)s is not in this class.",
+                                         username=user.username))
+    enrolment.state = EnrolmentState.WITHDRAWN.value
+    db.session.flush()
+    return enrolment

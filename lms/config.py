@@ -1,0 +1,144 @@
+"""Configuration from ``LMS_*`` environment variables.
+
+Reading the environment happens in :func:`load_config`, called by the app factory, never
+at import time. Secrets come from the environment or from ``instance/``, never from git.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+class ConfigError(RuntimeError):
+    """A configuration problem, reported to the operator as one readable line."""
+
+
+@dataclass(frozen=True)
+class _Var:
+    name: str
+    default: str | None
+    help: str
+
+
+#: Every variable the application reads, with its default; the README lists the same.
+VARIABLES: tuple[_Var, ...] = (
+    _Var("LMS_ENV", "development", "development, production or testing"),
+    _Var("LMS_DATABASE_URL", None, "SQLAlchemy URL; default sqlite file instance/lms.sqlite3"),
+    _Var("LMS_SECRET_KEY", None, "session signing key; required in production"),
+    _Var("LMS_REDIS_URL", None, "Redis for rate limits and the Huey queue (optional)"),
+    _Var("LMS_BASE_URL", "http://127.0.0.1:5000", "public URL used in verification links"),
+    _Var("LMS_PROXY_COUNT", "0", "number of trusted reverse proxies (X-Forwarded-*)"),
+    _Var("LMS_SESSION_HOURS", "12", "how long a login session lasts"),
+    _Var("LMS_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes", "failed logins allowed per account"),
+    _Var("LMS_LOGIN_LIMIT_IP", "30 per 15 minutes", "failed logins allowed per client address"),
+    _Var("LMS_DEFAULT_LOCALE", "vi", "interface language for visitors"),
+    _Var("LMS_TIMEZONE", "Asia/Ho_Chi_Minh", "time zone for displayed dates"),
+)
+
+
+def _env(name: str, environ: dict[str, str]) -> str | None:
+    value = environ.get(name)
+    if value is None or value.strip() == "":
+        return next(v.default for v in VARIABLES if v.name == name)
+    return value.strip()
+
+
+def _check_database_url(url: str) -> str:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"LMS_DATABASE_URL is not a valid database URL: {url!r}") from exc
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"LMS_DATABASE_URL must be sqlite:/// or postgresql+psycopg://, not {url!r}"
+        )
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
+        raise ConfigError("LMS_DATABASE_URL must use the psycopg 3 driver: postgresql+psycopg://")
+    return url
+
+
+def _secret_key(env: str, instance: Path, environ: dict[str, str]) -> str:
+    key = _env("LMS_SECRET_KEY", environ)
+    if key:
+        return key
+    if env == "production":
+        raise ConfigError("LMS_SECRET_KEY must be set in production")
+    if env == "testing":
+        return secrets.token_urlsafe(32)
+    # Development: generate once and keep it in instance/ so sessions survive restarts.
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_config(instance_path: str, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment.
+
+    :raises ConfigError: when a variable is invalid or a required one is missing.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    env = _env("LMS_ENV", environ) or "development"
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"LMS_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    instance = Path(instance_path)
+    db_url = _env("LMS_DATABASE_URL", environ) or f"sqlite:///{instance / 'lms.sqlite3'}"
+    redis_url = _env("LMS_REDIS_URL", environ)
+    try:
+        proxy_count = int(_env("LMS_PROXY_COUNT", environ) or 0)
+        session_hours = int(_env("LMS_SESSION_HOURS", environ) or 12)
+    except ValueError as exc:
+        raise ConfigError(f"LMS_PROXY_COUNT and LMS_SESSION_HOURS must be integers: {exc}") from exc
+    return {
+        "LMS_ENV": env,
+        "SECRET_KEY": _secret_key(env, instance, environ),
+        "SQLALCHEMY_DATABASE_URI": _check_database_url(db_url),
+        "LMS_REDIS_URL": redis_url,
+        "LMS_BASE_URL": (_env("LMS_BASE_URL", environ) or "").rstrip("/"),
+        "LMS_PROXY_COUNT": proxy_count,
+        "PERMANENT_SESSION_LIFETIME": session_hours * 3600,
+        "LMS_LOGIN_LIMIT_ACCOUNT": _env("LMS_LOGIN_LIMIT_ACCOUNT", environ),
+        "LMS_LOGIN_LIMIT_IP": _env("LMS_LOGIN_LIMIT_IP", environ),
+        "BABEL_DEFAULT_LOCALE": _env("LMS_DEFAULT_LOCALE", environ),
+        "BABEL_DEFAULT_TIMEZONE": _env("LMS_TIMEZONE", environ),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "lms_session",
+        # Secure cookies are decided per request (see lms.security): Secure over HTTPS.
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": session_hours * 3600,
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "SQLALCHEMY_RECORD_QUERIES": False,
+    }
+
+
+def test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
+    """Return overrides for the test suite (fixed secret, fast hashing, given database)."""
+    config: dict[str, Any] = {
+        "TESTING": True,
+        "LMS_ENV": "testing",
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SESSION_COOKIE_SECURE": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "LMS_BASE_URL": "http://lms.test",
+        "SERVER_NAME": None,
+        "LMS_PASSWORD_HASH_FAST": True,
+    }
+    config.update(overrides)
+    return config

@@ -1,0 +1,72 @@
+"""Home page per role, the health check and the language switch."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
+
+from lms.auth.forms import EmptyForm
+from lms.auth.login import safe_next_url
+from lms.auth.models import User
+from lms.classes.models import Class
+from lms.core import bp
+from lms.courses.models import Course
+from lms.extensions import db
+from lms.i18n import SUPPORTED_LOCALES
+from lms.permissions import visible_classes, visible_courses
+from lms.users.services import set_locale
+
+log = logging.getLogger(__name__)
+
+
+@bp.route("/")
+@login_required
+def index() -> Any:
+    """The home page: what this user can reach, by role."""
+    classes = db.session.scalars(
+        visible_classes(current_user).options(selectinload(Class.course))
+        .order_by(Class.start_date.desc().nulls_last(), Class.code).limit(20)
+    ).all()
+    courses = db.session.scalars(visible_courses(current_user).order_by(Course.title)).all()
+    counts = None
+    if current_user.is_admin:
+        counts = {
+            "users": db.session.scalar(select(func.count(User.id))),
+            "classes": db.session.scalar(select(func.count(Class.id))),
+            "courses": len(courses),
+        }
+    return render_template("core/index.html", classes=classes, courses=courses, counts=counts)
+
+
+@bp.route("/healthz")
+def healthz() -> Any:
+    """Liveness and database reachability, for load balancers and monitoring."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        log.warning("Health check: database unreachable", exc_info=True)
+        db.session.rollback()
+        return jsonify({"status": "error", "database": "error"}), 503
+    return jsonify({"status": "ok", "database": "ok"})
+
+
+@bp.route("/locale", methods=["POST"])
+def set_language() -> Any:
+    """Switch the interface language; persisted on the account when logged in."""
+    form = EmptyForm()
+    locale = request.form.get("locale", "")
+    if form.validate_on_submit() and locale in SUPPORTED_LOCALES:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            set_locale(current_user, locale)
+            db.session.commit()
+    else:
+        flash(_("Unknown language."), "error")
+    return redirect(safe_next_url(request.form.get("next")) or url_for("core.index"))

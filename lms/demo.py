@@ -1,0 +1,120 @@
+"""``lms demo``: an idempotent demo — the courses in ``courses/``, a class, demo accounts.
+
+Running it twice changes nothing the second time. It refuses to run in production,
+since the demo passwords are public.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from lms import ROOT
+from lms.auth.models import User
+from lms.classes.models import Class, EnrolmentRole
+from lms.classes.services import ClassData, create_class, enrol
+from lms.courses.models import Course, CourseLecturer
+from lms.extensions import db
+from lms.users.services import UserData, create_user
+
+DEMO_COURSE = "quan-ly-nha-nuoc-ve-co-yeu"
+DEMO_CLASS = "K74-HN"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: str
+    full_name: str
+    unit: str | None = None
+    position: str | None = None
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("admin", "quantri-demo", "admin", "Quản trị hệ thống"),
+    DemoAccount("giangvien", "giangvien-demo", "lecturer", "Trần Minh Đức",
+                "Ban Cơ yếu Chính phủ", "Giảng viên"),
+    DemoAccount("hocvien", "hocvien-demo", "learner", "Nguyễn Thị Ánh",
+                "Sở Thông tin và Truyền thông tỉnh Hà Tĩnh", "Phó Giám đốc"),
+    DemoAccount("hocvien2", "hocvien-demo", "learner", "Lê Văn Bình",
+                "UBND tỉnh Sơn La", "Chánh Văn phòng"),
+    DemoAccount("hocvien3", "hocvien-demo", "learner", "Phạm Thị Ân",
+                "Văn phòng Tỉnh ủy Điện Biên", "Phó Chánh Văn phòng"),
+)
+
+
+def ensure_courses(courses_dir: Path) -> list[Course]:
+    """Load every course under ``courses_dir`` (course.toml only, until the importer)."""
+    loaded = []
+    for toml_path in sorted(courses_dir.glob("*/course.toml")):
+        meta = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+        course = db.session.scalar(select(Course).where(Course.slug == meta["slug"]))
+        if course is None:
+            course = Course(slug=meta["slug"], title=meta["title"],
+                            description=meta.get("description", "").strip(),
+                            language=meta.get("language", "vi"),
+                            version=str(meta.get("version", "")))
+            db.session.add(course)
+            db.session.flush()
+        loaded.append(course)
+    return loaded
+
+
+def ensure_accounts() -> dict[str, User]:
+    """Create the demo accounts that do not exist yet."""
+    users = {}
+    for account in DEMO_ACCOUNTS:
+        user = db.session.scalar(select(User).where(User.username == account.username))
+        if user is None:
+            user = create_user(
+                account.username, account.password,
+                UserData(full_name=account.full_name, role=account.role, unit=account.unit,
+                         position=account.position),
+            )
+        users[account.username] = user
+    return users
+
+
+def run_demo(courses_dir: Path) -> None:
+    """Load courses, the demo class and accounts (idempotent)."""
+    ensure_courses(courses_dir)
+    users = ensure_accounts()
+    course = db.session.scalar(select(Course).where(Course.slug == DEMO_COURSE))
+    if course is None:
+        raise click.ClickException(f"course {DEMO_COURSE} not found in {courses_dir}")
+    if not db.session.scalar(select(CourseLecturer.id).where(
+            CourseLecturer.course_id == course.id,
+            CourseLecturer.user_id == users["giangvien"].id)):
+        db.session.add(CourseLecturer(course=course, user=users["giangvien"]))
+    klass = db.session.scalar(select(Class).where(Class.code == DEMO_CLASS))
+    if klass is None:
+        klass = create_class(ClassData(
+            code=DEMO_CLASS, name="Lớp Cao cấp lý luận chính trị K74, hệ tập trung",
+            course_slug=DEMO_COURSE, start_date=date(2025, 3, 3), end_date=date(2025, 12, 19),
+            place="Học viện Chính trị quốc gia Hồ Chí Minh, Hà Nội",
+        ))
+    enrol(klass, users["giangvien"], EnrolmentRole.LECTURER)
+    for username in ("hocvien", "hocvien2", "hocvien3"):
+        enrol(klass, users[username], EnrolmentRole.LEARNER)
+    db.session.flush()
+
+
+@click.command("demo")
+@click.option("--courses-dir", type=click.Path(path_type=Path, file_okay=False),
+              default=None, help="Default: the courses/ folder of this checkout.")
+def demo_command(courses_dir: Path | None) -> None:
+    """Load the demo course, class and accounts (safe to run again)."""
+    if current_app.config["LMS_ENV"] == "production":
+        raise click.ClickException("lms demo refuses to run in production (public passwords)")
+    run_demo(courses_dir or ROOT / "courses")
+    db.session.commit()
+    click.echo("Demo ready. Log in at http://127.0.0.1:5000 with:")
+    for account in DEMO_ACCOUNTS[:3]:
+        click.echo(f"  {account.role:<9} {account.username:<10} {account.password}")

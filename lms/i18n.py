@@ -1,0 +1,69 @@
+"""Locale selection and Vietnamese-first formatting helpers.
+
+Dates are written dd/mm/yyyy in every locale (the users are Vietnamese administrations);
+numbers follow the locale, so a score reads 8,5 in Vietnamese and 8.5 in English.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.numbers import format_decimal
+from flask import Flask, current_app, has_request_context, session
+from flask_babel import get_locale, to_user_timezone
+from flask_login import current_user
+
+SUPPORTED_LOCALES = ("vi", "en")
+LOCALE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+
+
+def select_locale() -> str:
+    """The logged-in user's preference, else the visitor's choice, else the default."""
+    if not has_request_context():  # CLI and jobs speak the default language
+        return current_app.config.get("BABEL_DEFAULT_LOCALE", "vi")
+    if current_user and current_user.is_authenticated:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in SUPPORTED_LOCALES:
+        return chosen
+    return current_app.config.get("BABEL_DEFAULT_LOCALE", "vi")
+
+
+def select_timezone() -> str:
+    """All users are in Vietnam; one configurable zone keeps dates consistent."""
+    return current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
+
+
+def format_date(value: date | datetime | None) -> str:
+    """``dd/mm/yyyy`` (datetimes are shown in the user's time zone)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value) if value.tzinfo else value
+    return value.strftime("%d/%m/%Y")
+
+
+def format_datetime(value: datetime | None) -> str:
+    """``dd/mm/yyyy HH:MM`` in the user's time zone."""
+    if value is None:
+        return ""
+    local = to_user_timezone(value) if value.tzinfo else value
+    return local.strftime("%d/%m/%Y %H:%M")
+
+
+def format_number(value: float | Decimal | int | None, digits: int = 1) -> str:
+    """A number with the locale's decimal separator (``9,5`` in Vietnamese)."""
+    if value is None:
+        return ""
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    return format_decimal(value, format=pattern, locale=str(get_locale() or "vi"))
+
+
+def init_app(app: Flask) -> None:
+    """Register the template filters and globals."""
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.globals["LOCALE_NAMES"] = LOCALE_NAMES
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "vi")

@@ -1,0 +1,49 @@
+"""Admin forms for accounts."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import TextInput
+
+from lms.auth.passwords import MAX_LENGTH, MIN_LENGTH
+
+
+def role_choices() -> list[tuple[str, str]]:
+    return [
+        ("learner", _l("Learner")),
+        ("lecturer", _l("Lecturer")),
+        ("admin", _l("Administrator")),
+    ]
+
+
+LOCALE_CHOICES = [("vi", "Tiếng Việt"), ("en", "English")]
+
+
+class UserForm(FlaskForm):
+    """Profile fields shared by create and edit."""
+
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
+    unit = StringField(_l("Unit"), validators=[Optional(), Length(max=300)])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
+    date_of_birth = DateField(
+        _l("Date of birth"), format=["%d/%m/%Y", "%Y-%m-%d"], validators=[Optional()],
+        description=_l("dd/mm/yyyy"), render_kw={"placeholder": "dd/mm/yyyy"}, widget=TextInput(),
+    )
+    role = SelectField(_l("Role"), choices=role_choices, default="learner")
+    locale = SelectField(_l("Language"), choices=LOCALE_CHOICES, default="vi")
+    active = BooleanField(_l("Active"), default=True)
+
+
+class NewUserForm(UserForm):
+    """Create an account with an initial password."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=2, max=64)])
+    password = PasswordField(
+        _l("Initial password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)],
+        description=_l("The user must change it at first login."),
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -1,0 +1,67 @@
+"""Configuration from the environment, and one-line startup errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lms.config import ConfigError, load_config
+
+
+@pytest.mark.parametrize("url", ["not a url", "mysql://root@localhost/x",
+                                 "postgresql+psycopg2://postgres@localhost/x"])
+def test_invalid_database_url_is_a_config_error(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(str(tmp_path), {"LMS_DATABASE_URL": url, "LMS_ENV": "testing"})
+    assert "LMS_DATABASE_URL" in str(err.value)
+
+
+def test_invalid_database_url_prints_one_line(tmp_path: Path) -> None:
+    lms = Path(sys.executable).parent / "lms"
+    result = subprocess.run(
+        [str(lms), "db", "current"], capture_output=True, text=True, timeout=60,
+        env={"LMS_DATABASE_URL": "nonsense://", "LMS_ENV": "testing", "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "LMS_DATABASE_URL" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_production_requires_a_secret_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        load_config(str(tmp_path), {"LMS_ENV": "production"})
+    config = load_config(str(tmp_path), {"LMS_ENV": "production", "LMS_SECRET_KEY": "s3cret"})
+    assert config["SECRET_KEY"] == "s3cret"
+    assert config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_development_secret_is_generated_once_into_instance(tmp_path: Path) -> None:
+    first = load_config(str(tmp_path), {"LMS_ENV": "development"})["SECRET_KEY"]
+    second = load_config(str(tmp_path), {"LMS_ENV": "development"})["SECRET_KEY"]
+    assert first == second and len(first) > 40
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_default_database_is_sqlite_in_instance(tmp_path: Path) -> None:
+    config = load_config(str(tmp_path), {"LMS_ENV": "testing"})
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'lms.sqlite3'}"
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    redis = load_config(str(tmp_path), {"LMS_ENV": "testing",
+                                        "LMS_REDIS_URL": "redis://127.0.0.1:6379/0"})
+    assert redis["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+
+
+def test_sqlite_connections_are_tuned(app) -> None:
+    from lms.extensions import db
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    conn = db.session.connection()
+    assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
