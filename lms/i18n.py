@@ -7,7 +7,7 @@ numbers follow the locale, so a score reads 8,5 in Vietnamese and 8.5 in English
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_decimal
 from flask import Flask, current_app, has_request_context, session
@@ -56,8 +56,11 @@ def format_number(value: float | Decimal | int | None, digits: int = 1) -> str:
     """A number with the locale's decimal separator (``9,5`` in Vietnamese)."""
     if value is None:
         return ""
+    # Half-up, as marks are rounded on Vietnamese score sheets (Babel would round half-even).
+    quantum = Decimal(1).scaleb(-digits)
+    rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
     pattern = "#,##0." + "0" * digits if digits else "#,##0"
-    return format_decimal(value, format=pattern, locale=str(get_locale() or "vi"))
+    return format_decimal(rounded, format=pattern, locale=str(get_locale() or "vi"))
 
 
 def init_app(app: Flask) -> None:

@@ -29,14 +29,13 @@ def test_visitor_switches_language(client) -> None:
     assert '<html lang="en">' in page and "Log in" in page
 
 
-def test_switch_persists_on_the_account(auth: Auth, client) -> None:
+def test_switch_persists_on_the_account(app, auth: Auth, client) -> None:
     user = auth.login_as(make_user("learner"))
     client.post("/locale", data={"locale": "en", "csrf_token": csrf_from(client, "/")})
     assert db.session.get(User, user.id).locale == "en"
-    auth.logout()
-    client.cookie_jar.clear()
-    auth.login_as(user)
-    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+    fresh = app.test_client()  # another browser: no session cookie, no visitor choice
+    Auth(fresh).login_as(user)
+    assert '<html lang="en">' in fresh.get("/").get_data(as_text=True)
 
 
 def test_unknown_locale_is_refused(auth: Auth, client) -> None:

@@ -6,20 +6,18 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import TextInput
 
 from lms.auth.passwords import MAX_LENGTH, MIN_LENGTH
 
 
-def role_choices() -> list[tuple[str, str]]:
-    return [
-        ("learner", _l("Learner")),
-        ("lecturer", _l("Lecturer")),
-        ("admin", _l("Administrator")),
-    ]
-
-
-LOCALE_CHOICES = [("vi", "Tiếng Việt"), ("en", "English")]
+ROLE_CHOICES = [
+    SelectChoice("learner", _l("Learner")),
+    SelectChoice("lecturer", _l("Lecturer")),
+    SelectChoice("admin", _l("Administrator")),
+]
+LOCALE_CHOICES = [SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")]
 
 
 class UserForm(FlaskForm):
@@ -33,7 +31,7 @@ class UserForm(FlaskForm):
         _l("Date of birth"), format=["%d/%m/%Y", "%Y-%m-%d"], validators=[Optional()],
         description=_l("dd/mm/yyyy"), render_kw={"placeholder": "dd/mm/yyyy"}, widget=TextInput(),
     )
-    role = SelectField(_l("Role"), choices=role_choices, default="learner")
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="learner")
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES, default="vi")
     active = BooleanField(_l("Active"), default=True)
 
