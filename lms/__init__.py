@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,7 +56,7 @@ def _load_config(
 def _init_extensions(app: Flask) -> None:
     from lms import i18n, security
     from lms.auth.login import init_login
-    from lms.db import configure_engine, engine_options
+    from lms.db import WRITE_METHODS, configure_engine, engine_options, write_intent
     from lms.extensions import babel, csrf, db, limiter, migrate
 
     app.config.setdefault(
@@ -82,14 +82,21 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     security.init_app(app)
 
+    @app.before_request
+    def _declare_write_intent() -> None:
+        # Page views read concurrently; writes queue for the SQLite write lock.
+        write_intent.set(request.method in WRITE_METHODS)
+
 
 def _register_blueprints(app: Flask) -> None:
     # Importing a feature's views module attaches its routes to the feature's blueprint.
     from lms.api import auth as _api_auth  # noqa: F401
+    from lms.api import courses as _api_courses  # noqa: F401
     from lms.api import views as api_views
     from lms.auth import views as auth_views
     from lms.classes import views as classes_views
     from lms.core import views as core_views
+    from lms.courses import authoring as _courses_authoring  # noqa: F401
     from lms.courses import views as courses_views
     from lms.users import views as users_views
 

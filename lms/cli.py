@@ -37,11 +37,13 @@ def parse_vn_date(value: str | None, field: str) -> date | None:
 def register_commands(app: Flask) -> None:
     """Attach the feature command groups to ``app.cli``."""
     from lms.classes.cli import classes_cli
+    from lms.courses.cli import courses_cli
     from lms.demo import demo_command
     from lms.users.cli import users_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(classes_cli)
+    app.cli.add_command(courses_cli)
     app.cli.add_command(demo_command)
 
 

@@ -9,6 +9,8 @@ failing with ``database is locked`` when a deferred transaction tries to upgrade
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -77,3 +79,28 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_on_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Do a write from a read-only request (e.g. recording a page view) safely.
+
+    Ends the current read transaction and runs the block in a write transaction that
+    commits, so on SQLite the write takes the lock up front (``BEGIN IMMEDIATE``) and
+    waits its turn instead of failing to upgrade a stale read snapshot.
+    """
+    from lms.extensions import db
+
+    db.session.commit()
+    token = write_intent.set(True)
+    try:
+        yield
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    finally:
+        write_intent.reset(token)

@@ -6,7 +6,6 @@ since the demo passwords are public.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -51,20 +50,14 @@ DEMO_ACCOUNTS = (
 
 
 def ensure_courses(courses_dir: Path) -> list[Course]:
-    """Load every course under ``courses_dir`` (course.toml only, until the importer)."""
+    """Import (sync) every course under ``courses_dir``; unchanged files change nothing."""
+    from lms.courses.sync import import_course
+
     loaded = []
     for toml_path in sorted(courses_dir.glob("*/course.toml")):
-        meta = tomllib.loads(toml_path.read_text(encoding="utf-8"))
-        course = db.session.scalar(select(Course).where(Course.slug == meta["slug"]))
-        if course is None:
-            course = Course(slug=meta["slug"], title=meta["title"],
-                            description=meta.get("description", "").strip(),
-                            language=meta.get("language", "vi"),
-                            version=str(meta.get("version", "")))
-            db.session.add(course)
-            db.session.flush()
-        loaded.append(course)
-    return loaded
+        report = import_course(toml_path.parent)
+        loaded.append(db.session.scalar(select(Course).where(Course.slug == report.course)))
+    return [course for course in loaded if course is not None]
 
 
 def ensure_accounts() -> dict[str, User]:

@@ -2,6 +2,17 @@
 
 from lms.auth.models import ApiToken, User
 from lms.classes.models import Class, Enrolment
-from lms.courses.models import Course, CourseLecturer
+from lms.courses.models import (
+    Attachment,
+    ContentEdit,
+    Course,
+    CourseLecturer,
+    Lesson,
+    LessonProgress,
+    LessonRevision,
+)
 
-__all__ = ["ApiToken", "Class", "Course", "CourseLecturer", "Enrolment", "User"]
+__all__ = [
+    "ApiToken", "Attachment", "Class", "ContentEdit", "Course", "CourseLecturer", "Enrolment",
+    "Lesson", "LessonProgress", "LessonRevision", "User",
+]

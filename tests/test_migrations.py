@@ -15,7 +15,10 @@ from sqlalchemy import create_engine, inspect, text
 from lms.extensions import db
 from tests.conftest import make_app
 
-EXPECTED_TABLES = {"users", "api_tokens", "courses", "course_lecturers", "classes", "enrolments"}
+EXPECTED_TABLES = {
+    "users", "api_tokens", "courses", "course_lecturers", "classes", "enrolments", "lessons",
+    "lesson_revisions", "attachments", "lesson_progress", "content_edits",
+}
 
 
 def _upgrade_and_check(url: str) -> None:

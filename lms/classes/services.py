@@ -8,13 +8,12 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lms.auth.models import Role, User
 from lms.classes.models import Class, ClassStatus, Enrolment, EnrolmentRole, EnrolmentState
 from lms.courses.models import Course
 from lms.db import utcnow
+from lms.db_upsert import insert_for
 from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.vietnamese import clean_text
@@ -65,11 +64,6 @@ def create_class(data: ClassData) -> Class:
     return klass
 
 
-def _insert(table: object) -> object:
-    dialect = db.session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-
-
 def enrol(klass: Class, user: User, role: EnrolmentRole = EnrolmentRole.LEARNER) -> Enrolment:
     """Enrol ``user`` in ``klass`` (idempotent; re-activates a withdrawn enrolment).
 
@@ -81,7 +75,7 @@ def enrol(klass: Class, user: User, role: EnrolmentRole = EnrolmentRole.LEARNER)
     if role == EnrolmentRole.LEARNER and user.role != Role.LEARNER:
         raise InvalidInput("role", _("Only learner accounts can be enrolled as learners."))
     now = utcnow()
-    stmt = _insert(Enrolment.__table__).values(
+    stmt = insert_for(Enrolment.__table__).values(
         class_id=klass.id, user_id=user.id, role=role.value,
         state=EnrolmentState.ACTIVE.value, created_at=now, updated_at=now,
     )

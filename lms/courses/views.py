@@ -1,16 +1,36 @@
-"""Course pages."""
+"""Learner-facing course pages: outline, lesson, completion, attachments, print view."""
 
 from __future__ import annotations
 
+from io import BytesIO
 from typing import Any
 
-from flask import render_template
+from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
+from lms.auth.forms import EmptyForm
 from lms.courses import bp
-from lms.courses.models import Course
+from lms.courses.markdown import render_markdown
+from lms.courses.models import Attachment, Course, Lesson, LessonRevision
+from lms.courses.progress import record_activity
+from lms.courses.queries import outline, visible_lessons
+from lms.db import writing
 from lms.extensions import db
 from lms.permissions import can_edit_course, get_course_or_404, visible_courses
+
+
+def attachment_url_rewriter(course: Course) -> Any:
+    """Map ``attachments/x`` links in lesson Markdown to the download route."""
+
+    def rewrite(url: str) -> str:
+        for prefix in ("attachments/", "../attachments/"):
+            if url.startswith(prefix):
+                return url_for("courses.attachment", slug=course.slug, name=url[len(prefix):])
+        return url
+
+    return rewrite
 
 
 @bp.route("/")
@@ -24,8 +44,93 @@ def index() -> Any:
 @bp.route("/<slug>")
 @login_required
 def detail(slug: str) -> Any:
-    """A course's overview."""
+    """The course outline with the user's status per lesson and overall progress."""
     course = get_course_or_404(slug, current_user)
+    staff = can_edit_course(current_user, course)
+    items = outline(course, current_user, staff=staff)
+    done = sum(1 for item in items if item.status == "done")
+    return render_template("courses/detail.html", course=course, items=items, can_edit=staff,
+                           done=done, percent=round(100 * done / len(items)) if items else 0)
+
+
+def _load_lesson(slug: str, lesson_slug: str) -> tuple[Course, Lesson, LessonRevision, bool]:
+    course = get_course_or_404(slug, current_user)
+    staff = can_edit_course(current_user, course)
+    lessons = visible_lessons(course, staff=staff)
+    lesson = next((item for item in lessons if item.slug == lesson_slug), None)
+    revision = lesson.published_revision if lesson else None
+    if lesson is None or revision is None:
+        abort(404)
+    return course, lesson, revision, staff
+
+
+def _neighbours(course: Course, lesson: Lesson, staff: bool) -> tuple[Lesson | None, ...]:
+    lessons = [item for item in visible_lessons(course, staff=staff) if item.published_revision]
+    index = lessons.index(lesson)
+    return (lessons[index - 1] if index > 0 else None,
+            lessons[index + 1] if index + 1 < len(lessons) else None)
+
+
+@bp.route("/<slug>/lessons/<lesson_slug>")
+@login_required
+def lesson(slug: str, lesson_slug: str) -> Any:
+    """Read a lesson (its published revision); the visit counts toward time spent."""
+    course, item, revision, staff = _load_lesson(slug, lesson_slug)
+    progress = None
+    if current_user.is_learner:
+        with writing():
+            progress = record_activity(current_user.id, item.id)
+    previous, following = _neighbours(course, item, staff)
+    attachments = db.session.scalars(
+        select(Attachment).where(Attachment.course_id == course.id).order_by(Attachment.name)
+    ).all()
+    body = render_markdown(revision.body, attachment_url_rewriter(course))
     return render_template(
-        "courses/detail.html", course=course, can_edit=can_edit_course(current_user, course)
+        "courses/lesson.html", course=course, lesson=item, revision=revision, body=body,
+        progress=progress, previous=previous, following=following, attachments=attachments,
+        form=EmptyForm(), can_edit=staff,
     )
+
+
+@bp.route("/<slug>/lessons/<lesson_slug>/print")
+@login_required
+def lesson_print(slug: str, lesson_slug: str) -> Any:
+    """A printable page of the lesson, without navigation."""
+    course, item, revision, _staff = _load_lesson(slug, lesson_slug)
+    body = render_markdown(revision.body, attachment_url_rewriter(course))
+    return render_template("courses/print.html", course=course, lesson=item,
+                           revision=revision, body=body)
+
+
+@bp.route("/<slug>/lessons/<lesson_slug>/done", methods=["POST"])
+@login_required
+def mark_done(slug: str, lesson_slug: str) -> Any:
+    """Mark a lesson done (the no-JavaScript path; the page also does it at the end)."""
+    course, item, _revision, staff = _load_lesson(slug, lesson_slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if current_user.is_learner:
+        record_activity(current_user.id, item.id, complete=True)
+        db.session.commit()
+        flash(_("Lesson marked as done."), "success")
+    _previous, following = _neighbours(course, item, staff)
+    if following is not None:
+        return redirect(url_for("courses.lesson", slug=slug, lesson_slug=following.slug))
+    return redirect(url_for("courses.detail", slug=slug))
+
+
+@bp.route("/<slug>/attachments/<name>")
+@login_required
+def attachment(slug: str, name: str) -> Any:
+    """Download an attachment of a course the user may view."""
+    course = get_course_or_404(slug, current_user)
+    item = db.session.scalar(
+        select(Attachment).where(Attachment.course_id == course.id, Attachment.name == name)
+    )
+    if item is None:
+        abort(404)
+    response = send_file(BytesIO(item.data), mimetype=item.content_type,
+                         as_attachment=item.content_type != "application/pdf",
+                         download_name=item.name)
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response

@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import TextInput
 
 from lms.auth.passwords import MAX_LENGTH, MIN_LENGTH
-
 
 ROLE_CHOICES = [
     SelectChoice("learner", _l("Learner")),

@@ -28,7 +28,7 @@ def test_duplicate_username_fails(runner) -> None:
     assert runner.invoke(args=args).exit_code == 0
     result = runner.invoke(args=args)
     assert result.exit_code != 0
-    assert "already taken" in result.output
+    assert "--username" in result.output and "Tên đăng nhập" in result.output  # CLI speaks vi
 
 
 def test_weak_password_fails(runner) -> None:

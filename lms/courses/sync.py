@@ -1,0 +1,201 @@
+"""Course files ⇄ database: an idempotent import keyed by slugs, and the export.
+
+Import changes only what changed: a lesson whose content differs from its published
+revision gets a new revision; a lesson removed from the files is archived when learners
+have progress on it, deleted otherwise. The whole import is one transaction: a broken
+course (``CourseFilesError``) changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import delete, select
+
+from lms.auth.models import User
+from lms.courses.files import (
+    AttachmentFile,
+    CourseFiles,
+    LessonFile,
+    dump_course,
+    lesson_path,
+    load_course,
+)
+from lms.courses.models import Attachment, Course, Lesson, LessonProgress, LessonStatus
+from lms.courses.services import log_edit, publish
+from lms.db import utcnow
+from lms.extensions import db
+
+log = logging.getLogger(__name__)
+
+#: Hooks run after the lessons are synced, e.g. the question bank importer (quizzes
+#: feature) registers one to load ``questions/`` and ``quizzes/``. Each returns a summary.
+IMPORT_HOOKS: list[Callable[[Course, CourseFiles, User | None], str]] = []
+EXPORT_HOOKS: list[Callable[[Course, CourseFiles], CourseFiles]] = []
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or would do, in a dry run)."""
+
+    course: str
+    created_course: bool = False
+    lessons_created: list[str] = field(default_factory=list)
+    lessons_updated: list[str] = field(default_factory=list)
+    lessons_unchanged: list[str] = field(default_factory=list)
+    lessons_archived: list[str] = field(default_factory=list)
+    lessons_deleted: list[str] = field(default_factory=list)
+    attachments_changed: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """A short human summary."""
+        out = [f"course {self.course}: {'created' if self.created_course else 'updated'}"]
+        for label, items in (("lessons created", self.lessons_created),
+                             ("lessons updated", self.lessons_updated),
+                             ("lessons unchanged", self.lessons_unchanged),
+                             ("lessons archived", self.lessons_archived),
+                             ("lessons deleted", self.lessons_deleted),
+                             ("attachments added or changed", self.attachments_changed)):
+            out.append(f"{label}: {len(items)}" + (f" ({', '.join(items)})" if items else ""))
+        return out + self.extra
+
+
+def _sync_lesson(course: Course, item: LessonFile, actor: User | None,
+                 existing: Lesson | None, report: ImportReport) -> None:
+    content = (item.title, item.minutes, list(item.objectives), item.body)
+    if existing is None:
+        lesson = Lesson(course=course, slug=item.slug, position=item.position,
+                        title=item.title, minutes=item.minutes, objectives=list(item.objectives),
+                        body=item.body, status=LessonStatus.DRAFT.value, draft_updated_at=utcnow())
+        db.session.add(lesson)
+        db.session.flush()
+        publish(lesson, actor, source="import")
+        report.lessons_created.append(item.slug)
+        return
+    existing.position = item.position
+    revision = existing.published_revision
+    current = (revision.title, revision.minutes, list(revision.objectives),
+               revision.body) if revision else None
+    if current == content and existing.status == LessonStatus.PUBLISHED.value:
+        report.lessons_unchanged.append(item.slug)
+        return
+    existing.title, existing.minutes = item.title, item.minutes
+    existing.objectives, existing.body = list(item.objectives), item.body
+    existing.draft_updated_at = utcnow()
+    publish(existing, actor, source="import")
+    report.lessons_updated.append(item.slug)
+
+
+def _sync_attachment(course: Course, item: AttachmentFile, report: ImportReport) -> None:
+    data = item.data
+    current = db.session.scalar(select(Attachment).where(
+        Attachment.course_id == course.id, Attachment.name == item.name))
+    if current is not None and current.sha256 == item.sha256:
+        return
+    if current is None:
+        current = Attachment(course_id=course.id, name=item.name)
+        db.session.add(current)
+    current.content_type, current.size = item.content_type, item.size
+    current.sha256, current.data = hashlib.sha256(data).hexdigest(), data
+    report.attachments_changed.append(item.name)
+
+
+def import_course(root: Path, actor: User | None = None) -> ImportReport:
+    """Load the course in ``root`` into the database (flushes; the caller commits).
+
+    :raises lms.courses.files.CourseFilesError: when any file is broken (nothing changed).
+    """
+    files = load_course(root)
+    course = db.session.scalar(select(Course).where(Course.slug == files.slug))
+    report = ImportReport(course=files.slug, created_course=course is None)
+    if course is None:
+        course = Course(slug=files.slug, title=files.title)
+        db.session.add(course)
+    course.title, course.description = files.title, files.description
+    course.language, course.version = files.language, files.version
+    course.lecturers_note = files.lecturers_note
+    course.completion_policy = {
+        "lessons": files.completion.lessons if files.completion.lessons == "all"
+        else list(files.completion.lessons),
+        "quizzes": [{"slug": q.slug, "pass_mark10": q.pass_mark10}
+                    for q in files.completion.quizzes],
+    }
+    db.session.flush()
+    existing = {lesson.slug: lesson for lesson in db.session.scalars(
+        select(Lesson).where(Lesson.course_id == course.id))}
+    for item in files.lessons:
+        _sync_lesson(course, item, actor, existing.pop(item.slug, None), report)
+    for slug, lesson in existing.items():
+        if lesson.status == LessonStatus.ARCHIVED.value:
+            continue
+        has_progress = db.session.scalar(
+            select(LessonProgress.id).where(LessonProgress.lesson_id == lesson.id).limit(1))
+        if has_progress:
+            lesson.status = LessonStatus.ARCHIVED.value
+            report.lessons_archived.append(slug)
+        else:
+            lesson.published_revision = None
+            db.session.flush()
+            db.session.delete(lesson)
+            report.lessons_deleted.append(slug)
+    names = {item.name for item in files.attachments}
+    for item in files.attachments:
+        _sync_attachment(course, item, report)
+    db.session.execute(delete(Attachment).where(
+        Attachment.course_id == course.id, Attachment.name.not_in(names or {""})))
+    db.session.flush()
+    for hook in IMPORT_HOOKS:
+        report.extra.append(hook(course, files, actor))
+    log_edit(course, actor, "course.import", None, "; ".join(report.lines()[1:3]))
+    db.session.flush()
+    log.info("Imported course %s: %s", files.slug, report.lines())
+    return report
+
+
+def course_files_from_db(course: Course, base: CourseFiles | None = None) -> CourseFiles:
+    """The course as files: published lessons (archived ones left out) and attachments."""
+    from lms.courses.files import CompletionPolicy, QuizRequirement
+
+    lessons = db.session.scalars(
+        select(Lesson).where(Lesson.course_id == course.id,
+                             Lesson.status == LessonStatus.PUBLISHED.value)
+        .order_by(Lesson.position, Lesson.id)
+    ).all()
+    lesson_files = tuple(
+        LessonFile(slug=lesson.slug, position=lesson.position, title=rev.title,
+                   minutes=rev.minutes, objectives=tuple(rev.objectives), body=rev.body,
+                   path=lesson_path(lesson.position, lesson.slug))
+        for lesson in lessons if (rev := lesson.published_revision) is not None
+    )
+    attachments = tuple(
+        AttachmentFile(name=a.name, path=f"attachments/{a.name}", size=a.size,
+                       sha256=a.sha256, content_type=a.content_type, data=a.data)
+        for a in db.session.scalars(select(Attachment).where(Attachment.course_id == course.id)
+                                    .order_by(Attachment.name))
+    )
+    policy = course.completion_policy or {"lessons": "all", "quizzes": []}
+    completion = CompletionPolicy(
+        lessons=policy["lessons"] if policy["lessons"] == "all" else tuple(policy["lessons"]),
+        quizzes=tuple(QuizRequirement(slug=q["slug"], pass_mark10=q["pass_mark10"])
+                      for q in policy["quizzes"]),
+    )
+    files = CourseFiles(
+        slug=course.slug, title=course.title, description=course.description,
+        version=course.version, language=course.language,
+        lecturers_note=course.lecturers_note or "", completion=completion,
+        lessons=lesson_files, questions=base.questions if base else (),
+        quizzes=base.quizzes if base else (), attachments=attachments,
+    )
+    for hook in EXPORT_HOOKS:
+        files = hook(course, files)
+    return files
+
+
+def export_course(course: Course, dest: Path) -> None:
+    """Write ``course`` as files into ``dest`` (the same layout the import reads)."""
+    dump_course(course_files_from_db(course), dest)

@@ -1,0 +1,1 @@
+"""Quizzes: question banks, attempts and question-bank interchange formats."""

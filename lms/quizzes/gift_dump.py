@@ -1,0 +1,136 @@
+"""Writes GIFT for :func:`lms.quizzes.gift.dump_gift` (the format is documented there).
+
+The layout is Moodle's: ``// [tag:…]`` and ``// lms: …`` comment lines, then
+``::title:: [format]text {`` with one tab-indented option per line and the general feedback
+last, a blank line between questions, and ``$CATEGORY: $course$/top/…`` whenever the category
+changes.  Special characters are escaped, so every text comes back exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from lms.quizzes.parsed import (
+    BLANK,
+    CATCH_ALL,
+    ParsedAnswer,
+    ParsedQuestion,
+    format_number,
+    format_percent,
+    validate,
+)
+
+__all__ = ["CATEGORY", "DIRECTIVES", "WS", "dump_gift"]
+
+WS = " \t\n\r\0\x0b"
+"""What PHP's ``trim()`` strips; Moodle trims with it (``str.strip()`` strips more)."""
+CATEGORY = "$CATEGORY:"
+DIRECTIVES = {"ignore-diacritics": "ignore_diacritics", "case-sensitive": "case_sensitive"}
+"""``// lms: NAME`` comment before a short-answer question → ParsedQuestion attribute set."""
+
+_ESCAPES = str.maketrans({c: "\\" + c for c in "\\#=~{}:"} | {"\n": "\\n", "\r": ""})
+_BAD_TAG = re.compile(r"[<>`\\\x00-\x1f\x7f]")
+
+
+def dump_gift(questions: Iterable[ParsedQuestion]) -> str:
+    """Write ``questions`` as GIFT that :func:`parse_gift` (and Moodle) read back unchanged.
+
+    Raises :class:`ValueError` for a question GIFT cannot express: one :func:`validate`
+    rejects, ``->`` in a matching item or short answer, a tag with ``<>`` or control characters.
+    """
+    paragraphs, category = [], ""
+    for q in questions:
+        if q.category != category:
+            if "\n" in q.category or "\r" in q.category:
+                raise ValueError(f"category {q.category!r} contains a line break")
+            paragraphs.append(f"{CATEGORY} $course$/top/{q.category}".rstrip(WS))
+            category = q.category
+        paragraphs.append(_dump_question(q))
+    return "\n\n".join(paragraphs) + "\n" if paragraphs else ""
+
+
+def _dump_question(q: ParsedQuestion) -> str:
+    problem = validate(q) or _unwritable(q)
+    if problem:
+        raise ValueError(f"{q.name or q.text[:40]!r}: {problem}")
+    lines = ["// [tag:" + tag.replace("]", "\\]") + "]" for tag in q.tags]
+    if q.type == "short_answer":
+        lines += [f"// lms: {d}" for d, attr in DIRECTIVES.items() if getattr(q, attr)]
+    title = f"::{q.name.translate(_ESCAPES)}:: " if q.name else ""
+    explicit = q.text_format != "moodle" or q.text.startswith(("[", "//", "\ufeff"))
+    before, after = q.text + " ", ""
+    blank = q.text.find(BLANK)
+    if 0 <= blank < len(q.text) - len(BLANK):
+        before, after = q.text[:blank], q.text[blank + len(BLANK) :]
+    text = before.translate(_ESCAPES) + _block(q) + after.translate(_ESCAPES)
+    lines.append(title + (f"[{q.text_format}]" if explicit else "") + text)
+    return "\n".join(lines)
+
+
+def _unwritable(q: ParsedQuestion) -> str | None:
+    if any(tag != tag.strip(WS) or not tag or _BAD_TAG.search(tag) for tag in q.tags):
+        return "a tag is empty, padded, or has <, >, `, \\ or control characters"
+    if q.type == "matching" and any("->" in a.text for a in q.answers):
+        return "a matching item contains '->'"
+    texts = [t for a in q.answers for t in (a.text, a.feedback)]
+    if q.type == "short_answer" and any("->" in t for t in texts):
+        return "a short answer or its feedback contains '->'"
+    return None
+
+
+def _block(q: ParsedQuestion) -> str:
+    """The ``{…}`` answer block of ``q``, one option per line."""
+    fmt = q.text_format
+    general = f"####{_text(q.general_feedback, fmt)}" if q.general_feedback else ""
+    if q.type == "essay":
+        return "{" + general + "}"
+    if q.type == "true_false":
+        right, wrong = q.feedback_true, q.feedback_false
+        if not q.correct:
+            right, wrong = wrong, right
+        parts = ["TRUE" if q.correct else "FALSE"]
+        parts += [_text(f, fmt) for f in (wrong, right)][: 2 if right else 1 if wrong else 0]
+        return "{" + "#".join(parts) + general + "}"
+    options = []
+    first_correct = next((i for i, a in enumerate(q.answers) if a.fraction == 1), -1)
+    for i, a in enumerate(q.answers):
+        feedback = f"#{_text(a.feedback, fmt)}" if a.feedback else ""
+        if q.type == "matching":
+            options.append(f"={_text(a.text, fmt)} -> {a.match.translate(_ESCAPES)}")
+        elif q.type == "numerical":
+            options.append(_numeric(a, feedback, last=i == len(q.answers) - 1))
+        elif q.type == "single_choice" and i == first_correct:
+            options.append(f"={_text(a.text, fmt)}{feedback}")
+        else:
+            marker, default = ("=", 1.0) if q.type == "short_answer" else ("~", 0.0)
+            text = _text(a.text, fmt)
+            options.append(f"{marker}{_weight(a.fraction, default, text)}{text}{feedback}")
+    if general:
+        options.append(general)
+    opening = "{#" if q.type == "numerical" else "{"
+    return opening + "".join(f"\n\t{o}" for o in options) + "\n}"
+
+
+def _numeric(a: ParsedAnswer, feedback: str, last: bool) -> str:
+    if a.text == CATCH_ALL or a.value is None:
+        if last and a.fraction == 0:
+            return f"~{feedback or '#'}"  # Moodle's "any other answer"
+        value = CATCH_ALL
+    elif a.low is not None and a.high is not None:
+        value = f"{format_number(a.low)}..{format_number(a.high)}"
+    else:
+        value = f"{format_number(a.value)}:{format_number(a.tolerance or 0.0)}"
+    return f"={_weight(a.fraction, 1.0, value)}{value}{feedback}"
+
+
+def _weight(fraction: float, default: float, text: str) -> str:
+    """``%n%`` unless ``fraction`` is the default and the text cannot be mistaken for one."""
+    if fraction == default and not text.startswith("%"):
+        return ""
+    return f"%{format_percent(fraction)}%"
+
+
+def _text(text: str, fmt: str) -> str:
+    """Escape ``text``, protecting a leading ``[`` from being read as a format."""
+    return (f"[{fmt}]" if text.startswith("[") else "") + text.translate(_ESCAPES)

@@ -1,0 +1,194 @@
+"""Format-neutral description of questions read from, or written to, question-bank files.
+
+Every importer (:mod:`lms.quizzes.gift`, :mod:`lms.quizzes.moodlexml`) returns these plain
+dataclasses and every exporter takes them, so the rest of the application never sees a file
+format.  Pure Python: no application context or database is needed (messages go through
+``flask_babel.gettext``, which returns English outside a request).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Final, Literal, get_args
+
+from flask_babel import gettext as _
+
+QuestionType = Literal[
+    "single_choice",
+    "multiple_choice",
+    "true_false",
+    "short_answer",
+    "numerical",
+    "matching",
+    "essay",
+]
+TextFormat = Literal["moodle", "html", "plain", "markdown"]
+
+QUESTION_TYPES: Final[tuple[str, ...]] = get_args(QuestionType)
+TEXT_FORMATS: Final[tuple[str, ...]] = get_args(TextFormat)
+BLANK: Final = "_____"
+"""Marks where the answer goes in a missing-word question (as Moodle does)."""
+CATCH_ALL: Final = "*"
+"""Text of a numerical answer that matches any response (Moodle's ``*``)."""
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_CONTEXT_PREFIX = re.compile(r"\$[a-z]+\$/(?:top(?:/|$))?")
+
+
+@dataclass
+class ParsedAnswer:
+    """One option, accepted answer or matching pair of a question.
+
+    ``fraction`` is the share of the mark, in [-1, 1] (GIFT ``%n%`` / 100).  Numerical answers
+    leave ``text`` empty (or :data:`CATCH_ALL`) and use ``value`` ± ``tolerance``; a range
+    ``low..high`` also sets ``value``/``tolerance`` to its midpoint and half-width.  Matching
+    pairs use ``text`` (left item, empty for a distractor) and ``match`` (right item).
+    """
+
+    text: str = ""
+    fraction: float = 0.0
+    feedback: str = ""
+    value: float | None = None
+    tolerance: float | None = None
+    low: float | None = None
+    high: float | None = None
+    match: str = ""
+
+
+@dataclass
+class ParsedQuestion:
+    """A question as read from a file; ``line`` (1-based source line) is ignored by ``==``.
+
+    ``correct``/``feedback_true``/``feedback_false`` are for ``true_false`` (which has no
+    ``answers``); ``case_sensitive``/``ignore_diacritics`` are for ``short_answer``.
+    """
+
+    type: QuestionType
+    text: str
+    name: str = ""
+    text_format: TextFormat = "moodle"
+    category: str = ""
+    tags: list[str] = field(default_factory=list)
+    general_feedback: str = ""
+    answers: list[ParsedAnswer] = field(default_factory=list)
+    correct: bool = False
+    feedback_true: str = ""
+    feedback_false: str = ""
+    case_sensitive: bool = False
+    ignore_diacritics: bool = False
+    line: int = field(default=0, compare=False)
+
+
+class QuestionFormatError(Exception):
+    """A question file could not be read.
+
+    ``str()`` is ``"file:line: reason"``, one line per problem; ``errors`` lists every problem
+    found (the first is this one).
+    """
+
+    def __init__(self, filename: str, line: int, reason: str) -> None:
+        super().__init__(filename, line, reason)
+        self.filename = filename
+        self.line = line
+        self.reason = reason
+        self.errors: list[QuestionFormatError] = [self]
+
+    def __str__(self) -> str:
+        return "\n".join(f"{e.filename}:{e.line}: {e.reason}" for e in self.errors)
+
+    @classmethod
+    def combine(cls, errors: list[QuestionFormatError]) -> QuestionFormatError:
+        """Return the first of ``errors`` carrying all of them."""
+        first = errors[0]
+        first.errors = list(errors)
+        return first
+
+
+def parse_number(text: str) -> float | None:
+    """Parse a plain decimal number (``-1.5``, ``.5``, ``2e3``); ``None`` if it is not one.
+
+    Stricter than :func:`float`: no ``inf``/``nan``, ``_`` or surrounding spaces.
+    """
+    if not _NUMBER.fullmatch(text):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def format_number(value: float) -> str:
+    """Shortest text that :func:`parse_number` reads back as exactly ``value``."""
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def format_percent(fraction: float) -> str:
+    """Percentage text ``p`` with ``parse_number(p) / 100 == fraction``, as short as possible."""
+    scaled = fraction * 100
+    candidates = [round(scaled, digits) for digits in range(16)]
+    candidates += [scaled, math.nextafter(scaled, math.inf), math.nextafter(scaled, -math.inf)]
+    for candidate in candidates:
+        if candidate / 100 == fraction:
+            return format_number(candidate)
+    return format_number(scaled)
+
+
+def numeric_range(
+    low: float, high: float, fraction: float = 1.0, feedback: str = ""
+) -> ParsedAnswer:
+    """A numerical answer accepting ``low..high`` (midpoint/half-width also filled in)."""
+    value = low / 2 + high / 2
+    return ParsedAnswer("", fraction, feedback, value, high - value, low, high)
+
+
+def normalise_category(path: str) -> str:
+    """Drop Moodle's context prefix: ``$course$/top/A/B`` and ``$course$/A/B`` become ``A/B``."""
+    return _CONTEXT_PREFIX.sub("", path.strip(), count=1)
+
+
+def validate(q: ParsedQuestion) -> str | None:
+    """Return why ``q`` cannot be used (a translated sentence), or ``None`` if it is sound.
+
+    These are Moodle's own rules for saving a question, independent of the file format.
+    """
+    if not q.text:
+        return _("The question text is empty.")
+    for answer in q.answers:
+        if not -1 <= answer.fraction <= 1:
+            return _(
+                "Weight %(weight)s%% is outside -100%%..100%%.",
+                weight=format_percent(answer.fraction),
+            )
+    fractions = [a.fraction for a in q.answers]
+    if q.type in ("single_choice", "multiple_choice"):
+        if len(q.answers) < 2:
+            return _("A choice question needs at least 2 options.")
+        if any(not a.text for a in q.answers):
+            return _("An option has no text.")
+        if q.type == "single_choice" and max(fractions) != 1:
+            return _("A single-choice question needs an option worth 100%.")
+        positive = sum(f for f in fractions if f > 0)
+        if q.type == "multiple_choice" and round(positive, 2) != 1:
+            return _(
+                "The positive weights add up to %(total)s%%; they must add up to 100%%.",
+                total=format_percent(positive),
+            )
+    elif q.type in ("short_answer", "numerical"):
+        if not q.answers:
+            return _("The question has no answer.")
+        if q.type == "short_answer" and any(not a.text for a in q.answers):
+            return _("An answer has no text.")
+        if q.type == "numerical" and any(
+            a.text != CATCH_ALL and (a.value is None or (a.tolerance or 0) < 0) for a in q.answers
+        ):
+            return _("A numerical answer needs a value and a tolerance of at least 0.")
+        if max(fractions) != 1:
+            return _("One answer must be worth 100%.")
+    elif q.type == "matching":
+        if sum(1 for a in q.answers if a.text) < 2:
+            return _("A matching question needs at least 2 pairs.")
+        if any(not a.match for a in q.answers):
+            return _("A matching pair has no right-hand item.")
+    return None

@@ -1,0 +1,1 @@
+"""Course content as files (lms.courses.files)."""
