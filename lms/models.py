@@ -11,8 +11,9 @@ from lms.courses.models import (
     LessonProgress,
     LessonRevision,
 )
+from lms.quizzes.models import Question, QuestionVersion, Quiz
 
 __all__ = [
     "ApiToken", "Attachment", "Class", "ContentEdit", "Course", "CourseLecturer", "Enrolment",
-    "Lesson", "LessonProgress", "LessonRevision", "User",
+    "Lesson", "LessonProgress", "LessonRevision", "Question", "QuestionVersion", "Quiz", "User",
 ]

@@ -85,6 +85,10 @@ Canonical form (what :func:`dump_course` writes)
   closing ``+++``.
 * Questions are written back as loaded, attachments byte for byte.
 
+``dump_course`` writes into a missing or empty directory; ``replace=True`` swaps a complete
+new directory in for an existing one instead (nothing stale survives, and a failure leaves
+the old one untouched).
+
 ``dump_course(load_course(d), out)`` gives ``load_course(out) == load_course(d)`` for every
 valid ``d`` (``LessonFile.body_line`` and ``AttachmentFile.data`` take no part in ``==``),
 and the same bytes as ``d`` when ``d`` is canonical.

@@ -4,6 +4,8 @@ there)."""
 from __future__ import annotations
 
 import hashlib
+import shutil
+import tempfile
 from pathlib import Path
 
 from lms.courses import files_toml as toml
@@ -22,18 +24,46 @@ from lms.courses.files_model import (
 )
 
 
-def dump_course(course: CourseFiles, dest: Path) -> None:
-    """Write ``course`` into the directory ``dest`` (created; it must not exist or be empty)
-    in canonical form: questions verbatim, attachments byte for byte.
+def dump_course(course: CourseFiles, dest: Path, *, replace: bool = False) -> None:
+    """Write ``course`` into the directory ``dest`` in canonical form: questions verbatim,
+    attachments byte for byte.
+
+    ``dest`` must not exist or be empty, unless ``replace`` is true: the course is then
+    written into a new sibling directory that takes the place of ``dest`` once complete, and
+    the old ``dest`` (hidden files included) is deleted, so no stale file survives and a
+    failure leaves ``dest`` as it was.
 
     :raises ValueError: if a name or path of ``course`` is not a valid file name of the
         layout (nothing is written outside ``dest``), two files would share a path, or an
-        attachment's ``data`` does not match its ``size`` and ``sha256``.
-    :raises FileExistsError: if ``dest`` is a non-empty directory or not a directory.
+        attachment's ``data`` does not match its ``size`` and ``sha256``; nothing is written.
+    :raises FileExistsError: if ``dest`` is a file, or a non-empty directory and ``replace``
+        is false.
     """
     files = _render(course)
-    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
-        raise FileExistsError(f"{dest} exists and is not an empty directory")
+    if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
+        raise FileExistsError(f"{dest} exists and is not a directory")
+    if not dest.exists() or not any(dest.iterdir()):
+        _write(files, dest)
+        return
+    if not replace:
+        raise FileExistsError(f"{dest} exists and is not empty (use replace=True)")
+    fresh = Path(tempfile.mkdtemp(prefix=f".{dest.name}.new-", dir=dest.parent))
+    old = fresh.with_name(fresh.name.replace(".new-", ".old-", 1))
+    try:
+        _write(files, fresh)
+        dest.rename(old)
+        try:
+            fresh.rename(dest)
+        except BaseException:
+            old.rename(dest)
+            raise
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+    shutil.rmtree(old)
+
+
+def _write(files: dict[str, bytes], dest: Path) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     for relative, data in files.items():
         path = dest / relative
@@ -54,17 +84,26 @@ def _render(course: CourseFiles) -> dict[str, bytes]:
 
     for lesson in course.lessons:
         match = LESSON_NAME_RE.fullmatch(lesson.path.removeprefix("lessons/"))
-        if (not lesson.path.startswith("lessons/") or match is None
-                or int(match["position"]) != lesson.position or match["slug"] != lesson.slug):
-            raise ValueError(f"lesson path {lesson.path!r} does not match its position "
-                             f"{lesson.position} and slug {lesson.slug!r}")
+        if (
+            not lesson.path.startswith("lessons/")
+            or match is None
+            or int(match["position"]) != lesson.position
+            or match["slug"] != lesson.slug
+        ):
+            raise ValueError(
+                f"lesson path {lesson.path!r} does not match its position "
+                f"{lesson.position} and slug {lesson.slug!r}"
+            )
         if any(other.slug == lesson.slug for other in course.lessons if other is not lesson):
             raise ValueError(f"duplicate lesson slug {lesson.slug!r}")
         add(lesson.path, render_lesson(lesson).encode())
     for question in course.questions:
         name = question.path.removeprefix("questions/")
-        if not (question.path.startswith("questions/") and name.endswith(".gift")
-                and FILE_NAME_RE.fullmatch(name)):
+        if not (
+            question.path.startswith("questions/")
+            and name.endswith(".gift")
+            and FILE_NAME_RE.fullmatch(name)
+        ):
             raise ValueError(f"invalid question bank path {question.path!r}")
         add(question.path, question.text.encode())
     for quiz in course.quizzes:
@@ -72,13 +111,16 @@ def _render(course: CourseFiles) -> dict[str, bytes]:
             raise ValueError(f"invalid quiz slug or path {quiz.slug!r}, {quiz.path!r}")
         add(quiz.path, render_quiz(quiz).encode())
     for attachment in course.attachments:
-        if (not FILE_NAME_RE.fullmatch(attachment.name)
-                or attachment.path != f"attachments/{attachment.name}"):
+        if (
+            not FILE_NAME_RE.fullmatch(attachment.name)
+            or attachment.path != f"attachments/{attachment.name}"
+        ):
             raise ValueError(f"invalid attachment name or path {attachment.path!r}")
-        if (len(attachment.data) != attachment.size
-                or hashlib.sha256(attachment.data).hexdigest() != attachment.sha256):
-            raise ValueError(f"the data of {attachment.path} does not match its size and "
-                             "sha256")
+        if (
+            len(attachment.data) != attachment.size
+            or hashlib.sha256(attachment.data).hexdigest() != attachment.sha256
+        ):
+            raise ValueError(f"the data of {attachment.path} does not match its size and sha256")
         add(attachment.path, attachment.data)
     return files
 
@@ -140,8 +182,10 @@ def render_quiz(quiz: QuizFile) -> str:
     if quiz.questions:
         lines.append(f"questions = {toml.array_lines(map(toml.string, quiz.questions))}")
     if quiz.draw:
-        rules = (f"{{ category = {toml.string(rule.category)}, count = {rule.count:d} }}"
-                 for rule in quiz.draw)
+        rules = (
+            f"{{ category = {toml.string(rule.category)}, count = {rule.count:d} }}"
+            for rule in quiz.draw
+        )
         lines.append(f"draw = {toml.array_lines(rules)}")
     lines += ["", "[review]"]
     for time in REVIEW_TIMES:

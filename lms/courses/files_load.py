@@ -28,11 +28,23 @@ from lms.courses.files_sniff import EXTENSIONS, MAX_ATTACHMENT_BYTES, detect_con
 from lms.courses.files_toml import KeyLines
 from lms.courses.files_toml import Path as KeyPath
 
-LAYOUT: Final = {"course.toml": False, "lessons": True, "questions": True, "quizzes": True,
-                 "attachments": True}
+LAYOUT: Final = {
+    "course.toml": False,
+    "lessons": True,
+    "questions": True,
+    "quizzes": True,
+    "attachments": True,
+}
 """The entries of a course directory, and whether each is a directory."""
-COURSE_KEYS: Final = ("slug", "title", "description", "version", "language",
-                      "lecturers_note", "completion")
+COURSE_KEYS: Final = (
+    "slug",
+    "title",
+    "description",
+    "version",
+    "language",
+    "lecturers_note",
+    "completion",
+)
 """course.toml keys in their canonical order."""
 
 
@@ -86,14 +98,20 @@ class _Loader:
             if entry.name.startswith("."):
                 continue
             if entry.name not in LAYOUT:
-                report.line(1, _("unexpected “%(name)s”: a course directory holds course.toml, "
-                                 "lessons/, questions/, quizzes/ and attachments/ only",
-                                 name=entry.name))
+                report.line(
+                    1,
+                    _(
+                        "unexpected “%(name)s”: a course directory holds course.toml, "
+                        "lessons/, questions/, quizzes/ and attachments/ only",
+                        name=entry.name,
+                    ),
+                )
             elif entry.is_symlink():
                 report.line(1, _("symbolic links are not allowed"))
             elif entry.is_dir() != LAYOUT[entry.name]:
-                report.line(1, _("must be a directory") if LAYOUT[entry.name]
-                            else _("must be a file"))
+                report.line(
+                    1, _("must be a directory") if LAYOUT[entry.name] else _("must be a file")
+                )
 
     def _files(self, folder: str) -> list[tuple[str, Path]]:
         """``(relative path, path)`` of the regular files of a sub-directory, by name;
@@ -130,28 +148,49 @@ class _Loader:
         report = self.report(relative)
         match = LESSON_NAME_RE.fullmatch(path.name)
         if match is None:
-            report.line(1, _("a lesson file name must be NN-slug.md: two or more digits (the "
-                             "order), “-”, then a slug of a-z, 0-9 and single “-”"))
+            report.line(
+                1,
+                _(
+                    "a lesson file name must be NN-slug.md: two or more digits (the "
+                    "order), “-”, then a slug of a-z, 0-9 and single “-”"
+                ),
+            )
             return None
         position, slug = int(match["position"]), match["slug"]
         if slug in self.lessons_by_slug:
-            report.line(1, _("duplicate lesson slug “%(slug)s”: %(other)s has it too",
-                             slug=slug, other=self.lessons_by_slug[slug]))
+            report.line(
+                1,
+                _(
+                    "duplicate lesson slug “%(slug)s”: %(other)s has it too",
+                    slug=slug,
+                    other=self.lessons_by_slug[slug],
+                ),
+            )
         if position in self.lessons_by_position:
-            report.line(1, _("duplicate lesson position %(position)d: %(other)s has it too",
-                             position=position, other=self.lessons_by_position[position]))
+            report.line(
+                1,
+                _(
+                    "duplicate lesson position %(position)d: %(other)s has it too",
+                    position=position,
+                    other=self.lessons_by_position[position],
+                ),
+            )
         self.lessons_by_slug.setdefault(slug, relative)
         self.lessons_by_position.setdefault(position, relative)
         text = self._text(relative, path)
         if text is None:
             return None
-        return read_lesson(self.problems, report.path, text, position, slug,
-                           self.attachment_names)
+        return read_lesson(self.problems, report.path, text, position, slug, self.attachment_names)
 
     def _question(self, relative: str, path: Path) -> QuestionFile | None:
         if not (path.name.endswith(".gift") and FILE_NAME_RE.fullmatch(path.name)):
-            self.report(relative).line(1, _("a question bank must be a .gift file named with "
-                                            "letters, digits, “.”, “_” and “-”"))
+            self.report(relative).line(
+                1,
+                _(
+                    "a question bank must be a .gift file named with "
+                    "letters, digits, “.”, “_” and “-”"
+                ),
+            )
             return None
         text = self._text(relative, path)
         return None if text is None else QuestionFile(relative, text)
@@ -159,8 +198,9 @@ class _Loader:
     def _quiz(self, relative: str, path: Path) -> QuizFile | None:
         slug = path.name.removesuffix(".toml")
         if not path.name.endswith(".toml") or not SLUG_RE.fullmatch(slug):
-            self.report(relative).line(1, _("a quiz file name must be <slug>.toml, with a slug "
-                                            "of a-z, 0-9 and single “-”"))
+            self.report(relative).line(
+                1, _("a quiz file name must be <slug>.toml, with a slug of a-z, 0-9 and single “-”")
+            )
             return None
         self.quiz_slugs.add(slug)
         text = self._text(relative, path)
@@ -172,36 +212,59 @@ class _Loader:
         self.attachment_names.add(path.name)
         report = self.report(relative)
         if not FILE_NAME_RE.fullmatch(path.name):
-            report.line(1, _("an attachment name may only use letters, digits, “.”, “_” and "
-                             "“-”, and must start with a letter or digit"))
+            report.line(
+                1,
+                _(
+                    "an attachment name may only use letters, digits, “.”, “_” and "
+                    "“-”, and must start with a letter or digit"
+                ),
+            )
             return None
         size = path.stat().st_size
         if size > MAX_ATTACHMENT_BYTES:
-            report.line(1, _("the file is larger than the %(mb)d MB limit (%(size)d bytes)",
-                             mb=MAX_ATTACHMENT_BYTES // 2**20, size=size))
+            report.line(
+                1,
+                _(
+                    "the file is larger than the %(mb)d MB limit (%(size)d bytes)",
+                    mb=MAX_ATTACHMENT_BYTES // 2**20,
+                    size=size,
+                ),
+            )
             return None
         data = self._read(path, report)
         if data is None:
             return None
         content_type = detect_content_type(data, path.name)
         if content_type is None:
-            report.line(1, _("this type of file is not allowed: attachments must be PDF, PNG, "
-                             "JPEG, GIF, WebP, Word, Excel or PowerPoint (docx, xlsx, pptx) or "
-                             "UTF-8 text (txt, csv), judged by their content"))
+            report.line(
+                1,
+                _(
+                    "this type of file is not allowed: attachments must be PDF, PNG, "
+                    "JPEG, GIF, WebP, Word, Excel or PowerPoint (docx, xlsx, pptx) or "
+                    "UTF-8 text (txt, csv), judged by their content"
+                ),
+            )
             return None
         if not path.name.lower().endswith(EXTENSIONS[content_type]):
-            report.line(1, _("the content is %(type)s but the name does not end in %(ext)s",
-                             type=content_type.split(";")[0],
-                             ext=" or ".join(EXTENSIONS[content_type])))
+            report.line(
+                1,
+                _(
+                    "the content is %(type)s but the name does not end in %(ext)s",
+                    type=content_type.split(";")[0],
+                    ext=" or ".join(EXTENSIONS[content_type]),
+                ),
+            )
             return None
-        return AttachmentFile(path.name, relative, size, hashlib.sha256(data).hexdigest(),
-                              content_type, data)
+        return AttachmentFile(
+            path.name, relative, size, hashlib.sha256(data).hexdigest(), content_type, data
+        )
 
     def _course_toml(self) -> dict[str, Any] | None:
         path = self.root / "course.toml"
         if not path.exists() and not path.is_symlink():
-            self.report("course.toml").line(1, _("missing file: a course directory needs a "
-                                                 "course.toml"))
+            self.report("course.toml").line(
+                1, _("missing file: a course directory needs a course.toml")
+            )
             return None
         if path.is_symlink() or not path.is_file():
             return None  # reported by _check_layout
@@ -214,8 +277,14 @@ class _Loader:
         table = Table(report, data, (), COURSE_KEYS)
         slug = table.get("slug", "string")
         if slug is not None and slug != self.name:
-            report.at(("slug",), _("slug “%(slug)s” differs from the directory name "
-                                   "“%(name)s”", slug=slug, name=self.name))
+            report.at(
+                ("slug",),
+                _(
+                    "slug “%(slug)s” differs from the directory name “%(name)s”",
+                    slug=slug,
+                    name=self.name,
+                ),
+            )
             slug = None
         meta = {
             "slug": slug,
@@ -237,16 +306,19 @@ class _Loader:
         def known_lesson(key: KeyPath, slug: str) -> bool:
             if slug in self.lessons_by_slug:
                 return True
-            table.report.at(key, _("no lesson “%(slug)s”: expected a file lessons/NN-%(slug)s"
-                                   ".md", slug=slug))
+            table.report.at(
+                key, _("no lesson “%(slug)s”: expected a file lessons/NN-%(slug)s.md", slug=slug)
+            )
             return False
 
         lessons: Any
         if isinstance(data.get("lessons"), str):
             lessons = data["lessons"]
             if lessons != "all":
-                table.report.at(("completion", "lessons"), _(
-                    "“completion.lessons” must be “all” or an array of lesson slugs"))
+                table.report.at(
+                    ("completion", "lessons"),
+                    _("“completion.lessons” must be “all” or an array of lesson slugs"),
+                )
                 lessons = None
         else:
             lessons = table.strings("lessons", known_lesson)
@@ -257,8 +329,10 @@ class _Loader:
             if slug in seen:
                 entry.report.at(entry.key, _("quiz “%(slug)s” is listed twice", slug=slug))
             elif slug is not None and slug not in self.quiz_slugs:
-                entry.report.at((*entry.key, "slug"), _("no quiz “%(slug)s”: expected a file "
-                                                        "quizzes/%(slug)s.toml", slug=slug))
+                entry.report.at(
+                    (*entry.key, "slug"),
+                    _("no quiz “%(slug)s”: expected a file quizzes/%(slug)s.toml", slug=slug),
+                )
             elif slug is not None and mark is not None:
                 quizzes.append(QuizRequirement(slug, mark))
             seen.add(slug)

@@ -22,7 +22,8 @@ REVIEW_TIMES: Final = ("during", "immediately", "later", "after_close")
 SLUG_RE: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 """Course, lesson and quiz slugs (same rule as :mod:`lms.courses.services`)."""
 LESSON_NAME_RE: Final = re.compile(
-    r"(?P<position>[0-9]{2,})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md")
+    r"(?P<position>[0-9]{2,})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md"
+)
 """Lesson file names: ``NN-<slug>.md``, NN two or more digits."""
 FILE_NAME_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 """Attachment and question-bank file names (same rule as the attachment upload)."""
@@ -44,11 +45,17 @@ def parse_duration(text: str) -> int:
     match = _DURATION_RE.fullmatch(text) if isinstance(text, str) else None
     if not text or match is None:
         if isinstance(text, str) and re.fullmatch(r"[0-9]+", text):
-            raise ValueError(_("“%(text)s” has no unit: write “%(text)sm” for minutes or "
-                               "“%(text)ss” for seconds.", text=text))
-        raise ValueError(_("“%(text)s” is not a duration such as “30m”, “1h30m” or “90s”.",
-                           text=text))
-    seconds = (int(match["h"] or 0) * 3600 + int(match["m"] or 0) * 60 + int(match["s"] or 0))
+            raise ValueError(
+                _(
+                    "“%(text)s” has no unit: write “%(text)sm” for minutes or "
+                    "“%(text)ss” for seconds.",
+                    text=text,
+                )
+            )
+        raise ValueError(
+            _("“%(text)s” is not a duration such as “30m”, “1h30m” or “90s”.", text=text)
+        )
+    seconds = int(match["h"] or 0) * 3600 + int(match["m"] or 0) * 60 + int(match["s"] or 0)
     if not 0 < seconds <= MAX_TIME_LIMIT:
         raise ValueError(_("A duration must be between 1s and 24h, not “%(text)s”.", text=text))
     return seconds
@@ -60,8 +67,9 @@ def format_duration(seconds: int) -> str:
         raise ValueError(f"a duration must be positive, not {seconds}")
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
-    return "".join(f"{value}{unit}" for value, unit in ((hours, "h"), (minutes, "m"), (secs, "s"))
-                   if value)
+    return "".join(
+        f"{value}{unit}" for value, unit in ((hours, "h"), (minutes, "m"), (secs, "s")) if value
+    )
 
 
 def lesson_path(position: int, slug: str) -> str:

@@ -28,9 +28,21 @@ from lms.courses.files_model import (
 from lms.courses.files_toml import KeyLines, Path
 
 LESSON_KEYS: Final = ("title", "minutes", "objectives")
-QUIZ_KEYS: Final = ("title", "time_limit", "attempts", "pass_mark10", "grading",
-                    "shuffle_questions", "shuffle_options", "on_expiry", "opens", "closes",
-                    "questions", "draw", "review")
+QUIZ_KEYS: Final = (
+    "title",
+    "time_limit",
+    "attempts",
+    "pass_mark10",
+    "grading",
+    "shuffle_questions",
+    "shuffle_options",
+    "on_expiry",
+    "opens",
+    "closes",
+    "questions",
+    "draw",
+    "review",
+)
 """Quiz keys in their canonical order."""
 FRONT_MATTER: Final = "+++"
 _LINK_PREFIXES: Final = ("attachments/", "../attachments/")
@@ -38,31 +50,51 @@ _DATETIME_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}"
 _BAD: Final[Any] = object()
 
 
-def read_lesson(problems: list[Problem], display: str, text: str, position: int, slug: str,
-                attachments: set[str]) -> LessonFile | None:
+def read_lesson(
+    problems: list[Problem],
+    display: str,
+    text: str,
+    position: int,
+    slug: str,
+    attachments: set[str],
+) -> LessonFile | None:
     """The lesson in ``text`` (file ``display``), or ``None`` with its problems reported;
     links to names missing from ``attachments`` are reported too."""
     report = Report(problems, display)
     lines = text.split("\n")
     if lines[0] != FRONT_MATTER:
-        report.line(1, _("missing front matter: a lesson starts with a line “+++”, then its "
-                         "TOML fields (title, minutes, objectives), then another “+++” line"))
+        report.line(
+            1,
+            _(
+                "missing front matter: a lesson starts with a line “+++”, then its "
+                "TOML fields (title, minutes, objectives), then another “+++” line"
+            ),
+        )
         return None
-    close = next((index for index in range(1, len(lines)) if lines[index] == FRONT_MATTER),
-                 None)
+    close = next((index for index in range(1, len(lines)) if lines[index] == FRONT_MATTER), None)
     if close is None:
-        report.line(1, _("unterminated front matter: the “+++” of line 1 is never closed by "
-                         "another line “+++”"))
+        report.line(
+            1,
+            _(
+                "unterminated front matter: the “+++” of line 1 is never closed by "
+                "another line “+++”"
+            ),
+        )
         return None
     front = "\n".join(lines[1:close])
-    rest, body_line = lines[close + 1:], close + 2
+    rest, body_line = lines[close + 1 :], close + 2
     if len(rest) > 1 and rest[0] == "":
         rest, body_line = rest[1:], body_line + 1
     body = "\n".join(rest)
     for line, name in attachment_links(body):
         if name not in attachments:
-            report.line(body_line + line, _("link to a missing attachment “%(name)s” (no "
-                                            "file attachments/%(name)s)", name=name))
+            report.line(
+                body_line + line,
+                _(
+                    "link to a missing attachment “%(name)s” (no file attachments/%(name)s)",
+                    name=name,
+                ),
+            )
     front_report = Report(problems, display, offset=1)
     data = parse_toml(front, front_report)
     if data is None:
@@ -106,8 +138,9 @@ def attachment_links(body: str) -> list[tuple[int, str]]:
     return found
 
 
-def _find(lines: list[str], needles: tuple[str, ...], cursor: tuple[int, int],
-          last: int) -> tuple[int, int]:
+def _find(
+    lines: list[str], needles: tuple[str, ...], cursor: tuple[int, int], last: int
+) -> tuple[int, int]:
     """Just past the first needle at or after ``cursor`` (up to line ``last``, then anywhere,
     for reference definitions); ``cursor`` itself if none is found."""
     line, column = cursor
@@ -147,12 +180,18 @@ def read_quiz(problems: list[Problem], display: str, text: str, slug: str) -> Qu
         report.at(("closes",), _("the quiz closes before it opens"))
         values["closes"] = _BAD
     if values["questions"] == () and values["draw"] == ():
-        report.at((), _("a quiz needs questions: name them in “questions” or draw them at "
-                        "random with “draw”"))
+        report.at(
+            (),
+            _(
+                "a quiz needs questions: name them in “questions” or draw them at "
+                "random with “draw”"
+            ),
+        )
         return None
     optional = ("time_limit_seconds", "opens", "closes")
-    if any(value is _BAD or (value is None and key not in optional)
-           for key, value in values.items()):
+    if any(
+        value is _BAD or (value is None and key not in optional) for key, value in values.items()
+    ):
         return None
     return QuizFile(slug=slug, path=display.split("/", 1)[1], **values)
 
@@ -181,9 +220,14 @@ def _datetime(table: Table, name: str) -> Any:
             return datetime.strptime(value, DATETIME_FORMAT)  # noqa: DTZ007 (naive local)
         except ValueError:
             pass
-    table.report.at((name,), _("“%(name)s” must be a local date and time written as a "
-                               "string “YYYY-MM-DDTHH:MM”, such as “2025-09-01T07:30”",
-                               name=name))
+    table.report.at(
+        (name,),
+        _(
+            "“%(name)s” must be a local date and time written as a "
+            "string “YYYY-MM-DDTHH:MM”, such as “2025-09-01T07:30”",
+            name=name,
+        ),
+    )
     return _BAD
 
 
@@ -195,8 +239,10 @@ def _draw(table: Table) -> tuple[DrawRule, ...] | None:
     for rule in rules:
         category, count = rule.text("category"), rule.integer("count", 1)
         if category in seen:
-            rule.report.at((*rule.key, "category"), _("category “%(category)s” is drawn from "
-                                                      "twice", category=category))
+            rule.report.at(
+                (*rule.key, "category"),
+                _("category “%(category)s” is drawn from twice", category=category),
+            )
         elif category is not None and count is not None:
             out.append(DrawRule(category, count))
         seen.add(category)
@@ -213,9 +259,15 @@ def _review(table: Table) -> ReviewOptions | None:
     def known(key: Path, item: str) -> bool:
         if item in REVIEW_ITEMS:
             return True
-        table.report.at(key, _("“%(name)s”: unknown review item “%(item)s” (choose from "
-                               "%(items)s)", name=field_name(key), item=item,
-                               items=", ".join(REVIEW_ITEMS)))
+        table.report.at(
+            key,
+            _(
+                "“%(name)s”: unknown review item “%(item)s” (choose from %(items)s)",
+                name=field_name(key),
+                item=item,
+                items=", ".join(REVIEW_ITEMS),
+            ),
+        )
         return False
 
     times = {time: review.strings(time, known, required=False) for time in REVIEW_TIMES}

@@ -43,8 +43,7 @@ _MAGIC: Final = (
 _OFFICE_MAIN: Final = (
     (b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml", DOCX),
     (b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml", XLSX),
-    (b"application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
-     PPTX),
+    (b"application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml", PPTX),
 )
 _CONTENT_TYPES_LIMIT: Final = 1024 * 1024
 _TEXT_CONTROLS: Final = frozenset(range(32)) - {9, 10, 12, 13} | {127}
@@ -97,11 +96,21 @@ def _by_content(data: bytes) -> str | None:
 
 def _office_type(data: bytes) -> str | None:
     try:
-        with (zipfile.ZipFile(io.BytesIO(data)) as archive,
-              archive.open("[Content_Types].xml") as member):
+        with (
+            zipfile.ZipFile(io.BytesIO(data)) as archive,
+            archive.open("[Content_Types].xml") as member,
+        ):
             content_types = member.read(_CONTENT_TYPES_LIMIT)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, RuntimeError,
-            NotImplementedError, zlib.error):
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        OSError,
+        ValueError,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+        zlib.error,
+    ):
         return None
     for marker, content_type in _OFFICE_MAIN:
         if marker in content_types:

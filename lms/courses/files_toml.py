@@ -14,12 +14,22 @@ from typing import Final
 WRAP: Final = 100
 """Widest line of a wrapped multi-line string, counting the closing `` \\``."""
 
-_SHORT_ESCAPES: Final = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r",
-                         '"': '\\"', "\\": "\\\\"}
+_SHORT_ESCAPES: Final = {
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+    '"': '\\"',
+    "\\": "\\\\",
+}
 _TOML_SPACE: Final = frozenset(" \t\n")
 _BARE_KEY: Final = re.compile(r"[A-Za-z0-9_-]+")
-_ERROR_AT: Final = re.compile(r"^(?P<msg>.*) \(at (?:line (?P<line>\d+), column (?P<col>\d+)"
-                              r"|end of document)\)$", re.DOTALL)
+_ERROR_AT: Final = re.compile(
+    r"^(?P<msg>.*) \(at (?:line (?P<line>\d+), column (?P<col>\d+)"
+    r"|end of document)\)$",
+    re.DOTALL,
+)
 
 Path = tuple[str | int, ...]
 
@@ -35,11 +45,15 @@ def _pieces(text: str, multiline: bool) -> list[str]:
     """
     pieces, escaped = [], False
     for index, char in enumerate(text):
-        following = text[index + 1:index + 2]
+        following = text[index + 1 : index + 2]
         if multiline and char == '"' and following not in ('"', ""):
             piece = char
-        elif (char in _SHORT_ESCAPES or ord(char) < 0x20 or ord(char) == 0x7F
-              or (escaped and unicodedata.combining(char))):
+        elif (
+            char in _SHORT_ESCAPES
+            or ord(char) < 0x20
+            or ord(char) == 0x7F
+            or (escaped and unicodedata.combining(char))
+        ):
             piece = _SHORT_ESCAPES.get(char) or f"\\u{ord(char):04X}"
         else:
             piece = char
@@ -76,7 +90,7 @@ def _chunks(line: str) -> list[str]:
     chunks, current = [], ""
     for index, piece in enumerate(_pieces(line, multiline=True)):
         current += piece
-        if piece == " " and line[index + 1:index + 2] not in ("", *_TOML_SPACE):
+        if piece == " " and line[index + 1 : index + 2] not in ("", *_TOML_SPACE):
             chunks.append(current)
             current = ""
     return [*chunks, current]
@@ -194,7 +208,7 @@ class KeyLines:
             start = self._pos
             if text[start] in "\"'":
                 self._string()
-                parts.append(tomllib.loads("k = " + text[start:self._pos])["k"])
+                parts.append(tomllib.loads("k = " + text[start : self._pos])["k"])
             else:
                 match = _BARE_KEY.match(text, start)
                 if match is None:

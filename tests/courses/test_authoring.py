@@ -76,8 +76,9 @@ def test_restore_creates_a_new_revision_with_old_content(app) -> None:
     third = restore(lesson, first, author)
     assert third.number == 3 and third.source == "restore"
     assert third.body == first.body and lesson.published_revision_id == third.id
-    numbers = db.session.scalars(select(LessonRevision.number)
-                                 .where(LessonRevision.lesson_id == lesson.id)).all()
+    numbers = db.session.scalars(
+        select(LessonRevision.number).where(LessonRevision.lesson_id == lesson.id)
+    ).all()
     assert sorted(numbers) == [1, 2, 3]  # history kept
 
 
@@ -93,8 +94,9 @@ def test_diff_shows_changes(app) -> None:
 
 def test_input_is_nfc_normalised_and_validated(app) -> None:
     course, author = make_course(), make_user("lecturer")
-    lesson = create_lesson(course, author, _draft(title="Bài Khái nie\u0302\u0323m",
-                                                  body="Nguye\u0302\u0303n"))
+    lesson = create_lesson(
+        course, author, _draft(title="Bài Khái nie\u0302\u0323m", body="Nguye\u0302\u0303n")
+    )
     assert lesson.title == "Bài Khái niệm" and lesson.body == "Nguyễn\n"
     with pytest.raises(InvalidInput) as err:
         create_lesson(course, author, _draft(title="   "))

@@ -53,20 +53,31 @@ def test_payloads_are_inert(payload: str) -> None:
             assert not name.startswith("on") and name != "style", html
             if name in ("href", "src"):
                 assert (value or "").strip().lower().startswith(SAFE_SCHEMES) or ":" not in (
-                    value or ""), html
+                    value or ""
+                ), html
 
 
 def test_markdown_features_survive_sanitising() -> None:
-    html = str(render_markdown(
-        "# Tiêu đề\n\n**đậm** và *nghiêng*, [liên kết](https://example.com)\n\n"
-        "| Cột | Giá trị |\n|---|---|\n| a | 1 |\n\n> trích dẫn\n\n1. một\n2. hai\n"))
-    for fragment in ("<h1>Tiêu đề</h1>", "<strong>đậm</strong>", "<em>nghiêng</em>",
-                     '<a href="https://example.com" rel="noopener noreferrer nofollow">',
-                     "<table>", "<blockquote>", "<ol>"):
+    html = str(
+        render_markdown(
+            "# Tiêu đề\n\n**đậm** và *nghiêng*, [liên kết](https://example.com)\n\n"
+            "| Cột | Giá trị |\n|---|---|\n| a | 1 |\n\n> trích dẫn\n\n1. một\n2. hai\n"
+        )
+    )
+    for fragment in (
+        "<h1>Tiêu đề</h1>",
+        "<strong>đậm</strong>",
+        "<em>nghiêng</em>",
+        '<a href="https://example.com" rel="noopener noreferrer nofollow">',
+        "<table>",
+        "<blockquote>",
+        "<ol>",
+    ):
         assert fragment in html, (fragment, html)
 
 
 def test_attachment_links_are_rewritten() -> None:
-    html = str(render_markdown("[Slide](attachments/bai-1.pdf)",
-                               lambda url: "/dl/" + url.split("/")[-1]))
+    html = str(
+        render_markdown("[Slide](attachments/bai-1.pdf)", lambda url: "/dl/" + url.split("/")[-1])
+    )
     assert 'href="/dl/bai-1.pdf"' in html

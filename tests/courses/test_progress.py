@@ -46,13 +46,15 @@ def test_completion_is_sticky_and_signalled_once(app) -> None:
         start = utcnow()
         first = record_activity(learner.id, lesson.id, complete=True, now=start)
         completed_at = first.completed_at
-        again = record_activity(learner.id, lesson.id, complete=True,
-                                now=start + timedelta(minutes=5))
+        again = record_activity(
+            learner.id, lesson.id, complete=True, now=start + timedelta(minutes=5)
+        )
         later = record_activity(learner.id, lesson.id, now=start + timedelta(minutes=6))
     finally:
         lesson_completed.disconnect(listener)
     assert again.completed_at == completed_at and later.status == "done"
     assert received == [{"user_id": learner.id, "lesson_id": lesson.id}]
-    count = db.session.scalar(select(func.count(LessonProgress.id))
-                              .where(LessonProgress.user_id == learner.id))
+    count = db.session.scalar(
+        select(func.count(LessonProgress.id)).where(LessonProgress.user_id == learner.id)
+    )
     assert count == 1

@@ -16,9 +16,16 @@ def _course_with_lessons(n: int = 3, slug: str = "ql-co-yeu"):
     assign_lecturer(course, author)
     lessons = []
     for i in range(1, n + 1):
-        lesson = create_lesson(course, author, LessonDraft(
-            title=f"Bài {i}. Nội dung {i}", minutes=20, objectives=[f"Mục tiêu {i}"],
-            body=f"## Phần {i}\n\nVăn bản bài {i}.\n\n[Slide](attachments/slide.pdf)\n"))
+        lesson = create_lesson(
+            course,
+            author,
+            LessonDraft(
+                title=f"Bài {i}. Nội dung {i}",
+                minutes=20,
+                objectives=[f"Mục tiêu {i}"],
+                body=f"## Phần {i}\n\nVăn bản bài {i}.\n\n[Slide](attachments/slide.pdf)\n",
+            ),
+        )
         publish(lesson, author)
         lessons.append(lesson)
     return course, author, lessons
@@ -35,12 +42,16 @@ def test_learner_reads_lessons_and_progress_shows(auth: Auth, client) -> None:
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Bài 1. Nội dung 1" in html and 'rel="next"' in html
-    progress = db.session.scalar(select(LessonProgress).where(
-        LessonProgress.user_id == learner.id, LessonProgress.lesson_id == lessons[0].id))
+    progress = db.session.scalar(
+        select(LessonProgress).where(
+            LessonProgress.user_id == learner.id, LessonProgress.lesson_id == lessons[0].id
+        )
+    )
     assert progress.status == "in_progress"
     token = csrf_from(client, f"/courses/{course.slug}/lessons/{lessons[0].slug}")
-    done = client.post(f"/courses/{course.slug}/lessons/{lessons[0].slug}/done",
-                       data={"csrf_token": token})
+    done = client.post(
+        f"/courses/{course.slug}/lessons/{lessons[0].slug}/done", data={"csrf_token": token}
+    )
     assert done.status_code == 302 and lessons[1].slug in done.headers["Location"]
     assert 'value="33"' in client.get(f"/courses/{course.slug}").get_data(as_text=True)
 
@@ -48,10 +59,13 @@ def test_learner_reads_lessons_and_progress_shows(auth: Auth, client) -> None:
 def test_outsiders_get_404_everywhere(auth: Auth, client) -> None:
     course, _author, lessons = _course_with_lessons(1)
     auth.login_as(make_user("learner"))
-    for url in (f"/courses/{course.slug}", f"/courses/{course.slug}/lessons/{lessons[0].slug}",
-                f"/courses/{course.slug}/manage",
-                f"/courses/{course.slug}/lessons/{lessons[0].slug}/edit",
-                f"/courses/{course.slug}/attachments/slide.pdf"):
+    for url in (
+        f"/courses/{course.slug}",
+        f"/courses/{course.slug}/lessons/{lessons[0].slug}",
+        f"/courses/{course.slug}/manage",
+        f"/courses/{course.slug}/lessons/{lessons[0].slug}/edit",
+        f"/courses/{course.slug}/attachments/slide.pdf",
+    ):
         assert client.get(url).status_code == 404, url
 
 
@@ -72,27 +86,45 @@ def test_lecturer_writes_previews_and_publishes(auth: Auth, client) -> None:
     course, author, _lessons = _course_with_lessons(1)
     auth.login_as(author)
     token = csrf_from(client, f"/courses/{course.slug}/lessons/new")
-    response = client.post(f"/courses/{course.slug}/lessons/new", data={
-        "csrf_token": token, "title": "Bài mới", "minutes": "15",
-        "objectives": "Một\nHai", "body": "Xin chào <script>alert(1)</script>"})
+    response = client.post(
+        f"/courses/{course.slug}/lessons/new",
+        data={
+            "csrf_token": token,
+            "title": "Bài mới",
+            "minutes": "15",
+            "objectives": "Một\nHai",
+            "body": "Xin chào <script>alert(1)</script>",
+        },
+    )
     assert response.status_code == 302
     lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "bai-moi"))
     assert lesson.status == "draft" and lesson.objectives == ["Một", "Hai"]
-    preview = client.post(f"/courses/{course.slug}/preview",
-                          data={"csrf_token": token, "body": "**đậm** <script>x</script>"})
+    preview = client.post(
+        f"/courses/{course.slug}/preview",
+        data={"csrf_token": token, "body": "**đậm** <script>x</script>"},
+    )
     assert "<strong>đậm</strong>" in preview.json["html"]
     assert "<script>" not in preview.json["html"]
     assert client.post(f"/courses/{course.slug}/preview", data={"body": "x"}).status_code == 400
-    client.post(f"/courses/{course.slug}/lessons/bai-moi/edit", data={
-        "csrf_token": token, "title": "Bài mới", "minutes": "15", "objectives": "Một",
-        "body": "Đã sửa", "action": "publish"})
+    client.post(
+        f"/courses/{course.slug}/lessons/bai-moi/edit",
+        data={
+            "csrf_token": token,
+            "title": "Bài mới",
+            "minutes": "15",
+            "objectives": "Một",
+            "body": "Đã sửa",
+            "action": "publish",
+        },
+    )
     assert db.session.get(Lesson, lesson.id).published_revision.body == "Đã sửa\n"
     history = client.get(f"/courses/{course.slug}/lessons/bai-moi/history?b=1")
     assert history.status_code == 200
 
 
-def test_outline_and_lesson_statement_counts_are_constant(auth: Auth, client,
-                                                          count_statements) -> None:
+def test_outline_and_lesson_statement_counts_are_constant(
+    auth: Auth, client, count_statements
+) -> None:
     small, _a, small_lessons = _course_with_lessons(2, "nho")
     big, _b, big_lessons = _course_with_lessons(12, "lon")
     learner = make_user("learner")

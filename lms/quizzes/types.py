@@ -1,0 +1,378 @@
+"""The question-type registry: one class per type, each with its own parse, render, check
+and grade (as CTFd's challenge classes).
+
+A question version stores its type-specific content as ``data`` (JSON) made by
+:meth:`QuestionType.from_parsed`; every option gets a stable id (``a0``, ``a1`` …; matching
+uses ``l*`` for left items and ``r*`` for right choices) so that responses, shuffling and
+statistics refer to options, not to their text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from flask_babel import gettext as _
+
+from lms.quizzes.parsed import CATCH_ALL, ParsedAnswer, ParsedQuestion
+from lms.vietnamese import fold
+
+
+class ResponseError(ValueError):
+    """A response that does not fit the question type; ``field`` names where."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _answers(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return list(data.get("answers", []))
+
+
+class QuestionType:
+    """Base class; subclasses register themselves by ``name``."""
+
+    name: ClassVar[str]
+    manual: ClassVar[bool] = False  # graded by a person (essay)
+
+    def from_parsed(self, q: ParsedQuestion) -> dict[str, Any]:
+        """Type-specific data of a parsed question (stable option ids assigned)."""
+        answers = []
+        for i, a in enumerate(q.answers):
+            item = {"id": f"a{i}", "text": a.text, "fraction": a.fraction, "feedback": a.feedback}
+            for key in ("value", "tolerance", "low", "high"):
+                if getattr(a, key) is not None:
+                    item[key] = getattr(a, key)
+            if a.match:
+                item["match"] = a.match
+            answers.append(item)
+        return {"answers": answers}
+
+    def to_parsed_fields(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The ParsedQuestion fields this type stores (inverse of :meth:`from_parsed`)."""
+        return {"answers": [
+            ParsedAnswer(text=a.get("text", ""), fraction=a.get("fraction", 0.0),
+                         feedback=a.get("feedback", ""), value=a.get("value"),
+                         tolerance=a.get("tolerance"), low=a.get("low"), high=a.get("high"),
+                         match=a.get("match", ""))
+            for a in _answers(data)]}
+
+    def option_ids(self, data: Mapping[str, Any]) -> list[str]:
+        """Ids of the options a learner chooses from (shuffled per attempt)."""
+        return []
+
+    def options(self, data: Mapping[str, Any], order: list[str] | None) -> list[dict[str, str]]:
+        """Options to show, in ``order``, without weights or feedback."""
+        return []
+
+    def check(self, data: Mapping[str, Any], response: Any) -> Any:
+        """Validate and normalise a response; raise :class:`ResponseError` if malformed."""
+        raise NotImplementedError  # every registered type overrides this
+
+    def grade(self, data: Mapping[str, Any], response: Any) -> float | None:
+        """The fraction of the mark earned, in [0, 1]; ``None`` when graded by hand."""
+        raise NotImplementedError  # every registered type overrides this
+
+    def feedback(self, data: Mapping[str, Any], response: Any) -> list[str]:
+        """Per-option feedback for the given response."""
+        return []
+
+    def right_answer(self, data: Mapping[str, Any]) -> str:
+        """A plain-text statement of the right answer, for review."""
+        return ""
+
+
+REGISTRY: dict[str, QuestionType] = {}
+
+
+def register(cls: type[QuestionType]) -> type[QuestionType]:
+    """Class decorator adding a type to :data:`REGISTRY`."""
+    REGISTRY[cls.name] = cls()
+    return cls
+
+
+def get_type(name: str) -> QuestionType:
+    """The registered type called ``name``."""
+    return REGISTRY[name]
+
+
+def _clamp(value: float) -> float:
+    return min(1.0, max(0.0, value))
+
+
+class _ChoiceType(QuestionType):
+    def option_ids(self, data: Mapping[str, Any]) -> list[str]:
+        return [a["id"] for a in _answers(data)]
+
+    def options(self, data: Mapping[str, Any], order: list[str] | None) -> list[dict[str, str]]:
+        by_id = {a["id"]: a for a in _answers(data)}
+        return [{"id": i, "text": by_id[i]["text"]} for i in (order or list(by_id)) if i in by_id]
+
+    def right_answer(self, data: Mapping[str, Any]) -> str:
+        return "; ".join(a["text"] for a in _answers(data) if a["fraction"] > 0)
+
+
+@register
+class SingleChoice(_ChoiceType):
+    """One option; its weight (``=`` is 100 %) is the mark."""
+
+    name = "single_choice"
+
+    def check(self, data: Mapping[str, Any], response: Any) -> str:
+        if not isinstance(response, str) or response not in self.option_ids(data):
+            raise ResponseError("response", _("Choose one of the options."))
+        return response
+
+    def grade(self, data: Mapping[str, Any], response: Any) -> float:
+        chosen = next((a for a in _answers(data) if a["id"] == response), None)
+        return _clamp(chosen["fraction"]) if chosen else 0.0
+
+    def feedback(self, data: Mapping[str, Any], response: Any) -> list[str]:
+        return [a["feedback"] for a in _answers(data) if a["id"] == response and a["feedback"]]
+
+
+@register
+class MultipleChoice(_ChoiceType):
+    """Several options; weights add up (negative ones too), floored at 0."""
+
+    name = "multiple_choice"
+
+    def check(self, data: Mapping[str, Any], response: Any) -> list[str]:
+        ids = self.option_ids(data)
+        if not isinstance(response, list) or not all(
+                isinstance(r, str) and r in ids for r in response):
+            raise ResponseError("response", _("Give a list of option ids."))
+        if len(set(response)) != len(response):
+            raise ResponseError("response", _("An option is chosen twice."))
+        return sorted(response, key=ids.index)
+
+    def grade(self, data: Mapping[str, Any], response: Any) -> float:
+        chosen = set(response or ())
+        return _clamp(sum(a["fraction"] for a in _answers(data) if a["id"] in chosen))
+
+    def feedback(self, data: Mapping[str, Any], response: Any) -> list[str]:
+        chosen = set(response or ())
+        return [a["feedback"] for a in _answers(data) if a["id"] in chosen and a["feedback"]]
+
+
+@register
+class TrueFalse(QuestionType):
+    """True or false; feedback for each answer."""
+
+    name = "true_false"
+
+    def from_parsed(self, q: ParsedQuestion) -> dict[str, Any]:
+        return {"correct": q.correct, "feedback_true": q.feedback_true,
+                "feedback_false": q.feedback_false}
+
+    def to_parsed_fields(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        return {"correct": bool(data["correct"]), "feedback_true": data.get("feedback_true", ""),
+                "feedback_false": data.get("feedback_false", "")}
+
+    def check(self, data: Mapping[str, Any], response: Any) -> bool:
+        if not isinstance(response, bool):
+            raise ResponseError("response", _("Answer true or false."))
+        return response
+
+    def grade(self, data: Mapping[str, Any], response: Any) -> float:
+        return 1.0 if response is bool(data["correct"]) else 0.0
+
+    def feedback(self, data: Mapping[str, Any], response: Any) -> list[str]:
+        text = data.get("feedback_true" if response else "feedback_false", "")
+        return [text] if text else []
+
+    def right_answer(self, data: Mapping[str, Any]) -> str:
+        return _("True") if data["correct"] else _("False")
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_short(text: str, *, case_sensitive: bool = False,
+                    ignore_diacritics: bool = False) -> str:
+    """NFC, whitespace collapsed, case folded (unless case-sensitive), diacritics optional."""
+    text = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    if ignore_diacritics:
+        return fold(text) if not case_sensitive else "".join(
+            c for c in unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+            if unicodedata.category(c) != "Mn")
+    return text if case_sensitive else text.casefold()
+
+
+@register
+class ShortAnswer(QuestionType):
+    """A typed answer compared with the accepted ones (Moodle's ``*`` wildcard allowed)."""
+
+    name = "short_answer"
+
+    def from_parsed(self, q: ParsedQuestion) -> dict[str, Any]:
+        data = super().from_parsed(q)
+        data.update(case_sensitive=q.case_sensitive, ignore_diacritics=q.ignore_diacritics)
+        return data
+
+    def to_parsed_fields(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        fields = super().to_parsed_fields(data)
+        fields.update(case_sensitive=bool(data.get("case_sensitive")),
+                      ignore_diacritics=bool(data.get("ignore_diacritics")))
+        return fields
+
+    def check(self, data: Mapping[str, Any], response: Any) -> str:
+        if not isinstance(response, str):
+            raise ResponseError("response", _("Type a text answer."))
+        if len(response) > 1000:
+            raise ResponseError("response", _("The answer is too long."))
+        return unicodedata.normalize("NFC", response)
+
+    def _match(self, data: Mapping[str, Any], response: str) -> dict[str, Any] | None:
+        opts = {"case_sensitive": bool(data.get("case_sensitive")),
+                "ignore_diacritics": bool(data.get("ignore_diacritics"))}
+        given = normalise_short(response or "", **opts)
+        best = None
+        for a in _answers(data):
+            pattern = normalise_short(a["text"], **opts)
+            if "*" in pattern:
+                regex = ".*".join(re.escape(part) for part in pattern.split("*"))
+                ok = re.fullmatch(regex, given) is not None and (given or pattern == CATCH_ALL)
+            else:
+                ok = given == pattern and given != ""
+            if ok and (best is None or a["fraction"] > best["fraction"]):
+                best = a
+        return best
+
+    def grade(self, data: Mapping[str, Any], response: Any) -> float:
+        match = self._match(data, response)
+        return _clamp(match["fraction"]) if match else 0.0
+
+    def feedback(self, data: Mapping[str, Any], response: Any) -> list[str]:
+        match = self._match(data, response)
+        return [match["feedback"]] if match and match["feedback"] else []
+
+    def right_answer(self, data: Mapping[str, Any]) -> str:
+        return " / ".join(a["text"] for a in _answers(data) if a["fraction"] >= 1)
+
+
+@register
+class Numerical(QuestionType):
+    """A number within a tolerance of a value, or within a range."""
+
+    name = "numerical"
+
+    def check(self, data: Mapping[str, Any], response: Any) -> float:
+        if isinstance(response, bool) or not isinstance(response, int | float) or not (
+                math.isfinite(response)):
+            raise ResponseError("response", _("Give a number."))
+        return float(response)
+
+    @staticmethod
+    def _hit(a: Mapping[str, Any], x: float) -> bool:
+        if a.get("text") == CATCH_ALL:
+            return True
+        if a.get("low") is not None and a.get("high") is not None:
+            return a["low"] <= x <= a["high"]
+        value, tolerance = a.get("value"), a.get("tolerance") or 0.0
+        return value is not None and abs(x - value) <= tolerance + 1e-9 * max(1.0, abs(value))
+
+    def _match(self, data: Mapping[str, Any], response: Any) -> dict[str, Any] | None:
+        if response is None:
+            return None
+        hits = [a for a in _answers(data) if self._hit(a, float(response))]
+        return max(hits, key=lambda a: a["fraction"], default=None)
+
+    def grade(self, data: Mapping[str, Any], response: Any) -> float:
+        match = self._match(data, response)
+        return _clamp(match["fraction"]) if match else 0.0
+
+    def feedback(self, data: Mapping[str, Any], response: Any) -> list[str]:
+        match = self._match(data, response)
+        return [match["feedback"]] if match and match["feedback"] else []
+
+    def right_answer(self, data: Mapping[str, Any]) -> str:
+        out = []
+        for a in _answers(data):
+            if a["fraction"] < 1:
+                continue
+            if a.get("low") is not None:
+                out.append(f"{a['low']:g}..{a['high']:g}")
+            elif a.get("value") is not None:
+                tol = a.get("tolerance") or 0
+                out.append(f"{a['value']:g}" + (f" ± {tol:g}" if tol else ""))
+        return " / ".join(out)
+
+
+@register
+class Matching(QuestionType):
+    """Pair each left item with a right choice; the mark is the share of right pairs."""
+
+    name = "matching"
+
+    def from_parsed(self, q: ParsedQuestion) -> dict[str, Any]:
+        rights: list[str] = []
+        for a in q.answers:
+            if a.match not in rights:
+                rights.append(a.match)
+        right_ids = {text: f"r{i}" for i, text in enumerate(rights)}
+        pairs = [{"id": f"l{i}", "text": a.text, "right": right_ids[a.match]}
+                 for i, a in enumerate(q.answers) if a.text]
+        # Distractors (an empty left side) only add right choices.
+        order = [{"text": a.text, "match": a.match} for a in q.answers]
+        return {"pairs": pairs, "rights": [{"id": right_ids[t], "text": t} for t in rights],
+                "source": order}
+
+    def to_parsed_fields(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        return {"answers": [ParsedAnswer(text=s["text"], match=s["match"])
+                            for s in data.get("source", [])]}
+
+    def option_ids(self, data: Mapping[str, Any]) -> list[str]:
+        return [r["id"] for r in data["rights"]]
+
+    def options(self, data: Mapping[str, Any], order: list[str] | None) -> list[dict[str, str]]:
+        by_id = {r["id"]: r for r in data["rights"]}
+        return [{"id": i, "text": by_id[i]["text"]} for i in (order or list(by_id)) if i in by_id]
+
+    def check(self, data: Mapping[str, Any], response: Any) -> dict[str, str]:
+        lefts = {p["id"] for p in data["pairs"]}
+        rights = {r["id"] for r in data["rights"]}
+        if not isinstance(response, dict) or not all(
+                k in lefts and isinstance(v, str) and v in rights for k, v in response.items()):
+            raise ResponseError("response", _("Give an object mapping left ids to right ids."))
+        return dict(sorted(response.items()))
+
+    def grade(self, data: Mapping[str, Any], response: Any) -> float:
+        pairs = data["pairs"]
+        if not pairs:
+            return 0.0
+        response = response or {}
+        return sum(1 for p in pairs if response.get(p["id"]) == p["right"]) / len(pairs)
+
+    def right_answer(self, data: Mapping[str, Any]) -> str:
+        rights = {r["id"]: r["text"] for r in data["rights"]}
+        return "; ".join(f"{p['text']} → {rights[p['right']]}" for p in data["pairs"])
+
+
+@register
+class Essay(QuestionType):
+    """A free text graded by a lecturer."""
+
+    name = "essay"
+    manual = True
+
+    def from_parsed(self, q: ParsedQuestion) -> dict[str, Any]:
+        return {}
+
+    def to_parsed_fields(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def check(self, data: Mapping[str, Any], response: Any) -> str:
+        if not isinstance(response, str):
+            raise ResponseError("response", _("Type a text answer."))
+        if len(response) > 20_000:
+            raise ResponseError("response", _("The answer is too long."))
+        return unicodedata.normalize("NFC", response)
+
+    def grade(self, data: Mapping[str, Any], response: Any) -> float | None:
+        return None
