@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     # Importing a feature's views module attaches its routes to the feature's blueprint.
     from lms.api import auth as _api_auth  # noqa: F401
     from lms.api import courses as _api_courses  # noqa: F401
+    from lms.api import quizzes as _api_quizzes  # noqa: F401
     from lms.api import views as api_views
     from lms.auth import views as auth_views
     from lms.classes import views as classes_views

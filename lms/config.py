@@ -40,6 +40,8 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("LMS_SESSION_HOURS", "12", "how long a login session lasts"),
     _Var("LMS_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes", "failed logins allowed per account"),
     _Var("LMS_LOGIN_LIMIT_IP", "30 per 15 minutes", "failed logins allowed per client address"),
+    _Var("LMS_QUIZ_GRACE_SECONDS", "30", "late saves/submits accepted after a deadline"),
+    _Var("LMS_QUIZ_OVERDUE_SECONDS", "3600", "submit-only window of the 'grace' policy"),
     _Var("LMS_DEFAULT_LOCALE", "vi", "interface language for visitors"),
     _Var("LMS_TIMEZONE", "Asia/Ho_Chi_Minh", "time zone for displayed dates"),
 )
@@ -98,8 +100,10 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
     try:
         proxy_count = int(_env("LMS_PROXY_COUNT", environ) or 0)
         session_hours = int(_env("LMS_SESSION_HOURS", environ) or 12)
+        grace = int(_env("LMS_QUIZ_GRACE_SECONDS", environ) or 30)
+        overdue = int(_env("LMS_QUIZ_OVERDUE_SECONDS", environ) or 3600)
     except ValueError as exc:
-        raise ConfigError(f"LMS_PROXY_COUNT and LMS_SESSION_HOURS must be integers: {exc}") from exc
+        raise ConfigError(f"a numeric LMS_* variable is not an integer: {exc}") from exc
     return {
         "LMS_ENV": env,
         "SECRET_KEY": _secret_key(env, instance, environ),
@@ -107,6 +111,8 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "LMS_REDIS_URL": redis_url,
         "LMS_BASE_URL": (_env("LMS_BASE_URL", environ) or "").rstrip("/"),
         "LMS_PROXY_COUNT": proxy_count,
+        "LMS_QUIZ_GRACE_SECONDS": grace,
+        "LMS_QUIZ_OVERDUE_SECONDS": overdue,
         "PERMANENT_SESSION_LIFETIME": session_hours * 3600,
         "LMS_LOGIN_LIMIT_ACCOUNT": _env("LMS_LOGIN_LIMIT_ACCOUNT", environ),
         "LMS_LOGIN_LIMIT_IP": _env("LMS_LOGIN_LIMIT_IP", environ),

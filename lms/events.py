@@ -13,3 +13,7 @@ _signals = Namespace()
 
 #: sender: the ``LessonProgress`` row; kwargs: ``user_id``, ``lesson_id``.
 lesson_completed = _signals.signal("lesson-completed")
+
+#: sender: the graded ``Attempt``; kwargs: ``user_id``, ``quiz_id``. Sent at submit,
+#: on finalising an overdue attempt, on manual grading and on regrade.
+attempt_graded = _signals.signal("attempt-graded")

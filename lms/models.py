@@ -11,9 +11,25 @@ from lms.courses.models import (
     LessonProgress,
     LessonRevision,
 )
+from lms.quizzes.attempt_models import Accommodation, Attempt, AttemptSlot
 from lms.quizzes.models import Question, QuestionVersion, Quiz
 
 __all__ = [
-    "ApiToken", "Attachment", "Class", "ContentEdit", "Course", "CourseLecturer", "Enrolment",
-    "Lesson", "LessonProgress", "LessonRevision", "Question", "QuestionVersion", "Quiz", "User",
+    "Accommodation",
+    "ApiToken",
+    "Attachment",
+    "Attempt",
+    "AttemptSlot",
+    "Class",
+    "ContentEdit",
+    "Course",
+    "CourseLecturer",
+    "Enrolment",
+    "Lesson",
+    "LessonProgress",
+    "LessonRevision",
+    "Question",
+    "QuestionVersion",
+    "Quiz",
+    "User",
 ]

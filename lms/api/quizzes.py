@@ -1,0 +1,210 @@
+"""Quiz and attempt endpoints: the contract the attempt page, the load test and
+integrations use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from pydantic import BaseModel, Field
+from spectree import Response
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from lms.api import bp
+from lms.api.auth import api_user
+from lms.api.spec import ErrorOut, spec
+from lms.courses.models import Course
+from lms.db import utcnow
+from lms.errors import APIError
+from lms.extensions import db
+from lms.permissions import visible_courses
+from lms.quizzes.attempt_models import Attempt, AttemptSlot
+from lms.quizzes.attempts import (
+    AttemptClosed,
+    can_manage,
+    can_take,
+    finalize_if_due,
+    save_answer,
+    start_attempt,
+    submit_attempt,
+    timing_of,
+)
+from lms.quizzes.models import Quiz
+from lms.quizzes.render import attempt_payload
+from lms.quizzes.types import ResponseError
+
+
+class QuizOut(BaseModel):
+    """A quiz the caller may take or manage."""
+
+    id: int
+    slug: str
+    title: str
+    time_limit_seconds: int | None
+    attempts_allowed: int
+    pass_mark10: float
+
+
+class OptionOut(BaseModel):
+    id: str
+    text_html: str
+
+
+class QuestionOut(BaseModel):
+    """A question of an attempt; answers, weights and feedback only as review allows."""
+
+    slot: int
+    id: int
+    type: str
+    text_html: str
+    options: list[OptionOut]
+    items: list[OptionOut] | None = Field(None, description="matching: the left items")
+    response: Any = None
+    seq: int | None = None
+    fraction: float | None = None
+    points: float | None = None
+    max_points: float | None = None
+    right_answer: str | None = None
+    feedback: list[str] | None = None
+
+
+class AttemptOut(BaseModel):
+    """An attempt with its questions (and answers, on GET)."""
+
+    id: int
+    quiz_id: int
+    number: int
+    state: str
+    deadline: str | None
+    server_time: str
+    questions: list[QuestionOut]
+    points: float | None = None
+    max_points: float | None = None
+    score10: float | None = None
+    passed: bool | None = None
+
+
+class AnswerIn(BaseModel):
+    """A saved answer: single → option id; multiple → list of ids; true_false → bool;
+    short/essay → string; numerical → number; matching → {left_id: right_id}."""
+
+    response: Any
+    seq: int = Field(ge=1, le=2**31 - 1)
+
+
+class SavedOut(BaseModel):
+    saved: bool
+    seq: int
+
+
+class ResultOut(BaseModel):
+    state: str
+    points: float | None
+    max_points: float
+    score10: float | None
+    passed: bool | None
+
+
+def _quiz_or_404(quiz_id: int) -> Quiz:
+    quiz = db.session.get(Quiz, quiz_id)
+    user = api_user()
+    if quiz is None or quiz.archived or not (can_take(user, quiz) or can_manage(user, quiz)):
+        raise APIError(404, "not_found", "No such quiz.")
+    return quiz
+
+
+def _attempt_or_404(attempt_id: int) -> Attempt:
+    attempt = db.session.scalar(
+        select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == api_user().id)
+        .options(selectinload(Attempt.slots).selectinload(AttemptSlot.version))
+    )
+    if attempt is None:
+        raise APIError(404, "not_found", "No such attempt.")
+    return attempt
+
+
+@bp.get("/courses/<slug>/quizzes")
+@spec.validate(resp=Response(HTTP_200=list[QuizOut], HTTP_401=ErrorOut, HTTP_404=ErrorOut),
+               tags=["quizzes"])
+def course_quizzes(slug: str) -> Any:
+    """Quizzes of a course that the caller may take or manage."""
+    user = api_user()
+    course = db.session.scalar(visible_courses(user).where(Course.slug == slug))
+    if course is None:
+        raise APIError(404, "not_found", "No such course.")
+    quizzes = db.session.scalars(select(Quiz).where(
+        Quiz.course_id == course.id, Quiz.archived.is_(False)).order_by(Quiz.slug)).all()
+    return [QuizOut(id=q.id, slug=q.slug, title=q.title, time_limit_seconds=q.time_limit_seconds,
+                    attempts_allowed=q.attempts_allowed, pass_mark10=q.pass_mark10)
+            for q in quizzes if can_take(user, q) or can_manage(user, q)]
+
+
+@bp.post("/quizzes/<int:quiz_id>/attempts")
+@spec.validate(resp=Response(HTTP_200=AttemptOut, HTTP_201=AttemptOut, HTTP_401=ErrorOut,
+                             HTTP_404=ErrorOut, HTTP_409=ErrorOut), tags=["quizzes"])
+def create_attempt(quiz_id: int) -> Any:
+    """Start an attempt, or return the one in progress (idempotent: 201 new, 200 existing)."""
+    quiz = _quiz_or_404(quiz_id)
+    user = api_user()
+    try:
+        attempt, created = start_attempt(quiz, user, preview=not can_take(user, quiz))
+    except AttemptClosed as exc:
+        db.session.commit()  # an overdue attempt may have been finalised meanwhile
+        raise APIError(409, "closed", exc.message) from exc
+    db.session.commit()
+    attempt = _attempt_or_404(attempt.id)
+    now = utcnow()
+    # Plain dicts, so that absent review items stay absent (not null) in the JSON.
+    payload = attempt_payload(attempt, timing_of(attempt), now, include_answers=not created)
+    return payload, 201 if created else 200
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@spec.validate(resp=Response(HTTP_200=AttemptOut, HTTP_401=ErrorOut, HTTP_404=ErrorOut),
+               tags=["quizzes"])
+def get_attempt(attempt_id: int) -> Any:
+    """The attempt with its saved answers and the true remaining time."""
+    attempt = _attempt_or_404(attempt_id)
+    now = utcnow()
+    if finalize_if_due(attempt, now):
+        db.session.commit()
+    return attempt_payload(attempt, timing_of(attempt), now, include_answers=True)
+
+
+@bp.put("/attempts/<int:attempt_id>/answers/<int:slot>")
+@spec.validate(json=AnswerIn, resp=Response(HTTP_200=SavedOut, HTTP_401=ErrorOut,
+                                            HTTP_404=ErrorOut, HTTP_409=ErrorOut,
+                                            HTTP_422=ErrorOut),
+               tags=["quizzes"], skip_validation=False)
+def put_answer(attempt_id: int, slot: int) -> Any:
+    """Save one answer; an older ``seq`` never overwrites a newer one. Committed before
+    the reply."""
+    body = request.context.json  # type: ignore[attr-defined]
+    try:
+        saved, seq = save_answer(attempt_id, api_user().id, slot, body.response, body.seq)
+    except LookupError as exc:
+        raise APIError(404, "not_found", "No such attempt or question.") from exc
+    except AttemptClosed as exc:
+        raise APIError(409, "closed", exc.message) from exc
+    except ResponseError as exc:
+        raise APIError(422, "invalid", f"{exc.field}: {exc.message}", field=exc.field) from exc
+    db.session.commit()
+    return SavedOut(saved=saved, seq=seq)
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@spec.validate(resp=Response(HTTP_200=ResultOut, HTTP_401=ErrorOut, HTTP_404=ErrorOut,
+                             HTTP_409=ErrorOut), tags=["quizzes"])
+def post_submit(attempt_id: int) -> Any:
+    """Submit and grade (idempotent: a second submit returns the same result)."""
+    attempt = _attempt_or_404(attempt_id)
+    try:
+        submit_attempt(attempt)
+    except AttemptClosed as exc:
+        db.session.commit()
+        raise APIError(409, "closed", exc.message) from exc
+    db.session.commit()
+    current_app.logger.debug("attempt %s submitted", attempt.id)
+    return ResultOut(state=attempt.state, points=attempt.points, max_points=attempt.max_points,
+                     score10=attempt.score10, passed=attempt.passed)

@@ -1,0 +1,1 @@
+"""Certificates: PDF rendering, signing and verification."""

@@ -1,0 +1,353 @@
+"""The attempt engine: idempotent start, guarded autosave, idempotent submit, grading,
+and finalising overdue attempts by their policy (answers are graded, never blanked)."""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, select
+
+from lms.auth.models import User
+from lms.classes.models import Class, Enrolment, EnrolmentRole, EnrolmentState
+from lms.courses.models import CourseLecturer
+from lms.db import utcnow
+from lms.db_upsert import insert_for
+from lms.errors import InvalidInput
+from lms.extensions import db
+from lms.quizzes.attempt_models import (
+    OPEN_STATES,
+    Accommodation,
+    Attempt,
+    AttemptSlot,
+    AttemptState,
+)
+from lms.quizzes.models import Question, QuestionVersion, Quiz
+from lms.quizzes.timing import Timing, attempts_limit, aware, timing_for
+from lms.quizzes.types import get_type
+
+log = logging.getLogger(__name__)
+
+
+class AttemptClosed(Exception):  # noqa: N818 (a state, read as "raise AttemptClosed")
+    """The attempt no longer accepts this action (time is up, or it is finished)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def accommodation_for(user_id: int) -> Accommodation | None:
+    """The learner's accommodation, if any."""
+    return db.session.scalar(select(Accommodation).where(Accommodation.user_id == user_id))
+
+
+def can_take(user: User, quiz: Quiz) -> bool:
+    """A learner actively enrolled in a class of the quiz's course may take it."""
+    if not user.is_learner:
+        return False
+    return bool(db.session.scalar(select(
+        select(Enrolment.id).join(Class, Class.id == Enrolment.class_id).where(
+            Class.course_id == quiz.course_id, Enrolment.user_id == user.id,
+            Enrolment.role == EnrolmentRole.LEARNER.value,
+            Enrolment.state == EnrolmentState.ACTIVE.value).exists())))
+
+
+def can_manage(user: User, quiz: Quiz) -> bool:
+    """Admins, the course's lecturers and lecturers of its classes manage (and preview)."""
+    if user.is_admin:
+        return True
+    if not user.is_lecturer:
+        return False
+    teaches = select(Enrolment.id).join(Class, Class.id == Enrolment.class_id).where(
+        Class.course_id == quiz.course_id, Enrolment.user_id == user.id,
+        Enrolment.role == EnrolmentRole.LECTURER.value, Enrolment.state != "withdrawn")
+    assigned = select(CourseLecturer.id).where(CourseLecturer.course_id == quiz.course_id,
+                                               CourseLecturer.user_id == user.id)
+    return bool(db.session.scalar(select(teaches.exists() | assigned.exists())))
+
+
+def timing_of(attempt: Attempt) -> Timing:
+    """The attempt's deadline and windows, with the learner's current accommodation."""
+    return timing_for(attempt.quiz, attempt.started_at, accommodation_for(attempt.user_id))
+
+
+# --- start -----------------------------------------------------------------------------
+
+def _pick_questions(quiz: Quiz, rng: random.Random) -> list[tuple[int, int, str]]:
+    """(question id, version id, type) of the questions of a new attempt."""
+    rows = db.session.execute(
+        select(Question.id, Question.name, Question.category, QuestionVersion.id,
+               QuestionVersion.type)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(Question.course_id == quiz.course_id, Question.archived.is_(False))
+        .order_by(Question.id)
+    ).all()
+    by_name = {r.name: r for r in rows}
+    chosen = [by_name[name] for name in quiz.fixed_questions if name in by_name]
+    taken = {r[0] for r in chosen}
+    for rule in quiz.draw:
+        pool = [r for r in rows if r.category == rule["category"] and r[0] not in taken]
+        if len(pool) < rule["count"]:
+            raise InvalidInput("quiz", _("There are not enough questions in category "
+                                         "%(category)s.", category=rule["category"]))
+        picked = rng.sample(pool, rule["count"])
+        taken.update(r[0] for r in picked)
+        chosen.extend(picked)
+    if quiz.shuffle_questions:
+        rng.shuffle(chosen)
+    return [(r[0], r[3], r[4]) for r in chosen]
+
+
+def _open_attempt(quiz_id: int, user_id: int) -> Attempt | None:
+    return db.session.scalar(select(Attempt).where(
+        Attempt.quiz_id == quiz_id, Attempt.user_id == user_id,
+        Attempt.state.in_(OPEN_STATES)))
+
+
+def start_attempt(quiz: Quiz, user: User, *, preview: bool = False,
+                  now: datetime | None = None) -> tuple[Attempt, bool]:
+    """Return the open attempt, or start one; ``(attempt, created)``.
+
+    Idempotent under concurrency: a double click or two tabs race on the partial unique
+    index "one open attempt per learner and quiz"; the loser gets the winner's attempt.
+
+    :raises AttemptClosed: the quiz is not open, or no attempt is left.
+    """
+    now = now or utcnow()
+    existing = _open_attempt(quiz.id, user.id)
+    if existing is not None and finalize_if_due(existing, now):
+        existing = None
+    if existing is not None:
+        return existing, False
+    if quiz.opens_at and now < aware(quiz.opens_at):
+        raise AttemptClosed(_("This quiz is not open yet."))
+    if quiz.closes_at and now >= aware(quiz.closes_at):
+        raise AttemptClosed(_("This quiz is closed."))
+    used = db.session.scalar(select(func.count(Attempt.id)).where(
+        Attempt.quiz_id == quiz.id, Attempt.user_id == user.id,
+        Attempt.preview.is_(False))) or 0
+    allowed = attempts_limit(quiz, accommodation_for(user.id))
+    if not preview and allowed and used >= allowed:
+        raise AttemptClosed(_("You have used all your attempts."))
+    seed = secrets.randbelow(2**31)
+    rng = random.Random(seed)  # noqa: S311 (shuffling, not security)
+    picks = _pick_questions(quiz, rng)
+    number = (db.session.scalar(select(func.max(Attempt.number)).where(
+        Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)) or 0) + 1
+    table = Attempt.__table__
+    stmt = insert_for(table).values(
+        quiz_id=quiz.id, user_id=user.id, number=number, state=AttemptState.IN_PROGRESS.value,
+        preview=preview, seed=seed, started_at=now, max_points=float(len(picks)),
+        needs_grading=False,
+    ).on_conflict_do_nothing().returning(table.c.id)
+    new_id = db.session.execute(stmt).scalar()
+    if new_id is None:  # another request won the race
+        winner = _open_attempt(quiz.id, user.id)
+        assert winner is not None
+        return winner, False
+    versions = {v.id: v for v in db.session.scalars(
+        select(QuestionVersion).where(QuestionVersion.id.in_([p[1] for p in picks])))}
+    slots = []
+    for index, (question_id, version_id, kind) in enumerate(picks, start=1):
+        order = get_type(kind).option_ids(versions[version_id].data)
+        if quiz.shuffle_options:
+            rng.shuffle(order)
+        slots.append({"attempt_id": new_id, "slot": index, "question_id": question_id,
+                      "question_version_id": version_id, "option_order": order, "seq": 0,
+                      "max_points": 1.0, "comment": ""})
+    if slots:
+        db.session.execute(AttemptSlot.__table__.insert(), slots)
+    db.session.flush()
+    attempt = db.session.get(Attempt, new_id)
+    assert attempt is not None
+    log.info("Attempt %s started by %s on quiz %s", new_id, user.username, quiz.slug)
+    return attempt, True
+
+
+# --- autosave (hot path) -----------------------------------------------------------------
+
+def save_answer(attempt_id: int, user_id: int, slot: int, response: Any, seq: int,
+                now: datetime | None = None) -> tuple[bool, int]:
+    """Save one answer; ``(saved, seq)``. One read, one guarded upsert, no ORM objects.
+
+    :raises LookupError: no such attempt/slot for this user (answer 404).
+    :raises AttemptClosed: finished, or past ``deadline + grace`` (answer 409).
+    :raises lms.quizzes.types.ResponseError: malformed response (answer 422).
+    """
+    now = now or utcnow()
+    a, q, s, v, acc = (Attempt.__table__.c, Quiz.__table__.c, AttemptSlot.__table__.c,
+                       QuestionVersion.__table__.c, Accommodation.__table__.c)
+    row = db.session.execute(
+        select(a.state, a.started_at, q.time_limit_seconds, q.closes_at, q.on_expiry,
+               s.question_id, s.question_version_id, s.seq, v.type, v.data,
+               acc.extra_minutes, acc.time_multiplier)
+        .select_from(Attempt.__table__
+                     .join(Quiz.__table__, q.id == a.quiz_id)
+                     .join(AttemptSlot.__table__, and_(s.attempt_id == a.id, s.slot == slot))
+                     .join(QuestionVersion.__table__, v.id == s.question_version_id)
+                     .outerjoin(Accommodation.__table__, acc.user_id == a.user_id))
+        .where(a.id == attempt_id, a.user_id == user_id)
+    ).first()
+    if row is None:
+        raise LookupError(attempt_id)
+    if row.state != AttemptState.IN_PROGRESS.value:
+        raise AttemptClosed(_("This attempt is closed: it can no longer be changed."))
+    accommodation = (Accommodation(extra_minutes=row.extra_minutes or 0,
+                                   time_multiplier=row.time_multiplier or 1.0)
+                     if row.extra_minutes is not None else None)
+    quiz = Quiz(time_limit_seconds=row.time_limit_seconds, closes_at=row.closes_at,
+                on_expiry=row.on_expiry)
+    timing = timing_for(quiz, row.started_at, accommodation)
+    if timing.late_until is not None and now > timing.late_until:
+        raise AttemptClosed(_("Time is up: answers can no longer be saved."))
+    value = get_type(row.type).check(row.data, response)
+    table = AttemptSlot.__table__
+    stmt = insert_for(table).values(
+        attempt_id=attempt_id, slot=slot, question_id=row.question_id,
+        question_version_id=row.question_version_id, response=value, seq=seq, saved_at=now,
+        option_order=[], max_points=1.0, comment="",
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["attempt_id", "slot"],
+        set_={"response": stmt.excluded.response, "seq": stmt.excluded.seq,
+              "saved_at": stmt.excluded.saved_at},
+        where=table.c.seq < stmt.excluded.seq,
+    ).returning(table.c.seq)
+    saved = db.session.execute(stmt).scalar()
+    if saved is None:
+        return False, row.seq
+    return True, saved
+
+
+# --- grading, submit, finalise -----------------------------------------------------------
+
+def grade_slots(attempt: Attempt) -> None:
+    """Grade every slot from its version; essays wait for a person."""
+    points, pending = 0.0, False
+    for item in attempt.slots:
+        kind = get_type(item.version.type)
+        if kind.manual:
+            if item.fraction is None:
+                pending = True
+            else:
+                points += item.points or 0.0
+            continue
+        fraction = kind.grade(item.version.data, item.response) if item.response is not None \
+            else 0.0
+        item.fraction = fraction
+        item.points = round((fraction or 0.0) * item.max_points, 4)
+        points += item.points
+    attempt.max_points = sum(item.max_points for item in attempt.slots)
+    attempt.needs_grading = pending
+    attempt.points = round(points, 4)
+    attempt.score10 = round(10 * points / attempt.max_points, 2) if attempt.max_points else 0.0
+    attempt.passed = None if pending else attempt.score10 >= attempt.quiz.pass_mark10 - 1e-9
+
+
+def _finish(attempt: Attempt, state: AttemptState, finished_at: datetime) -> None:
+    attempt.state = state.value
+    attempt.finished_at = finished_at
+    grade_slots(attempt)
+    db.session.flush()
+    from lms.events import attempt_graded
+
+    attempt_graded.send(attempt, user_id=attempt.user_id, quiz_id=attempt.quiz_id)
+
+
+def finalize_if_due(attempt: Attempt, now: datetime | None = None) -> bool:
+    """Apply the expiry policy to an open attempt whose time is up; True if it closed."""
+    now = now or utcnow()
+    if attempt.state not in OPEN_STATES:
+        return False
+    timing = timing_of(attempt)
+    if timing.deadline is None or now <= timing.late_until:
+        return False
+    policy = attempt.quiz.on_expiry
+    if policy == "autosubmit":
+        _finish(attempt, AttemptState.FINISHED, timing.deadline)
+        return True
+    if policy == "grace" and timing.overdue_until and now <= timing.overdue_until:
+        if attempt.state != AttemptState.OVERDUE.value:
+            attempt.state = AttemptState.OVERDUE.value
+            db.session.flush()
+        return False
+    # "abandon", or the grace window ran out: never submitted; answers kept and graded.
+    _finish(attempt, AttemptState.ABANDONED, timing.deadline)
+    return True
+
+
+def submit_attempt(attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """Submit and grade; idempotent (a second submit returns the same result).
+
+    :raises AttemptClosed: submitted after the last accepted moment.
+    """
+    now = now or utcnow()
+    if attempt.state in (AttemptState.FINISHED.value, AttemptState.ABANDONED.value):
+        return attempt
+    timing = timing_of(attempt)
+    if attempt.state == AttemptState.OVERDUE.value:
+        if timing.overdue_until and now <= timing.overdue_until:
+            _finish(attempt, AttemptState.FINISHED, now)
+            return attempt
+    elif timing.late_until is None or now <= timing.late_until:
+        _finish(attempt, AttemptState.FINISHED, min(now, timing.deadline or now))
+        return attempt
+    finalize_if_due(attempt, now)
+    raise AttemptClosed(_("Time is up: the attempt was closed by its policy."))
+
+
+def finalize_overdue(now: datetime | None = None, batch: int = 500) -> int:
+    """Close every open attempt whose time is up (the periodic job); returns the count."""
+    now = now or utcnow()
+    closed = 0
+    candidates = db.session.scalars(
+        select(Attempt).join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(Attempt.state.in_(OPEN_STATES),
+               (Quiz.time_limit_seconds.is_not(None)) | (Quiz.closes_at.is_not(None)))
+        .order_by(Attempt.id).limit(batch)
+    ).all()
+    for attempt in candidates:
+        closed += finalize_if_due(attempt, now)
+    return closed
+
+
+def grade_manually(item: AttemptSlot, fraction: float, comment: str, grader: User) -> None:
+    """A lecturer's mark for an essay (or an override); regrades the attempt total."""
+    if not 0.0 <= fraction <= 1.0:
+        raise InvalidInput("fraction", _("The mark must be between 0 and the maximum."))
+    item.fraction = fraction
+    item.points = round(fraction * item.max_points, 4)
+    item.comment = comment
+    item.graded_by_id, item.graded_at = grader.id, utcnow()
+    db.session.flush()
+    if item.attempt.state in (AttemptState.FINISHED.value, AttemptState.ABANDONED.value):
+        _finish(item.attempt, AttemptState(item.attempt.state), item.attempt.finished_at)
+
+
+def regrade_quiz(quiz: Quiz) -> int:
+    """Move closed attempts to their questions' current versions when compatible (a
+    question fix) and grade them again; returns how many attempts changed score."""
+    changed = 0
+    attempts = db.session.scalars(select(Attempt).where(
+        Attempt.quiz_id == quiz.id,
+        Attempt.state.in_((AttemptState.FINISHED.value, AttemptState.ABANDONED.value)))).all()
+    for attempt in attempts:
+        before = attempt.points
+        for item in attempt.slots:
+            current = item.question.current_version
+            if current is None or current.id == item.question_version_id:
+                continue
+            kind = get_type(current.type)
+            if current.type == item.version.type and set(kind.option_ids(current.data)) == set(
+                    kind.option_ids(item.version.data)):
+                item.question_version_id = current.id
+                item.version = current
+        db.session.flush()
+        _finish(attempt, AttemptState(attempt.state), attempt.finished_at)
+        changed += attempt.points != before
+    return changed

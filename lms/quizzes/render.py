@@ -1,0 +1,82 @@
+"""Question payloads for the attempt page and the API: what a learner may see, and no more.
+
+Correct answers, weights and feedback only appear when the quiz's review options allow
+them in the current window.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import nh3
+from markupsafe import Markup, escape
+
+from lms.courses.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, render_markdown
+from lms.quizzes.attempt_models import Attempt, AttemptSlot
+from lms.quizzes.timing import Timing, visible_review_items
+from lms.quizzes.types import get_type
+
+
+def text_html(text: str, text_format: str) -> Markup:
+    """Question or option text as safe HTML, whatever its source format."""
+    if text_format in ("markdown", "moodle"):
+        html = str(render_markdown(text))
+        # A one-paragraph text (an option) needs no <p> wrapper.
+        if html.startswith("<p>") and html.rstrip().endswith("</p>") and html.count("<p>") == 1:
+            html = html.strip()[3:-4]
+        return Markup(html)  # noqa: S704 (sanitised by render_markdown)
+    if text_format == "html":
+        clean = nh3.clean(text, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                          url_schemes=URL_SCHEMES)
+        return Markup(clean)  # noqa: S704 (sanitised by nh3 just above)
+    return escape(text).replace("\n", Markup("<br>"))
+
+
+def slot_payload(item: AttemptSlot, review: set[str], include_answer: bool) -> dict[str, Any]:
+    """One question of an attempt, for the page or the API."""
+    version = item.version
+    kind = get_type(version.type)
+    fmt = version.text_format
+    out: dict[str, Any] = {
+        "slot": item.slot, "id": item.question_id, "type": version.type,
+        "text_html": str(text_html(version.text, fmt)),
+        "options": [{"id": o["id"], "text_html": str(text_html(o["text"], fmt))}
+                    for o in kind.options(version.data, item.option_order or None)],
+    }
+    if version.type == "matching":
+        out["items"] = [{"id": p["id"], "text_html": str(text_html(p["text"], fmt))}
+                        for p in version.data["pairs"]]
+    if include_answer:
+        out["response"] = item.response
+        out["seq"] = item.seq
+    if "correctness" in review and item.fraction is not None:
+        out["fraction"] = item.fraction
+    if "score" in review:
+        out["points"] = item.points
+        out["max_points"] = item.max_points
+    if "right_answer" in review:
+        out["right_answer"] = kind.right_answer(version.data)
+    if "feedback" in review:
+        out["feedback"] = [*kind.feedback(version.data, item.response),
+                           *([version.general_feedback] if version.general_feedback else [])]
+        if item.comment:
+            out["feedback"].append(item.comment)
+    return out
+
+
+def attempt_payload(attempt: Attempt, timing: Timing, now: datetime, *,
+                    include_answers: bool) -> dict[str, Any]:
+    """The attempt as the API returns it (see the OpenAPI document)."""
+    review = visible_review_items(attempt.quiz, attempt.finished_at, now)
+    out: dict[str, Any] = {
+        "id": attempt.id, "quiz_id": attempt.quiz_id, "number": attempt.number,
+        "state": attempt.state,
+        "deadline": timing.deadline.isoformat() if timing.deadline else None,
+        "server_time": now.isoformat(),
+        "questions": [slot_payload(item, review, include_answers) for item in attempt.slots],
+    }
+    if attempt.finished_at is not None and "score" in review:
+        out.update(points=attempt.points, max_points=attempt.max_points,
+                   score10=attempt.score10, passed=attempt.passed)
+    return out

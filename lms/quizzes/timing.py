@@ -1,0 +1,83 @@
+"""Server-side time rules of attempts: deadline, grace windows, review windows.
+
+``deadline = min(start + limit × multiplier + extra minutes, close)``, computed from the
+stored start and the learner's *current* accommodation, so a change applies at once to an
+attempt in progress. The browser only displays what the server computes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+
+from lms.quizzes.attempt_models import Accommodation
+from lms.quizzes.models import Quiz
+
+IMMEDIATE_REVIEW = timedelta(minutes=2)  # Moodle's "immediately after the attempt"
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The time facts of one attempt."""
+
+    deadline: datetime | None  # None: no time limit and no close date
+    late_until: datetime | None  # saves and submits accepted until then (network grace)
+    overdue_until: datetime | None  # "grace" policy: submit-only window end
+
+
+def time_limit(quiz: Quiz, accommodation: Accommodation | None) -> timedelta | None:
+    """The learner's time limit on this quiz, accommodation included."""
+    if not quiz.time_limit_seconds:
+        return None
+    seconds = quiz.time_limit_seconds
+    if accommodation is not None:
+        seconds = seconds * accommodation.time_multiplier + accommodation.extra_minutes * 60
+    return timedelta(seconds=round(seconds))
+
+
+def timing_for(quiz: Quiz, started_at: datetime,
+               accommodation: Accommodation | None) -> Timing:
+    """Deadline and grace windows of an attempt started at ``started_at``."""
+    limit = time_limit(quiz, accommodation)
+    candidates = [t for t in ((aware(started_at) + limit) if limit else None,
+                              aware(quiz.closes_at)) if t is not None]
+    deadline = min(candidates) if candidates else None
+    if deadline is None:
+        return Timing(None, None, None)
+    late = timedelta(seconds=current_app.config.get("LMS_QUIZ_GRACE_SECONDS", 30))
+    overdue = timedelta(seconds=current_app.config.get("LMS_QUIZ_OVERDUE_SECONDS", 3600))
+    return Timing(deadline, deadline + late,
+                  deadline + overdue if quiz.on_expiry == "grace" else None)
+
+
+def attempts_limit(quiz: Quiz, accommodation: Accommodation | None) -> int:
+    """Attempts allowed (0 = unlimited), accommodation included."""
+    if quiz.attempts_allowed == 0:
+        return 0
+    return quiz.attempts_allowed + (accommodation.extra_attempts if accommodation else 0)
+
+
+def review_window(quiz: Quiz, finished_at: datetime | None, now: datetime) -> str:
+    """Which review window applies now: during, immediately, later or after_close."""
+    if finished_at is None:
+        return "during"
+    closes = aware(quiz.closes_at)
+    if closes is not None and now >= closes:
+        return "after_close"
+    if now - aware(finished_at) <= IMMEDIATE_REVIEW:
+        return "immediately"
+    return "later"
+
+
+def visible_review_items(quiz: Quiz, finished_at: datetime | None, now: datetime) -> set[str]:
+    """Review items (score, correctness, right_answer, feedback) the learner may see now."""
+    return set(quiz.review.get(review_window(quiz, finished_at, now), ()))
