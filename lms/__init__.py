@@ -99,11 +99,13 @@ def _register_blueprints(app: Flask) -> None:
     from lms.core import views as core_views
     from lms.courses import authoring as _courses_authoring  # noqa: F401
     from lms.courses import views as courses_views
+    from lms.quizzes import views as quizzes_views
     from lms.quizzes.bank import register_hooks
     from lms.users import views as users_views
 
     register_hooks()
-    for module in (core_views, auth_views, users_views, courses_views, classes_views, api_views):
+    for module in (core_views, auth_views, users_views, courses_views, quizzes_views,
+                   classes_views, api_views):
         app.register_blueprint(module.bp)
 
 

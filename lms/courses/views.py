@@ -19,6 +19,7 @@ from lms.courses.queries import outline, visible_lessons
 from lms.db import writing
 from lms.extensions import db
 from lms.permissions import can_edit_course, get_course_or_404, visible_courses
+from lms.quizzes.queries import course_quizzes
 
 
 def attachment_url_rewriter(course: Course) -> Any:
@@ -50,7 +51,8 @@ def detail(slug: str) -> Any:
     items = outline(course, current_user, staff=staff)
     done = sum(1 for item in items if item.status == "done")
     return render_template("courses/detail.html", course=course, items=items, can_edit=staff,
-                           done=done, percent=round(100 * done / len(items)) if items else 0)
+                           done=done, percent=round(100 * done / len(items)) if items else 0,
+                           quizzes=course_quizzes(course, current_user))
 
 
 def _load_lesson(slug: str, lesson_slug: str) -> tuple[Course, Lesson, LessonRevision, bool]:

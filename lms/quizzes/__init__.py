@@ -1,1 +1,5 @@
-"""Quizzes: question banks, attempts and question-bank interchange formats."""
+"""Quizzes: question banks, timed attempts, grading and statistics."""
+
+from flask import Blueprint
+
+bp = Blueprint("quizzes", __name__)
