@@ -33,9 +33,11 @@ catalog: $(VENV)/.installed-dev
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot --no-location --sort-output --project coyeu-lms .
 	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
 
+# The job worker runs beside the development server and stops with it.
 run: install
 	$(BIN)/lms db upgrade
 	$(BIN)/lms demo
+	$(BIN)/lms worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/lms run --host $(HOST) --port $(PORT)
 
 test: dev

@@ -58,6 +58,7 @@ def _init_extensions(app: Flask) -> None:
     from lms.auth.login import init_login
     from lms.db import WRITE_METHODS, configure_engine, engine_options, write_intent
     from lms.extensions import babel, csrf, db, limiter, migrate
+    from lms.jobs import init_jobs
 
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -79,6 +80,7 @@ def _init_extensions(app: Flask) -> None:
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
     init_login(app)
+    init_jobs(app)
     i18n.init_app(app)
     security.init_app(app)
 
@@ -99,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.core import views as core_views
     from lms.courses import authoring as _courses_authoring  # noqa: F401
     from lms.courses import views as courses_views
+    from lms.quizzes import tasks as _quiz_tasks  # noqa: F401  (registers jobs)
     from lms.quizzes import views as quizzes_views
     from lms.quizzes.bank import register_hooks
     from lms.users import views as users_views

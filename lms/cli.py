@@ -40,11 +40,13 @@ def register_commands(app: Flask) -> None:
     from lms.courses.cli import courses_cli
     from lms.demo import demo_command
     from lms.users.cli import users_cli
+    from lms.worker import worker_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(classes_cli)
     app.cli.add_command(courses_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(worker_command)
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)

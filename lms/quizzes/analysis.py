@@ -235,7 +235,7 @@ def item_flags(facility: float | None, discrimination_index: float | None) -> li
 def _item_statistics(question_id: int, acc: _Accumulator) -> ItemStatistics:
     n = len(acc.fractions)
     facility = math.fsum(acc.fractions) / n if n else None
-    sd = statistics.stdev(acc.fractions) if n >= 2 else None  # over n − 1, as Moodle
+    sd = statistics.pstdev(acc.fractions) if n >= 2 else None  # over n − 1, as Moodle
     d_index = discrimination(acc.marks, acc.rest)
     return ItemStatistics(
         question_id=question_id,

@@ -164,3 +164,37 @@ def test_accommodation_applies_to_a_running_attempt(client, world: QuizWorld) ->
         ok = client.put(f"/api/v1/attempts/{start['id']}/answers/1", headers=world.headers,
                         json={"response": _answer_for(start["questions"][0]), "seq": 1})
         assert ok.status_code == 200
+
+
+@pytest.mark.parametrize(("policy", "state"), [("autosubmit", "finished"),
+                                               ("abandon", "abandoned"), ("grace", "overdue")])
+def test_periodic_job_finalises_by_policy(client, world: QuizWorld, policy: str,
+                                          state: str) -> None:
+    from lms.quizzes.tasks import finalize_overdue_attempts
+
+    world.quiz.on_expiry = policy
+    db.session.commit()
+    with time_machine.travel(utcnow(), tick=False) as traveller:
+        start = _start(client, world).json
+        q = start["questions"][0]
+        client.put(f"/api/v1/attempts/{start['id']}/answers/{q['slot']}", headers=world.headers,
+                   json={"response": _answer_for(q), "seq": 1})
+        traveller.shift(timedelta(minutes=31))
+        finalize_overdue_attempts.call_local()
+        attempt = db.session.get(Attempt, start["id"])
+        db.session.refresh(attempt)
+        assert attempt.state == state
+        slot = next(s for s in attempt.slots if s.slot == q["slot"])
+        assert slot.response == _answer_for(q)  # never blanked
+        if policy == "grace":
+            # Submit-only window: answers refused, submit accepted.
+            late = client.put(f"/api/v1/attempts/{start['id']}/answers/{q['slot']}",
+                              headers=world.headers,
+                              json={"response": _answer_for(q), "seq": 2})
+            assert late.status_code == 409
+            done = client.post(f"/api/v1/attempts/{start['id']}/submit", headers=world.headers)
+            assert done.status_code == 200 and done.json["state"] == "finished"
+            traveller.shift(timedelta(hours=2))
+        else:
+            assert attempt.points is not None  # graded
+            assert attempt.finished_at is not None

@@ -1,0 +1,22 @@
+"""``lms worker``: run the Huey consumer (background jobs and periodic tasks)."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from lms.jobs import huey
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Worker threads.")
+def worker_command(workers: int) -> None:
+    """Run the job consumer until interrupted."""
+    if huey.immediate:
+        raise click.ClickException("jobs run inline in this configuration (testing)")
+    import lms.quizzes.tasks  # noqa: F401  (registers the periodic tasks)
+
+    click.echo(f"lms worker: {huey.storage.__class__.__name__}, {workers} threads "
+               f"({current_app.config['LMS_ENV']})")
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+    consumer.run()
