@@ -39,12 +39,14 @@ def register_commands(app: Flask) -> None:
     from lms.classes.cli import classes_cli
     from lms.courses.cli import courses_cli
     from lms.demo import demo_command
+    from lms.quizzes.cli import questions_cli
     from lms.users.cli import users_cli
     from lms.worker import worker_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(classes_cli)
     app.cli.add_command(courses_cli)
+    app.cli.add_command(questions_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(worker_command)
 

@@ -172,6 +172,15 @@ def _is_zero(sum_of_squares: float, values: Sequence[float]) -> bool:
     return sum_of_squares <= _REL_EPS * scale
 
 
+def sample_sd(values: Sequence[float]) -> float | None:
+    """``sqrt(Σ(v − v̄)² / (n − 1))`` (two passes, as Moodle), ``None`` when ``n < 2``."""
+    n = len(values)
+    if n < 2:
+        return None
+    mean = math.fsum(values) / n
+    return math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
+
+
 def _clamp_unit(value: float) -> float:
     return max(-1.0, min(1.0, value))
 
@@ -235,7 +244,7 @@ def item_flags(facility: float | None, discrimination_index: float | None) -> li
 def _item_statistics(question_id: int, acc: _Accumulator) -> ItemStatistics:
     n = len(acc.fractions)
     facility = math.fsum(acc.fractions) / n if n else None
-    sd = statistics.pstdev(acc.fractions) if n >= 2 else None  # over n − 1, as Moodle
+    sd = sample_sd(acc.fractions)
     d_index = discrimination(acc.marks, acc.rest)
     return ItemStatistics(
         question_id=question_id,
@@ -304,7 +313,7 @@ def analyse(attempts: Sequence[AttemptRecord], bins: int = 10) -> QuizStatistics
         n_attempts=n,
         mean_score10=math.fsum(scores) / n if n else None,
         median_score10=statistics.median(scores) if n else None,
-        sd_score10=statistics.stdev(scores) if n >= 2 else None,
+        sd_score10=sample_sd(scores),
         items=[_item_statistics(qid, acc) for qid, acc in accumulators.items()],
         histogram=histogram(scores, bins),
     )

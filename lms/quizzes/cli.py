@@ -1,0 +1,104 @@
+"""``lms questions``: import and export a course's question bank (GIFT, Moodle XML, JSON)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import Counter
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from lms.courses.models import Course
+from lms.quizzes.bank import save_question, to_parsed
+from lms.quizzes.gift import dump_gift, parse_gift
+from lms.quizzes.models import Question, QuestionVersion
+from lms.quizzes.moodlexml import parse_moodle_xml
+from lms.quizzes.parsed import ParsedQuestion, QuestionFormatError
+
+
+def read_question_file(data: bytes, filename: str) -> list[ParsedQuestion]:
+    """Parse GIFT or Moodle XML, told apart by content (``<?xml``/``<quiz``) not by name.
+
+    :raises QuestionFormatError: with ``file:line: reason``.
+    """
+    head = data.lstrip()[:100].lower()
+    if head.startswith((b"<?xml", b"<quiz")):
+        return parse_moodle_xml(data, filename)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise QuestionFormatError(filename, line, "not valid UTF-8; save the file as UTF-8") \
+            from exc
+    return parse_gift(text, filename)
+
+
+def _course(slug: str) -> Course:
+    from lms.extensions import db
+
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        raise click.ClickException(f"no course {slug!r}")
+    return course
+
+
+@click.group("questions")
+def questions_cli() -> None:
+    """Question banks."""
+
+
+@questions_cli.command("import")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--course", "slug", required=True, help="Course slug")
+@click.option("--dry-run", is_flag=True, help="Check and count; change nothing.")
+def import_command(file: Path, slug: str, dry_run: bool) -> None:
+    """Import FILE (GIFT or Moodle XML) into a course bank; all or nothing."""
+    from lms.extensions import db
+
+    course = _course(slug)
+    try:
+        questions = read_question_file(file.read_bytes(), str(file))
+    except QuestionFormatError as exc:
+        for line in str(exc).splitlines():
+            click.echo(line, err=True)
+        raise click.ClickException("nothing was imported") from exc
+    counts = Counter(q.type for q in questions)
+    outcomes: Counter[str] = Counter()
+    source = f"questions/{file.stem}.gift"
+    for index, question in enumerate(questions, start=1):
+        name = question.name or f"{file.stem}-{index:03d}"
+        _q, outcome = save_question(course, question, None, name=name, source_path=source,
+                                    source_order=index)
+        outcomes[outcome] += 1
+    for kind, n in sorted(counts.items()):
+        click.echo(f"{kind}: {n}")
+    click.echo(f"total: {len(questions)} ({', '.join(f'{k} {v}' for k, v in outcomes.items())})")
+    if dry_run:
+        db.session.rollback()
+        click.echo("dry run: nothing was changed")
+    else:
+        db.session.commit()
+
+
+@questions_cli.command("export")
+@click.option("--course", "slug", required=True, help="Course slug")
+@click.option("--format", "fmt", type=click.Choice(["gift", "json"]), default="gift")
+def export_command(slug: str, fmt: str) -> None:
+    """Print the course bank (current versions) as GIFT or JSON."""
+    from lms.extensions import db
+
+    course = _course(slug)
+    rows = db.session.execute(
+        select(Question, QuestionVersion)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(Question.course_id == course.id, Question.archived.is_(False))
+        .order_by(Question.source_path, Question.source_order, Question.id)
+    ).all()
+    parsed = [to_parsed(q, v) for q, v in rows]
+    if fmt == "gift":
+        click.echo(dump_gift(parsed), nl=False)
+    else:
+        items = [{k: v for k, v in dataclasses.asdict(p).items() if k != "line"} for p in parsed]
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
