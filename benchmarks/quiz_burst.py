@@ -64,7 +64,6 @@ gain. The same client measures autosave and the bare ceiling, so their ratio is 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import math
@@ -77,10 +76,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,14 +111,16 @@ class Phase:
         self.error_samples: Counter[str] = Counter()
         self.seconds = 0.0
         self.cpu: dict[str, float] = {}
+        self._lock = threading.Lock()
 
     def ok(self, ms: float) -> None:
-        self.latencies.append(ms)
+        self.latencies.append(ms)  # list.append is atomic
 
     def fail(self, ms: float, what: str) -> None:
-        self.latencies.append(ms)
-        self.errors += 1
-        self.error_samples[what[:160]] += 1
+        with self._lock:
+            self.latencies.append(ms)
+            self.errors += 1
+            self.error_samples[what[:160]] += 1
 
     def summary(self, concurrency: int) -> dict[str, Any]:
         n = len(self.latencies)
@@ -148,58 +150,91 @@ class Phase:
         return out
 
 
+def _parse_response(buf: bytes) -> tuple[int, bytes] | None:
+    """(status, body) once ``buf`` holds a whole response with a Content-Length, else None."""
+    end = buf.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    head = buf[:end].lower()
+    at = head.find(b"\r\ncontent-length:")
+    if at < 0:
+        return None
+    line_end = head.find(b"\r\n", at + 2)
+    length = int(head[at + 17 : line_end if line_end > 0 else None])
+    if len(buf) < end + 4 + length:
+        return None
+    return int(buf.split(None, 2)[1]), buf[end + 4 : end + 4 + length]
+
+
+def _dechunk(body: bytes) -> bytes:
+    out, at = bytearray(), 0
+    while True:
+        eol = body.index(b"\r\n", at)
+        size = int(body[at:eol].split(b";")[0], 16)
+        if size == 0:
+            return bytes(out)
+        out += body[eol + 2 : eol + 2 + size]
+        at = eol + 2 + size + 2
+
+
 class Client:
-    """Minimal HTTP/1.1 client on asyncio streams: one connection per request."""
+    """Minimal HTTP/1.1 client on blocking sockets: one connection per request, any thread."""
 
     def __init__(self, port: int) -> None:
         self.host, self.port = "127.0.0.1", port
 
-    async def _roundtrip(self, raw: bytes) -> tuple[int, bytes, float]:
+    def _roundtrip(self, raw: bytes, barrier: threading.Barrier | None) -> tuple[int, bytes, float]:
         start = time.perf_counter()
-        reader, writer = await asyncio.open_connection(self.host, self.port)
         try:
-            writer.write(raw)
-            await writer.drain()
-            status_line = await reader.readline()
-            if not status_line:
-                raise ConnectionError("connection closed before the status line")
-            status = int(status_line.split(None, 2)[1])
-            length, chunked = None, False
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b"\n", b""):
+            sock = socket.create_connection((self.host, self.port), timeout=REQUEST_TIMEOUT_S)
+        except BaseException:
+            if barrier is not None:
+                barrier.abort()
+            raise
+        with sock:
+            if barrier is not None:  # two requests of one learner leave together
+                connected = time.perf_counter() - start
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    barrier.wait(timeout=10)
+                start = time.perf_counter() - connected
+            sock.sendall(raw)
+            buf = b""
+            while (parsed := _parse_response(buf)) is None:
+                chunk = sock.recv(65536)
+                if not chunk:
                     break
-                name, _, value = line.partition(b":")
-                name = name.strip().lower()
-                if name == b"content-length":
-                    length = int(value)
-                elif name == b"transfer-encoding" and b"chunked" in value.lower():
-                    chunked = True
-            if chunked:
-                parts = []
-                while size := int((await reader.readline()).split(b";")[0], 16):
-                    parts.append(await reader.readexactly(size))
-                    await reader.readline()
-                body = b"".join(parts)
-            elif length is not None:
-                body = await reader.readexactly(length)
-            else:
-                body = await reader.read()
+                buf += chunk
             elapsed = (time.perf_counter() - start) * 1000
-        finally:
-            writer.close()
-        with contextlib.suppress(Exception):
-            await writer.wait_closed()
-        return status, body, elapsed
+        if parsed is not None:
+            return parsed[0], parsed[1], elapsed
+        if not buf:  # no Content-Length: the body ran to the end of the connection
+            raise ConnectionError("connection closed before the status line")
+        head, _, body = buf.partition(b"\r\n\r\n")
+        if b"transfer-encoding: chunked" in head.lower():
+            body = _dechunk(body)
+        return int(head.split(None, 2)[1]), body, elapsed
 
-    async def call(self, phase: Phase, label: str, method: str, path: str, *,
-                   token: str | None = None, payload: Any = None,
-                   ok: tuple[int, ...] = (200,)) -> tuple[int | None, Any]:
+    def call(
+        self,
+        phase: Phase,
+        label: str,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        payload: Any = None,
+        ok: tuple[int, ...] = (200,),
+        barrier: threading.Barrier | None = None,
+    ) -> tuple[int | None, Any]:
         """Send one request; record it in ``phase``; return (status, decoded JSON or None)."""
         body = b"" if payload is None else json.dumps(payload).encode()
-        head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}",
-                "Connection: close", "Accept: application/json",
-                f"Content-Length: {len(body)}"]
+        head = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: {self.host}:{self.port}",
+            "Connection: close",
+            "Accept: application/json",
+            f"Content-Length: {len(body)}",
+        ]
         if payload is not None:
             head.append("Content-Type: application/json")
         if token:
@@ -207,10 +242,11 @@ class Client:
         raw = ("\r\n".join(head) + "\r\n\r\n").encode() + body
         start = time.perf_counter()
         try:
-            status, data, ms = await asyncio.wait_for(self._roundtrip(raw), REQUEST_TIMEOUT_S)
-        except Exception as exc:
-            phase.fail((time.perf_counter() - start) * 1000,
-                       f"{label}: {type(exc).__name__}: {exc}")
+            status, data, ms = self._roundtrip(raw, barrier)
+        except Exception as exc:  # every failure is an error of the phase
+            phase.fail(
+                (time.perf_counter() - start) * 1000, f"{label}: {type(exc).__name__}: {exc}"
+            )
             return None, None
         if status not in ok:
             phase.fail(ms, f"{label}: HTTP {status} {data[:120]!r}")
@@ -224,15 +260,48 @@ class Client:
         return status, decoded
 
 
-async def run_jobs(jobs: list[Callable[[], Awaitable[None]]], concurrency: int) -> None:
-    """Closed loop: ``concurrency`` clients, each taking the next job when done."""
-    pending = iter(jobs)
+def together(*calls: Callable[[threading.Barrier | None], Any]) -> list[Any]:
+    """Run the calls at the same moment (extra threads + a barrier); their results in order."""
+    if len(calls) == 1:
+        return [calls[0](None)]
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
 
-    async def client() -> None:
-        for job in pending:
-            await job()
+    def run(i: int) -> None:
+        results[i] = calls[i](barrier)
 
-    await asyncio.gather(*(client() for _ in range(concurrency)))
+    extra = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(1, len(calls))]
+    for t in extra:
+        t.start()
+    run(0)
+    for t in extra:
+        t.join()
+    return results
+
+
+def run_jobs(jobs: list[Callable[[], None]], concurrency: int) -> None:
+    """Closed loop: ``concurrency`` client threads, each taking the next job when done."""
+    pending, lock, failures = iter(jobs), threading.Lock(), []
+
+    def client() -> None:
+        while True:
+            with lock:
+                job = next(pending, None)
+            if job is None:
+                return
+            try:
+                job()
+            except BaseException as exc:  # a bug of this script: stop, don't hide it
+                failures.append(exc)
+                return
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise failures[0]
 
 
 # --- CPU accounting ---------------------------------------------------------------------
@@ -332,7 +401,7 @@ class Tally:
 
 def _natural(option_id: str) -> tuple[str, int]:
     head = option_id.rstrip("0123456789")
-    tail = option_id[len(head):]
+    tail = option_id[len(head) :]
     return head, int(tail) if tail else -1
 
 
@@ -372,9 +441,20 @@ def same_response(stored: Any, sent: Any) -> bool:
 
 def build_plan(learner: Learner, answers: int, rng: random.Random) -> list[list[Save]]:
     """The learner's saves in sending order; a step with two saves is sent concurrently."""
-    questions = [q for q in learner.questions if q["type"] in
-                 ("single_choice", "multiple_choice", "true_false", "short_answer", "essay",
-                  "numerical", "matching")]
+    questions = [
+        q
+        for q in learner.questions
+        if q["type"]
+        in (
+            "single_choice",
+            "multiple_choice",
+            "true_false",
+            "short_answer",
+            "essay",
+            "numerical",
+            "matching",
+        )
+    ]
     if not questions:
         return []
     saves = []
@@ -405,125 +485,140 @@ def build_plan(learner: Learner, answers: int, rng: random.Random) -> list[list[
         idx = rng.choice(repeated)
         first, last = idx[0], idx[-1]
         saves[first].kind = saves[last].kind = "race"
-        return [[s, saves[first]] if i == last else [s]
-                for i, s in enumerate(saves) if i != first]
+        return [[s, saves[first]] if i == last else [s] for i, s in enumerate(saves) if i != first]
     return [[s] for s in saves]
 
 
 class Scenario:
-    def __init__(self, client: Client, learners: list[Learner], quiz_id: int, args: Any,
-                 meter: CpuMeter) -> None:
+    def __init__(
+        self, client: Client, learners: list[Learner], quiz_id: int, args: Any, meter: CpuMeter
+    ) -> None:
         self.client, self.learners, self.quiz_id = client, learners, quiz_id
         self.args, self.meter, self.tally = args, meter, Tally()
-        self.phases: dict[str, Phase] = {}
+        self.phases = {name: Phase(name) for name in ("start", "autosave", "submit", "bare")}
+        self.lock = threading.Lock()  # guards the tally and the learners' acknowledgements
 
-    async def _phase(self, name: str, jobs: list[Callable[[], Awaitable[None]]]) -> Phase:
+    def count(self, name: str, n: int = 1) -> None:
+        with self.lock:
+            setattr(self.tally, name, getattr(self.tally, name) + n)
+
+    def _phase(self, name: str, jobs: list[Callable[[], None]]) -> Phase:
         phase = self.phases[name]
         say(f"  {name}: {len(jobs)} learners, {self.args.concurrency} concurrent clients ...")
         before = self.meter.snap()
         start = time.perf_counter()
-        await run_jobs(jobs, self.args.concurrency)
+        run_jobs(jobs, self.args.concurrency)
         phase.seconds = time.perf_counter() - start
         phase.cpu = self.meter.delta(before, self.meter.snap())
         s = phase.summary(self.args.concurrency)
-        say(f"  {name}: {s['requests']} requests in {s['seconds']} s = {s['throughput_rps']} "
-            f"req/s; p50 {s['p50_ms']} p95 {s['p95_ms']} p99 {s['p99_ms']} ms; "
-            f"errors {s['errors']}; cpu {phase.cpu}")
+        say(
+            f"  {name}: {s['requests']} requests in {s['seconds']} s = {s['throughput_rps']} "
+            f"req/s; p50 {s['p50_ms']} p95 {s['p95_ms']} p99 {s['p99_ms']} max {s['max_ms']} "
+            f"ms; errors {s['errors']}; cpu {phase.cpu}"
+        )
         return phase
 
     # 1. start
-    async def start(self, learner: Learner) -> None:
+    def start(self, learner: Learner) -> None:
         phase, path = self.phases["start"], f"/api/v1/quizzes/{self.quiz_id}/attempts"
-        replies = await asyncio.gather(*(
-            self.client.call(phase, "start", "POST", path, token=learner.token, ok=(200, 201))
-            for _ in range(2 if learner.double_start else 1)))
-        for status, data in replies:
+
+        def post(barrier: threading.Barrier | None) -> tuple[int | None, Any]:
+            return self.client.call(
+                phase, "start", "POST", path, token=learner.token, ok=(200, 201), barrier=barrier
+            )
+
+        for status, data in together(*[post] * (2 if learner.double_start else 1)):
             if data is None:
                 continue
             learner.start_ids.add(data["id"])
-            if status == 201:
-                self.tally.start_created += 1
-            else:
-                self.tally.start_existing += 1
+            self.count("start_created" if status == 201 else "start_existing")
             if not learner.questions or status == 201:
                 learner.attempt_id, learner.questions = data["id"], data["questions"]
         if len(learner.start_ids) > 1:
-            self.tally.start_id_mismatch += 1
+            self.count("start_id_mismatch")
 
     # 2. autosave
-    async def _save(self, learner: Learner, save: Save) -> None:
-        _, data = await self.client.call(
-            self.phases["autosave"], "autosave", "PUT",
+    def _save(self, learner: Learner, save: Save, barrier: threading.Barrier | None) -> None:
+        _, data = self.client.call(
+            self.phases["autosave"],
+            "autosave",
+            "PUT",
             f"/api/v1/attempts/{learner.attempt_id}/answers/{save.slot}",
-            token=learner.token, payload={"response": save.response, "seq": save.seq})
-        self.tally.saves_sent += 1
+            token=learner.token,
+            payload={"response": save.response, "seq": save.seq},
+            barrier=barrier,
+        )
+        self.count("saves_sent")
         if data is None:
             return
-        if data.get("saved"):
-            self.tally.saves_acked += 1
-            if data.get("seq") != save.seq:
-                self.tally.seq_echo_mismatch += 1
-            if save.seq > learner.acked.get(save.slot, (0, None))[0]:
-                learner.acked[save.slot] = (save.seq, save.response)
-            if save.kind == "late":
-                self.tally.late_accepted += 1
-        elif save.kind == "late":
-            self.tally.late_refused += 1
-        elif save.kind != "race":
-            self.tally.unexpected_refusals += 1
+        with self.lock:
+            t = self.tally
+            if data.get("saved"):
+                t.saves_acked += 1
+                t.seq_echo_mismatch += data.get("seq") != save.seq
+                if save.seq > learner.acked.get(save.slot, (0, None))[0]:
+                    learner.acked[save.slot] = (save.seq, save.response)
+                t.late_accepted += save.kind == "late"
+            elif save.kind == "late":
+                t.late_refused += 1
+            elif save.kind != "race":
+                t.unexpected_refusals += 1
 
-    async def autosave(self, learner: Learner) -> None:
+    def autosave(self, learner: Learner) -> None:
         for step in learner.plan:
-            if len(step) == 1:
-                await self._save(learner, step[0])
-            else:
-                self.tally.race_pairs += 1
-                await asyncio.gather(*(self._save(learner, s) for s in step))
-        self.tally.late_sent += sum(1 for step in learner.plan for s in step if s.kind == "late")
+            if len(step) > 1:
+                self.count("race_pairs")
+            together(*[lambda b, s=s: self._save(learner, s, b) for s in step])
+        self.count("late_sent", sum(1 for step in learner.plan for s in step if s.kind == "late"))
 
     # 3. submit
-    async def submit(self, learner: Learner) -> None:
-        replies = await asyncio.gather(*(
-            self.client.call(self.phases["submit"], "submit", "POST",
-                             f"/api/v1/attempts/{learner.attempt_id}/submit",
-                             token=learner.token)
-            for _ in range(2 if learner.double_submit else 1)))
-        for _, data in replies:
+    def submit(self, learner: Learner) -> None:
+        def post(barrier: threading.Barrier | None) -> tuple[int | None, Any]:
+            return self.client.call(
+                self.phases["submit"],
+                "submit",
+                "POST",
+                f"/api/v1/attempts/{learner.attempt_id}/submit",
+                token=learner.token,
+                barrier=barrier,
+            )
+
+        for _, data in together(*[post] * (2 if learner.double_submit else 1)):
             if data is None:
                 continue
             learner.submit_replies.append(data)
             if data.get("state") != "finished" or data.get("score10") is None:
-                self.tally.submit_not_finished += 1
-        scores = {(r.get("points"), r.get("score10")) for r in learner.submit_replies}
-        if len(scores) > 1:
-            self.tally.submit_inconsistent += 1
+                self.count("submit_not_finished")
+        if len({(r.get("points"), r.get("score10")) for r in learner.submit_replies}) > 1:
+            self.count("submit_inconsistent")
 
     # 4. bare
-    async def bare(self, count: int) -> None:
+    def bare(self, count: int) -> None:
         for _ in range(count):
-            await self.client.call(self.phases["bare"], "healthz", "GET", "/healthz")
+            self.client.call(self.phases["bare"], "healthz", "GET", "/healthz")
 
-    async def run(self) -> None:
-        for name in ("start", "autosave", "submit", "bare"):
-            self.phases[name] = Phase(name)
-        await self._phase("start", [lambda x=x: self.start(x) for x in self.learners])
+    def run(self) -> None:
+        self._phase("start", [lambda x=x: self.start(x) for x in self.learners])
         rng = random.Random(self.args.seed)
         started = [x for x in self.learners if x.attempt_id is not None]
         for learner in started:
             learner.plan = build_plan(learner, self.args.answers, rng)
-        await self._phase("autosave", [lambda x=x: self.autosave(x) for x in started])
-        await self._phase("submit", [lambda x=x: self.submit(x) for x in started])
+        self._phase("autosave", [lambda x=x: self.autosave(x) for x in started])
+        self._phase("submit", [lambda x=x: self.submit(x) for x in started])
         # Same volume and shape as autosave: per learner, as many sequential requests.
         counts = [sum(len(step) for step in x.plan) for x in started]
-        await self._phase("bare", [lambda n=n: self.bare(n) for n in counts])
+        self._phase("bare", [lambda n=n: self.bare(n) for n in counts])
 
 
 # --- databases, seeding, server ---------------------------------------------------------
 
 
 def _environ(url: str) -> dict[str, str]:
-    return {"LMS_ENV": "production", "LMS_SECRET_KEY": "quiz-burst-benchmark",
-            "LMS_DATABASE_URL": url}
+    return {
+        "LMS_ENV": "production",
+        "LMS_SECRET_KEY": "quiz-burst-benchmark",
+        "LMS_DATABASE_URL": url,
+    }
 
 
 @contextlib.contextmanager
@@ -541,8 +636,11 @@ def scratch_database(kind: str, pg_admin_url: str) -> Iterator[str]:
         conn.execute(f'CREATE DATABASE "{name}"')
     say(f"  created PostgreSQL database {name}")
     try:
-        yield make_url(pg_admin_url).set(drivername="postgresql+psycopg", database=name) \
+        yield (
+            make_url(pg_admin_url)
+            .set(drivername="postgresql+psycopg", database=name)
             .render_as_string(hide_password=False)
+        )
     finally:
         with psycopg.connect(pg_admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -565,13 +663,15 @@ def seed(url: str, n: int) -> tuple[Any, list[Learner], dict[str, tuple[int, str
     with app.app_context():
         upgrade()
         import_course(ROOT / "courses" / COURSE)
-        klass = create_class(ClassData(code=CLASS_CODE, name="Lớp đo tải bài kiểm tra",
-                                       course_slug=COURSE))
+        klass = create_class(
+            ClassData(code=CLASS_CODE, name="Lớp đo tải bài kiểm tra", course_slug=COURSE)
+        )
         learners, probes = [], {}
         for i in range(n + 2):
             name = f"hv{i:04d}" if i < n else f"probe{i - n}"
-            user = create_user(name, "mat-khau-do-tai",
-                               UserData(full_name=f"Học viên {i:04d}", unit="Ban Cơ yếu"))
+            user = create_user(
+                name, "mat-khau-do-tai", UserData(full_name=f"Học viên {i:04d}", unit="Ban Cơ yếu")
+            )
             enrol(klass, user)
             _, token = create_token(user, "quiz-burst")
             if i < n:
@@ -606,20 +706,27 @@ class Gunicorn:
         env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
         env.update(_environ(self.url))
         with self.log_path.open("wb") as log:
-            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
 
-    async def wait_ready(self, timeout: float = 30.0) -> None:
+    def wait_ready(self, timeout: float = 30.0) -> None:
         client, probe = Client(self.port), Phase("ready")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.proc is not None
             if self.proc.poll() is not None:
                 break
-            status, _ = await client.call(probe, "ready", "GET", "/healthz")
+            status, _ = client.call(probe, "ready", "GET", "/healthz")
             if status == 200:
                 return
-            await asyncio.sleep(0.2)
+            time.sleep(0.2)
         raise RuntimeError(f"gunicorn did not come up; log:\n{self.log_tail()}")
 
     def log_tail(self) -> str:
@@ -655,12 +762,15 @@ def verify(app: Any, learners: list[Learner], quiz_id: int) -> dict[str, Any]:
     with app.app_context():
         user_ids = [x.user_id for x in learners]
         attempts = db.session.execute(
-            select(Attempt.id, Attempt.user_id, Attempt.state, Attempt.score10)
-            .where(Attempt.quiz_id == quiz_id, Attempt.user_id.in_(user_ids))).all()
+            select(Attempt.id, Attempt.user_id, Attempt.state, Attempt.score10).where(
+                Attempt.quiz_id == quiz_id, Attempt.user_id.in_(user_ids)
+            )
+        ).all()
         rows = db.session.execute(
-            select(AttemptSlot.attempt_id, AttemptSlot.slot, AttemptSlot.seq,
-                   AttemptSlot.response)
-            .where(AttemptSlot.attempt_id.in_([a.id for a in attempts]))).all()
+            select(
+                AttemptSlot.attempt_id, AttemptSlot.slot, AttemptSlot.seq, AttemptSlot.response
+            ).where(AttemptSlot.attempt_id.in_([a.id for a in attempts]))
+        ).all()
         db.session.remove()
         db.engine.dispose()
     by_user: dict[int, list[Any]] = defaultdict(list)
@@ -674,15 +784,15 @@ def verify(app: Any, learners: list[Learner], quiz_id: int) -> dict[str, Any]:
         mine = by_user.get(learner.user_id, [])
         out["duplicate_attempts"] += max(0, len(mine) - 1)
         out["missing_attempts"] += not mine
-        out["unscored_attempts"] += sum(1 for a in mine
-                                        if a.state != "finished" or a.score10 is None)
+        out["unscored_attempts"] += sum(
+            1 for a in mine if a.state != "finished" or a.score10 is None
+        )
         for a in mine:
             stored = slots_of.get(a.id, [])
             expected_slots = len(learner.questions) or 20
             distinct = {r.slot for r in stored}
             out["duplicated_answers"] += len(stored) - len(distinct)
-            out["duplicated_answers"] += sum(1 for s in distinct
-                                             if not 1 <= s <= expected_slots)
+            out["duplicated_answers"] += sum(1 for s in distinct if not 1 <= s <= expected_slots)
             out["attempts_with_wrong_slot_count"] += len(stored) != expected_slots
         if learner.attempt_id is None:
             continue
@@ -694,10 +804,19 @@ def verify(app: Any, learners: list[Learner], quiz_id: int) -> dict[str, Any]:
         for slot, row in stored_by_slot.items():
             if row.seq > learner.acked.get(slot, (0, None))[0]:
                 out["stored_unacknowledged"] += 1  # committed although the client saw an error
-    keys = ("lost_answers", "duplicated_answers", "duplicate_attempts", "unscored_attempts",
-            "missing_attempts", "attempts_with_wrong_slot_count", "stored_unacknowledged")
-    return {k: out[k] for k in keys} | {"attempts_in_db": len(attempts),
-                                        "slot_rows_in_db": len(rows)}
+    keys = (
+        "lost_answers",
+        "duplicated_answers",
+        "duplicate_attempts",
+        "unscored_attempts",
+        "missing_attempts",
+        "attempts_with_wrong_slot_count",
+        "stored_unacknowledged",
+    )
+    return {k: out[k] for k in keys} | {
+        "attempts_in_db": len(attempts),
+        "slot_rows_in_db": len(rows),
+    }
 
 
 def probe_hot_path(app: Any, quiz_id: int, probes: dict[str, tuple[int, str]]) -> dict[str, Any]:
@@ -714,9 +833,11 @@ def probe_hot_path(app: Any, quiz_id: int, probes: dict[str, tuple[int, str]]) -
         dialect = engine.dialect
 
         def on_execute(_conn: Any, _cur: Any, statement: str, *_args: Any) -> None:
-            statements.append(" ".join(statement.split()[:2]).upper()
-                              if statement.upper().startswith("BEGIN")
-                              else statement.split(None, 1)[0].upper())
+            statements.append(
+                " ".join(statement.split()[:2]).upper()
+                if statement.upper().startswith("BEGIN")
+                else statement.split(None, 1)[0].upper()
+            )
 
         def on_begin(conn: Any) -> None:
             if dialect.name != "sqlite":  # SQLite's BEGIN is a statement seen above
@@ -740,20 +861,28 @@ def probe_hot_path(app: Any, quiz_id: int, probes: dict[str, tuple[int, str]]) -
         reply = fn()
         return reply, list(statements)
 
-    result: dict[str, Any] = {"pool_pre_ping": bool(
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"))}
+    result: dict[str, Any] = {
+        "pool_pre_ping": bool(app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"))
+    }
     client.get("/healthz")  # warm the pool
     _, result["healthz"] = traced(lambda: client.get("/healthz"))
     reply, result["start_new"] = traced(
-        lambda: client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=auth))
+        lambda: client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=auth)
+    )
     attempt = reply.get_json()
     question = attempt["questions"][0]
     rng = random.Random(0)
     put = f"/api/v1/attempts/{attempt['id']}/answers/{question['slot']}"
-    _, result["autosave"] = traced(lambda: client.put(
-        put, headers=auth, json={"response": make_response(question, 1, rng), "seq": 1}))
-    _, result["autosave_refused_older"] = traced(lambda: client.put(
-        put, headers=auth, json={"response": make_response(question, 1, rng), "seq": 1}))
+    _, result["autosave"] = traced(
+        lambda: client.put(
+            put, headers=auth, json={"response": make_response(question, 1, rng), "seq": 1}
+        )
+    )
+    _, result["autosave_refused_older"] = traced(
+        lambda: client.put(
+            put, headers=auth, json={"response": make_response(question, 1, rng), "seq": 1}
+        )
+    )
 
     def median_ms(fn: Callable[[], Any], n: int = 60) -> float:
         times = []
@@ -766,11 +895,17 @@ def probe_hot_path(app: Any, quiz_id: int, probes: dict[str, tuple[int, str]]) -
     seqs = iter(range(2, 10**6))
     result["inprocess_median_ms"] = {
         "healthz": median_ms(lambda: client.get("/healthz")),
-        "autosave": median_ms(lambda: client.put(put, headers=auth, json={
-            "response": make_response(question, 2, rng), "seq": next(seqs)})),
+        "autosave": median_ms(
+            lambda: client.put(
+                put,
+                headers=auth,
+                json={"response": make_response(question, 2, rng), "seq": next(seqs)},
+            )
+        ),
     }
     _, result["submit"] = traced(
-        lambda: client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=auth))
+        lambda: client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=auth)
+    )
     with app.app_context():
         dialect.do_ping = original_ping  # type: ignore[method-assign]
         db.session.remove()
@@ -781,39 +916,49 @@ def probe_hot_path(app: Any, quiz_id: int, probes: dict[str, tuple[int, str]]) -
 # --- one database ------------------------------------------------------------------------
 
 
-async def discover_quiz(port: int, token: str) -> int:
+def discover_quiz(port: int, token: str) -> int:
     phase = Phase("setup")
-    _, quizzes = await Client(port).call(phase, "quizzes", "GET",
-                                         f"/api/v1/courses/{COURSE}/quizzes", token=token)
+    _, quizzes = Client(port).call(
+        phase, "quizzes", "GET", f"/api/v1/courses/{COURSE}/quizzes", token=token
+    )
     if not quizzes:
         raise RuntimeError(f"could not list the quizzes: {dict(phase.error_samples)}")
     return next(q["id"] for q in quizzes if q["slug"] == QUIZ)
 
 
-async def warm_up(port: int, quiz_id: int, token: str, workers: int) -> None:
+def warm_up(port: int, quiz_id: int, token: str, workers: int) -> None:
     """Let every worker serve each route once (lazy imports, pools), untimed."""
     client, phase = Client(port), Phase("warm-up")
     for _ in range(10 * workers):
-        await client.call(phase, "healthz", "GET", "/healthz")
-    _, attempt = await client.call(phase, "start", "POST", f"/api/v1/quizzes/{quiz_id}/attempts",
-                                   token=token, ok=(200, 201))
+        client.call(phase, "healthz", "GET", "/healthz")
+    _, attempt = client.call(
+        phase, "start", "POST", f"/api/v1/quizzes/{quiz_id}/attempts", token=token, ok=(200, 201)
+    )
     if attempt:
         q = attempt["questions"][0]
         rng = random.Random(0)
         for seq in range(1, 4 * workers + 1):
-            await client.call(phase, "autosave", "PUT",
-                              f"/api/v1/attempts/{attempt['id']}/answers/{q['slot']}",
-                              token=token, payload={"response": make_response(q, seq, rng),
-                                                    "seq": seq})
+            client.call(
+                phase,
+                "autosave",
+                "PUT",
+                f"/api/v1/attempts/{attempt['id']}/answers/{q['slot']}",
+                token=token,
+                payload={"response": make_response(q, seq, rng), "seq": seq},
+            )
     if phase.errors:
         say(f"  warm-up errors: {dict(phase.error_samples)}")
 
 
 def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
-    say(f"== {kind}: {args.learners} learners, {args.answers} answers each, "
-        f"{args.workers} gunicorn workers, {args.concurrency} concurrent clients")
-    with scratch_database(kind, args.pg_admin_url) as url, \
-            tempfile.TemporaryDirectory(prefix="quiz-burst-log-") as logdir:
+    say(
+        f"== {kind}: {args.learners} learners, {args.answers} answers each, "
+        f"{args.workers} gunicorn workers, {args.concurrency} concurrent clients"
+    )
+    with (
+        scratch_database(kind, args.pg_admin_url) as url,
+        tempfile.TemporaryDirectory(prefix="quiz-burst-log-") as logdir,
+    ):
         app, learners, probes = seed(url, args.learners)
         pick = random.Random(args.seed)
         for learner in learners:  # disjoint groups for out-of-order saves and races
@@ -825,13 +970,14 @@ def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         try:
             server.start()
             assert server.proc is not None
-            asyncio.run(server.wait_ready())
+            server.wait_ready()
             say(f"  gunicorn pid {server.proc.pid} on 127.0.0.1:{server.port}")
-            quiz_id = asyncio.run(discover_quiz(server.port, learners[0].token))
-            asyncio.run(warm_up(server.port, quiz_id, probes["probe1"][1], args.workers))
-            scenario = Scenario(Client(server.port), learners, quiz_id, args,
-                                CpuMeter(server.proc.pid))
-            asyncio.run(scenario.run())
+            quiz_id = discover_quiz(server.port, learners[0].token)
+            warm_up(server.port, quiz_id, probes["probe1"][1], args.workers)
+            scenario = Scenario(
+                Client(server.port), learners, quiz_id, args, CpuMeter(server.proc.pid)
+            )
+            scenario.run()
         except BaseException:
             say(f"  gunicorn log tail:\n{server.log_tail()}")
             raise
@@ -849,7 +995,8 @@ def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     targets = {
         "zero_errors": errors == 0,
         "zero_lost_duplicated": checks["lost_answers"] == 0
-        and checks["duplicated_answers"] == 0 and checks["duplicate_attempts"] == 0,
+        and checks["duplicated_answers"] == 0
+        and checks["duplicate_attempts"] == 0,
         "autosave_vs_bare_ge_0_30": ratio is not None and ratio >= 0.30,
         "autosave_p99_le_100ms": (phases["autosave"]["p99_ms"] or math.inf) <= 100,
     }
@@ -863,12 +1010,18 @@ def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         "unscored_attempts": checks["unscored_attempts"],
         "autosave_vs_bare": ratio,
         "targets": targets,
-        "checks": checks | {
-            "start_created_201": t.start_created, "start_existing_200": t.start_existing,
-            "start_id_mismatch": t.start_id_mismatch, "saves_sent": t.saves_sent,
-            "saves_acked": t.saves_acked, "out_of_order_sent": t.late_sent,
-            "out_of_order_refused": t.late_refused, "out_of_order_accepted": t.late_accepted,
-            "race_pairs": t.race_pairs, "unexpected_refusals": t.unexpected_refusals,
+        "checks": checks
+        | {
+            "start_created_201": t.start_created,
+            "start_existing_200": t.start_existing,
+            "start_id_mismatch": t.start_id_mismatch,
+            "saves_sent": t.saves_sent,
+            "saves_acked": t.saves_acked,
+            "out_of_order_sent": t.late_sent,
+            "out_of_order_refused": t.late_refused,
+            "out_of_order_accepted": t.late_accepted,
+            "race_pairs": t.race_pairs,
+            "unexpected_refusals": t.unexpected_refusals,
             "seq_echo_mismatch": t.seq_echo_mismatch,
             "submit_not_finished": t.submit_not_finished,
             "submit_inconsistent": t.submit_inconsistent,
@@ -880,14 +1033,19 @@ def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=200)
-    parser.add_argument("--db", action="append", choices=("sqlite", "postgresql"),
-                        help="database to test (repeatable; default: both)")
+    parser.add_argument(
+        "--db",
+        action="append",
+        choices=("sqlite", "postgresql"),
+        help="database to test (repeatable; default: both)",
+    )
     parser.add_argument("--answers", type=int, default=30, help="saves per learner")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent clients")
     parser.add_argument("--seed", type=int, default=1, help="randomness of the scenario")
-    parser.add_argument("--pg-admin-url", default=DEFAULT_PG_ADMIN,
-                        help="libpq URL allowed to CREATE/DROP DATABASE")
+    parser.add_argument(
+        "--pg-admin-url", default=DEFAULT_PG_ADMIN, help="libpq URL allowed to CREATE/DROP DATABASE"
+    )
     args = parser.parse_args(argv)
     if args.learners < 1 or args.answers < 1 or args.concurrency < 1 or args.workers < 1:
         parser.error("--learners, --answers, --workers and --concurrency must be positive")
@@ -897,14 +1055,25 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_sigterm)
     started = time.perf_counter()
-    results = {kind: run_database(kind, args)
-               for kind in dict.fromkeys(args.db or ["sqlite", "postgresql"])}
+    results = {
+        kind: run_database(kind, args)
+        for kind in dict.fromkeys(args.db or ["sqlite", "postgresql"])
+    }
     say(f"done in {time.perf_counter() - started:.0f} s")
-    print(json.dumps({
-        "learners": args.learners, "answers": args.answers, "workers": args.workers,
-        "concurrency": args.concurrency, "cpus": os.cpu_count(), "db": results,
-        "targets_met": all(r["targets"]["all_met"] for r in results.values()),
-    }, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "learners": args.learners,
+                "answers": args.answers,
+                "workers": args.workers,
+                "concurrency": args.concurrency,
+                "cpus": os.cpu_count(),
+                "db": results,
+                "targets_met": all(r["targets"]["all_met"] for r in results.values()),
+            },
+            ensure_ascii=False,
+        )
+    )
     return 0
 
 

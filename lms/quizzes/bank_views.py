@@ -1,0 +1,193 @@
+"""Question bank pages for a course's editors: browse, search, write in GIFT with a
+preview, version history, and file import (GIFT or Moodle XML) with a dry run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+
+from lms.auth.forms import EmptyForm
+from lms.courses.models import Course
+from lms.courses.services import log_edit
+from lms.extensions import db
+from lms.permissions import can_edit_course, get_course_or_404
+from lms.quizzes import bp
+from lms.quizzes.bank import save_question, to_parsed
+from lms.quizzes.cli import read_question_file
+from lms.quizzes.gift import dump_gift, parse_gift
+from lms.quizzes.models import Question, QuestionVersion
+from lms.quizzes.parsed import QuestionFormatError
+from lms.quizzes.render import text_html
+from lms.quizzes.types import get_type
+
+MAX_UPLOAD = 2 * 1024 * 1024
+
+
+def _editable(slug: str) -> Course:
+    course = get_course_or_404(slug, current_user)
+    if not can_edit_course(current_user, course):
+        abort(404)
+    return course
+
+
+def _question(course: Course, question_id: int) -> Question:
+    question = db.session.get(Question, question_id)
+    if question is None or question.course_id != course.id:
+        abort(404)
+    return question
+
+
+def preview_of(version: QuestionVersion) -> dict[str, Any]:
+    """Everything about a version, for staff (right answers and feedback included)."""
+    kind = get_type(version.type)
+    return {"type": version.type, "text_html": text_html(version.text, version.text_format),
+            "options": [{"id": o["id"], "text_html": text_html(o["text"], version.text_format)}
+                        for o in kind.options(version.data, None)],
+            "right_answer": kind.right_answer(version.data)}
+
+
+@bp.route("/courses/<slug>/questions")
+@login_required
+def bank(slug: str) -> Any:
+    """Browse and search the bank."""
+    course = _editable(slug)
+    q = (request.args.get("q") or "").strip()
+    category = request.args.get("category") or ""
+    query = (select(Question, QuestionVersion)
+             .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+             .where(Question.course_id == course.id, Question.archived.is_(False))
+             .order_by(Question.category, Question.source_order, Question.name))
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(Question.name).like(like),
+                                func.lower(QuestionVersion.text).like(like)))
+    if category:
+        query = query.where(Question.category == category)
+    categories = db.session.scalars(select(Question.category).where(
+        Question.course_id == course.id, Question.archived.is_(False)).distinct()
+        .order_by(Question.category)).all()
+    return render_template("quizzes/bank.html", course=course, rows=db.session.execute(query).all(),
+                           categories=categories, q=q, category=category, form=EmptyForm())
+
+
+@bp.route("/courses/<slug>/questions/<int:question_id>")
+@login_required
+def question(slug: str, question_id: int) -> Any:
+    """A question's preview and its versions."""
+    course = _editable(slug)
+    item = _question(course, question_id)
+    versions = db.session.scalars(select(QuestionVersion).where(
+        QuestionVersion.question_id == item.id).order_by(QuestionVersion.number.desc())).all()
+    return render_template("quizzes/question.html", course=course, question=item,
+                           versions=versions, preview=preview_of(item.current_version))
+
+
+def _save_from_gift(course: Course, name: str, category: str, source: str,
+                    existing: Question | None) -> Question | None:
+    try:
+        parsed = parse_gift(source, _("question"))
+    except QuestionFormatError as exc:
+        for line in str(exc).splitlines():
+            flash(line, "error")
+        return None
+    if len(parsed) != 1:
+        flash(_("Write exactly one question."), "error")
+        return None
+    question = parsed[0]
+    question.category = category.strip() or question.category
+    name = (name or question.name).strip()
+    if not name:
+        flash(_("Give the question a name."), "error")
+        return None
+    if existing is None and db.session.scalar(select(Question.id).where(
+            Question.course_id == course.id, Question.name == name)):
+        flash(_("A question named %(name)s exists already.", name=name), "error")
+        return None
+    saved, outcome = save_question(
+        course, question, current_user, name=name,
+        source_path=existing.source_path if existing else "questions/bank.gift",
+        source_order=existing.source_order if existing else 10_000)
+    log_edit(course, current_user, f"question.{outcome}", None, name)
+    return saved
+
+
+@bp.route("/courses/<slug>/questions/new", methods=["GET", "POST"])
+@bp.route("/courses/<slug>/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_question(slug: str, question_id: int | None = None) -> Any:
+    """Write or edit a question in GIFT; saving a change makes a new version."""
+    course = _editable(slug)
+    existing = _question(course, question_id) if question_id else None
+    source = dump_gift([to_parsed(existing, existing.current_version)]) if existing else ""
+    name, category, preview = (existing.name if existing else ""), \
+        (existing.category if existing else ""), None
+    if request.method == "POST":
+        if not EmptyForm().validate_on_submit():
+            abort(400)
+        source, category = request.form.get("source", ""), request.form.get("category", "")
+        name = existing.name if existing else request.form.get("name", "")
+        if request.form.get("action") == "preview":
+            try:
+                parsed = parse_gift(source, _("question"))
+                preview = [{"type": q.type, "text_html": text_html(q.text, q.text_format)}
+                           for q in parsed]
+            except QuestionFormatError as exc:
+                for line in str(exc).splitlines():
+                    flash(line, "error")
+        else:
+            saved = _save_from_gift(course, name, category, source, existing)
+            if saved is not None:
+                db.session.commit()
+                flash(_("Question saved."), "success")
+                return redirect(url_for("quizzes.question", slug=slug, question_id=saved.id))
+            db.session.rollback()
+    return render_template("quizzes/question_form.html", course=course, existing=existing,
+                           source=source, name=name, category=category, preview=preview,
+                           form=EmptyForm())
+
+
+@bp.route("/courses/<slug>/questions/import", methods=["GET", "POST"])
+@login_required
+def import_questions(slug: str) -> Any:
+    """Upload a GIFT or Moodle XML file; check it (dry run) or import it, all or nothing."""
+    course = _editable(slug)
+    report = None
+    if request.method == "POST":
+        if not EmptyForm().validate_on_submit():
+            abort(400)
+        upload = request.files.get("file")
+        data = upload.read(MAX_UPLOAD + 1) if upload else b""
+        if not data or len(data) > MAX_UPLOAD:
+            flash(_("Choose a GIFT or Moodle XML file of at most 2 MB."), "error")
+            return redirect(request.path)
+        filename = upload.filename or "upload.gift"
+        try:
+            parsed = read_question_file(data, filename)
+        except QuestionFormatError as exc:
+            return render_template("quizzes/import.html", course=course, form=EmptyForm(),
+                                   errors=str(exc).splitlines(), report=None)
+        stem = filename.rsplit(".", 1)[0].replace(" ", "-") or "upload"
+        counts: dict[str, int] = {}
+        for index, item in enumerate(parsed, start=1):
+            _saved, outcome = save_question(course, item, current_user,
+                                            name=item.name or f"{stem}-{index:03d}",
+                                            source_path=f"questions/{stem}.gift",
+                                            source_order=index)
+            counts[outcome] = counts.get(outcome, 0) + 1
+        types: dict[str, int] = {}
+        for item in parsed:
+            types[item.type] = types.get(item.type, 0) + 1
+        report = {"file": filename, "total": len(parsed), "types": types, "outcomes": counts,
+                  "dry_run": bool(request.form.get("dry_run"))}
+        if report["dry_run"]:
+            db.session.rollback()
+        else:
+            log_edit(course, current_user, "question.import", None, f"{filename}: {len(parsed)}")
+            db.session.commit()
+            flash(_("%(n)d questions imported.", n=len(parsed)), "success")
+    return render_template("quizzes/import.html", course=course, form=EmptyForm(), errors=[],
+                           report=report)

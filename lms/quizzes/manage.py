@@ -1,0 +1,156 @@
+"""Lecturer quiz pages: results, the essay grading queue, regrade, item analysis,
+and learners' accommodations. Only the quiz's managers; everyone else gets 404."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms import charts
+from lms.auth.forms import EmptyForm
+from lms.auth.models import User
+from lms.classes.models import Class, Enrolment, EnrolmentRole
+from lms.errors import InvalidInput
+from lms.extensions import db
+from lms.permissions import managed_classes
+from lms.quizzes import bp
+from lms.quizzes.attempt_models import Accommodation, AttemptSlot
+from lms.quizzes.attempts import grade_manually, regrade_quiz
+from lms.quizzes.grading import closed_attempts, item_statistics, pending_grading, quiz_grade
+from lms.quizzes.models import Question
+from lms.quizzes.queries import quiz_for
+from lms.vietnamese import sort_key
+
+
+def _post_ok() -> None:
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+
+
+@bp.route("/quizzes/<int:quiz_id>/results")
+@login_required
+def results(quiz_id: int) -> Any:
+    """Every learner's attempts and grade, in Vietnamese class-list order."""
+    quiz = quiz_for(quiz_id, current_user, manage=True)
+    by_user: dict[int, list] = defaultdict(list)
+    for attempt in closed_attempts(quiz):
+        by_user[attempt.user_id].append(attempt)
+    rows = sorted(((attempts[0].user, attempts, quiz_grade(attempts, quiz.grading))
+                   for attempts in by_user.values()), key=lambda r: sort_key(r[0].full_name))
+    return render_template("quizzes/results.html", quiz=quiz, rows=rows,
+                           pending=len(pending_grading(quiz)), form=EmptyForm())
+
+
+@bp.route("/quizzes/<int:quiz_id>/grading", methods=["GET", "POST"])
+@login_required
+def grading(quiz_id: int) -> Any:
+    """Mark essays: score and comment; the attempt total follows at once."""
+    quiz = quiz_for(quiz_id, current_user, manage=True)
+    if request.method == "POST":
+        _post_ok()
+        item = db.session.get(AttemptSlot, request.form.get("slot_id", type=int) or 0)
+        if item is None or item.attempt.quiz_id != quiz.id:
+            abort(404)
+        try:
+            points = float((request.form.get("points") or "").replace(",", "."))
+        except ValueError:
+            flash(_("Write the mark as a number."), "error")
+        else:
+            try:
+                grade_manually(item, points / item.max_points, request.form.get("comment", ""),
+                               current_user)
+            except InvalidInput as exc:
+                flash(exc.message, "error")
+            else:
+                db.session.commit()
+                flash(_("Mark saved."), "success")
+        return redirect(url_for("quizzes.grading", quiz_id=quiz_id))
+    return render_template("quizzes/grading.html", quiz=quiz, items=pending_grading(quiz),
+                           form=EmptyForm())
+
+
+@bp.route("/quizzes/<int:quiz_id>/regrade", methods=["POST"])
+@login_required
+def regrade(quiz_id: int) -> Any:
+    """Regrade every closed attempt after a question fix."""
+    quiz = quiz_for(quiz_id, current_user, manage=True)
+    _post_ok()
+    changed = regrade_quiz(quiz)
+    from lms.courses.services import log_edit
+
+    log_edit(quiz.course, current_user, "quiz.regrade", None,
+             f"{quiz.slug}: {changed} attempts changed")
+    db.session.commit()
+    flash(_("Regraded: %(n)d attempts changed score.", n=changed), "success")
+    return redirect(url_for("quizzes.results", quiz_id=quiz_id))
+
+
+@bp.route("/quizzes/<int:quiz_id>/analysis")
+@login_required
+def analysis(quiz_id: int) -> Any:
+    """Item analysis: facility, discrimination, distractors, score histogram."""
+    quiz = quiz_for(quiz_id, current_user, manage=True)
+    stats = item_statistics(quiz)
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(
+        Question.id.in_([i.question_id for i in stats.items])))}
+    histogram = charts.histogram(
+        [(f"{b.low:g}–{b.high:g}", b.count) for b in stats.histogram],
+        title=_("Score distribution"), desc=_("Number of learners per score band (of 10)."),
+        x_label=_("Score"), y_label=_("Learners"), empty_text=_("No data yet."))
+    return render_template("quizzes/analysis.html", quiz=quiz, stats=stats,
+                           questions=questions, histogram=histogram)
+
+
+def _learner_or_404(user_id: int) -> User:
+    """A learner in a class the current user manages."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_learner:
+        abort(404)
+    if not current_user.is_admin:
+        mine = managed_classes(current_user).with_only_columns(Class.id)
+        if not db.session.scalar(select(Enrolment.id).where(
+                Enrolment.user_id == user.id, Enrolment.role == EnrolmentRole.LEARNER.value,
+                Enrolment.class_id.in_(mine)).limit(1)):
+            abort(404)
+    return user
+
+
+@bp.route("/learners/<int:user_id>/accommodation", methods=["GET", "POST"])
+@login_required
+def accommodation(user_id: int) -> Any:
+    """A learner's accommodation: extra minutes or a time multiplier, extra attempts."""
+    if not (current_user.is_admin or current_user.is_lecturer):
+        abort(404)
+    learner = _learner_or_404(user_id)
+    item = db.session.scalar(select(Accommodation).where(Accommodation.user_id == learner.id))
+    if request.method == "POST":
+        _post_ok()
+        try:
+            minutes = int(request.form.get("extra_minutes") or 0)
+            multiplier = float((request.form.get("time_multiplier") or "1").replace(",", "."))
+            attempts = int(request.form.get("extra_attempts") or 0)
+        except ValueError:
+            flash(_("Write whole numbers (the multiplier may be decimal, e.g. 1,5)."), "error")
+            return redirect(request.path)
+        if not (0 <= minutes <= 600 and 1 <= multiplier <= 5 and 0 <= attempts <= 20):
+            flash(_("Allowed: 0–600 extra minutes, a multiplier of 1–5, 0–20 extra attempts."),
+                  "error")
+            return redirect(request.path)
+        if item is None:
+            item = Accommodation(user_id=learner.id)
+            db.session.add(item)
+        item.extra_minutes, item.time_multiplier, item.extra_attempts = minutes, multiplier, \
+            attempts
+        item.note = request.form.get("note", "")[:500]
+        item.updated_by_id = current_user.id
+        db.session.commit()
+        flash(_("Accommodation saved; it applies at once, also to attempts in progress."),
+              "success")
+        return redirect(request.path)
+    return render_template("quizzes/accommodation.html", learner=learner, item=item,
+                           form=EmptyForm())
