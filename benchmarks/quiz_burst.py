@@ -43,22 +43,30 @@ autosave_vs_bare >= 0.30, autosave p99 <= 100 ms).
 Reading the numbers: the load is closed-loop, so by Little's law the mean latency is about
 ``concurrency / throughput`` (``queue_bound_ms`` in the JSON). With 2 sync workers most of
 a request's latency at 32 clients is time in gunicorn's listen queue, so the p99 target is
-in practice a throughput target. Each phase also reports CPU seconds of the client, of
-gunicorn (master + workers) and of the rest of the machine (PostgreSQL backends, ...), so
-one can see whether the 2 cores were saturated and how much the load generator took.
+in practice a throughput target. Each phase also reports the CPU seconds of the client, of
+gunicorn (master + workers), of PostgreSQL (the postmaster and its backends) and
+``foreign_s``, everything else on the machine. This shows whether the 2 cores were saturated
+and how much the load generator took. The machine is shared, so before each database the
+script also samples how busy the machine is for a second (``machine_busy_pct_before``, a
+warning above 10 %). A database is flagged ``"disturbed": true`` (with a warning on stderr)
+when any phase shows foreign work above 10 % of the machine: its numbers are then not
+trustworthy; rerun.
 
 Why this load generator: a small HTTP/1.1 client on raw blocking sockets, driven by
-``--concurrency`` threads (standard library only, no install). One connection per request,
-which is what gunicorn's sync workers do anyway. Threads blocked in socket calls release the
-GIL, so they hardly contend. Measured on this machine against a trivial WSGI app, it costs
-~45 us of CPU per request, against ~130-190 us for an asyncio client (streams or
-loop.sock_*, no uvloop) and more for http.client (its header parsing). That matters because
-the generator shares the 2 cores with the server. The measured client CPU is reported per
-phase. wrk would be lighter still, but the scenario is stateful (attempt ids, responses
-built from each attempt's questions, every acknowledgement recorded per slot for the
-verification), which is awkward in wrk's Lua and would have to be scraped back out. Locust
-(FastHttpUser) can do it, but adds gevent, its stats machinery and a dependency for little
-gain. The same client measures autosave and the bare ceiling, so their ratio is fair.
+``--concurrency`` threads (standard library only, no install). It opens one connection per
+request, which is what gunicorn's sync workers do anyway. Threads blocked in socket calls
+release the GIL, so they hardly contend. Measured here against a trivial WSGI app, it costs
+~60 us of CPU per request (a bare socket loop: ~45 us). An asyncio client (streams or
+loop.sock_*, no uvloop) costs ~130-190 us, http.client in the same threads ~140 us. That
+matters because the generator shares the 2 cores with the server. Under the full benchmark,
+with both cores saturated, the client measures ~150 us per request, about 15 % of the
+machine in the bare phase. This slightly understates the bare ceiling, so it slightly
+flatters autosave_vs_bare; ``client_s`` shows it per phase. wrk would be lighter still, but
+the scenario is stateful (attempt ids, responses built from each attempt's questions, every
+acknowledgement recorded per slot for the verification), which is awkward in wrk's Lua and
+would have to be scraped back out. Locust (FastHttpUser) can do it, but adds gevent, its
+stats machinery and a dependency for little gain. The same client measures autosave and the
+bare ceiling, so their ratio is fair.
 """
 
 from __future__ import annotations
@@ -307,23 +315,40 @@ def run_jobs(jobs: list[Callable[[], None]], concurrency: int) -> None:
 # --- CPU accounting ---------------------------------------------------------------------
 
 
-def _proc_cpu_s(pid: int) -> tuple[int | None, float]:
-    """(parent pid, user+system CPU seconds) of a process, or (None, 0.0)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None, 0.0
-    fields = stat.rsplit(")", 1)[1].split()
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def _tree_cpu_s(root: int) -> float:
-    total = _proc_cpu_s(root)[1]
+def _processes() -> dict[int, tuple[int, str, float, float]]:
+    """pid -> (parent pid, command, own CPU s, CPU s of its exited and waited-for children)."""
+    out = {}
     for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            parent, cpu = _proc_cpu_s(int(entry.name))
-            if parent == root:
-                total += cpu
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry.name}/stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        f = stat.rsplit(")", 1)[1].split()
+        out[int(entry.name)] = (
+            int(f[1]),
+            comm,
+            (int(f[11]) + int(f[12])) / CLK_TCK,
+            (int(f[13]) + int(f[14])) / CLK_TCK,
+        )
+    return out
+
+
+def _tree_cpu_s(procs: dict[int, tuple[int, str, float, float]], roots: set[int]) -> float:
+    """CPU of the roots, their exited children and their live descendants."""
+    total, seen, todo = 0.0, set(), list(roots)
+    children: dict[int, list[int]] = defaultdict(list)
+    for pid, (ppid, *_rest) in procs.items():
+        children[ppid].append(pid)
+    while todo:
+        pid = todo.pop()
+        if pid in seen or pid not in procs:
+            continue
+        seen.add(pid)
+        total += procs[pid][2] + procs[pid][3]
+        todo.extend(children[pid])
     return total
 
 
@@ -334,21 +359,49 @@ def _machine_busy_s() -> tuple[float, float]:
     return (total - idle) / CLK_TCK, total / CLK_TCK
 
 
+def machine_busy_pct_over(seconds: float) -> float:
+    """How busy the whole machine is, sampled over ``seconds`` (before we add load)."""
+    busy0, total0 = _machine_busy_s()
+    time.sleep(seconds)
+    busy1, total1 = _machine_busy_s()
+    return 100 * (busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0
+
+
 class CpuMeter:
+    """Who used the machine during a phase: this client, gunicorn, PostgreSQL, the rest.
+
+    ``foreign_s`` is CPU used by none of them (other jobs on the machine, kernel softirq
+    work): it should be near 0; when it is not, the numbers of that phase are disturbed.
+    """
+
     def __init__(self, server_pid: int) -> None:
         self.server_pid = server_pid
 
-    def snap(self) -> tuple[float, float, float, float]:
+    def snap(self) -> tuple[float, ...]:
         busy, total = _machine_busy_s()
-        return busy, total, time.process_time(), _tree_cpu_s(self.server_pid)
+        procs = _processes()
+        postmasters = {
+            pid
+            for pid, (ppid, comm, *_rest) in procs.items()
+            if comm in ("postgres", "postmaster")
+            and procs.get(ppid, (0, ""))[1] not in ("postgres", "postmaster")
+        }
+        return (
+            busy,
+            total,
+            time.process_time(),
+            _tree_cpu_s(procs, {self.server_pid}),
+            _tree_cpu_s(procs, postmasters),
+        )
 
     def delta(self, before: tuple[float, ...], after: tuple[float, ...]) -> dict[str, float]:
-        busy, total, client, server = (a - b for a, b in zip(after, before, strict=True))
+        busy, total, client, server, pg = (a - b for a, b in zip(after, before, strict=True))
         return {
             "machine_busy_pct": round(100 * busy / total, 1) if total else 0.0,
             "client_s": round(client, 2),
             "server_s": round(server, 2),
-            "other_s": round(max(0.0, busy - client - server), 2),
+            "postgres_s": round(pg, 2),
+            "foreign_s": round(max(0.0, busy - client - server - pg), 2),
         }
 
 
@@ -703,6 +756,9 @@ class Gunicorn:
         exe = Path(sys.executable).with_name("gunicorn")
         cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "gunicorn"]
         cmd += ["-w", str(self.workers), "-b", f"127.0.0.1:{self.port}", "wsgi:app"]
+        # gunicorn 27 otherwise opens ~/.gunicorn/gunicorn.ctl, shared with any other
+        # gunicorn of this user; the control interface plays no part in serving requests.
+        cmd.append("--no-control-socket")
         env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
         env.update(_environ(self.url))
         with self.log_path.open("wb") as log:
@@ -856,10 +912,21 @@ def probe_hot_path(app: Any, quiz_id: int, probes: dict[str, tuple[int, str]]) -
         dialect.do_ping = counting_ping  # type: ignore[method-assign]
     client = app.test_client()
 
-    def traced(fn: Callable[[], Any]) -> tuple[Any, list[str]]:
+    def traced(fn: Callable[[], Any]) -> tuple[Any, str]:
+        """The reply, and the statements as one line: "BEGIN SELECT×3 COMMIT | BEGIN ..."."""
         statements.clear()
         reply = fn()
-        return reply, list(statements)
+        words: list[str] = []
+        for kind in statements:
+            if words and words[-1].split("×")[0] == kind and kind != "PING":
+                head, _, n = words[-1].partition("×")
+                words[-1] = f"{head}×{int(n or 1) + 1}"
+            else:
+                words.append(("| " if kind == "PING" and words else "") + kind)
+        line = " ".join(words)
+        for end in ("COMMIT ", "ROLLBACK "):  # one transaction per segment
+            line = line.replace(end + "BEGIN", end + "| BEGIN").replace(end + "| | ", end + "| ")
+        return reply, line
 
     result: dict[str, Any] = {
         "pool_pre_ping": bool(app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"))
@@ -951,6 +1018,9 @@ def warm_up(port: int, quiz_id: int, token: str, workers: int) -> None:
 
 
 def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
+    idle_busy = machine_busy_pct_over(1.0)
+    if idle_busy > 10:
+        say(f"WARNING: the machine is already {idle_busy:.0f}% busy before the {kind} run")
     say(
         f"== {kind}: {args.learners} learners, {args.answers} answers each, "
         f"{args.workers} gunicorn workers, {args.concurrency} concurrent clients"
@@ -1002,6 +1072,17 @@ def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     }
     targets["all_met"] = all(targets.values())
     say(f"  targets: {targets}")
+    capacity = os.cpu_count() or 1
+    foreign = {
+        name: round(p["cpu"]["foreign_s"] / (p["seconds"] * capacity), 3) if p["seconds"] else 0
+        for name, p in phases.items()
+    }
+    disturbed = any(share > 0.10 for share in foreign.values())
+    if disturbed:
+        say(
+            f"  WARNING: other work on the machine disturbed this run (foreign CPU share per "
+            f"phase: {foreign}); rerun on a quiet machine"
+        )
     return {
         **phases,
         "lost_answers": checks["lost_answers"],
@@ -1027,6 +1108,9 @@ def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             "submit_inconsistent": t.submit_inconsistent,
         },
         "hot_path": hot_path,
+        "machine_busy_pct_before": round(idle_busy, 1),
+        "foreign_cpu_share": foreign,
+        "disturbed": disturbed,
     }
 
 

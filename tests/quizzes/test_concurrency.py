@@ -1,0 +1,144 @@
+"""Concurrent autosaves and starts against a real database (a scratch one per test run):
+one row per (attempt, slot), the highest seq wins, one open attempt per learner."""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, func, select, text
+
+from lms.auth.services import create_token
+from lms.extensions import db
+from lms.quizzes.attempt_models import Attempt, AttemptSlot
+from lms.quizzes.attempts import save_answer, start_attempt
+from lms.quizzes.bank import save_question
+from lms.quizzes.gift import parse_gift
+from lms.quizzes.models import Quiz
+from tests.conftest import make_app, make_class, make_course, make_user
+from tests.quizzes.conftest import BANK, make_quiz
+
+
+@pytest.fixture
+def scratch_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh database: PostgreSQL when the suite runs on it, else a SQLite file."""
+    base = os.environ.get("LMS_TEST_DATABASE_URL", "")
+    if not base.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
+        return
+    name = f"lms_conc_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _world(url: str):
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+        course = make_course("ql")
+        for i, q in enumerate(parse_gift(BANK), start=1):
+            save_question(course, q, None, name=q.name, source_order=i)
+        quiz = make_quiz(course, attempts_allowed=0)
+        learners = [make_user("learner") for _ in range(4)]
+        make_class(course, "K1", learners=tuple(learners))
+        for learner in learners:
+            create_token(learner)
+        db.session.commit()
+        ids = (quiz.id, [u.id for u in learners])
+        db.session.remove()
+    return app, ids
+
+
+def _run(threads: list[threading.Thread]) -> None:
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+
+@pytest.mark.postgres
+def test_concurrent_starts_give_one_attempt(scratch_url: str) -> None:
+    app, (quiz_id, user_ids) = _world(scratch_url)
+    barrier = threading.Barrier(8, timeout=30)
+    errors: list[BaseException] = []
+
+    def start(user_id: int) -> None:
+        with app.app_context():
+            try:
+                from lms.auth.models import User
+
+                quiz, user = db.session.get(Quiz, quiz_id), db.session.get(User, user_id)
+                db.session.commit()  # release SQLite's write lock before the race
+                barrier.wait()
+                start_attempt(quiz, user)
+                db.session.commit()
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    _run([threading.Thread(target=start, args=(user_ids[i % 2],)) for i in range(8)])
+    assert not errors, errors
+    with app.app_context():
+        per_user = db.session.execute(select(Attempt.user_id, func.count(Attempt.id))
+                                      .group_by(Attempt.user_id)).all()
+        assert sorted(n for _u, n in per_user) == [1, 1]
+        db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_concurrent_autosaves_keep_one_row_and_the_highest_seq(scratch_url: str) -> None:
+    app, (quiz_id, user_ids) = _world(scratch_url)
+    with app.app_context():
+        from lms.auth.models import User
+
+        attempt, _ = start_attempt(db.session.get(Quiz, quiz_id), db.session.get(User, user_ids[0]))
+        db.session.commit()
+        attempt_id = attempt.id
+        slot = next(s.slot for s in attempt.slots if s.version.type == "short_answer")
+        db.session.remove()
+    seqs = list(range(1, 81))
+    random.Random(7).shuffle(seqs)  # saves arrive out of order
+    chunks = [seqs[i::8] for i in range(8)]
+    barrier = threading.Barrier(8, timeout=30)
+    acknowledged: list[int] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def saver(chunk: list[int]) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                for seq in chunk:
+                    saved, _ = save_answer(attempt_id, user_ids[0], slot, f"trả lời {seq}", seq)
+                    db.session.commit()
+                    if saved:
+                        with lock:
+                            acknowledged.append(seq)
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    _run([threading.Thread(target=saver, args=(chunk,)) for chunk in chunks])
+    assert not errors, errors
+    with app.app_context():
+        rows = db.session.scalars(select(AttemptSlot).where(
+            AttemptSlot.attempt_id == attempt_id, AttemptSlot.slot == slot)).all()
+        assert len(rows) == 1
+        assert rows[0].seq == 80 and rows[0].response == "trả lời 80"
+        assert 80 in acknowledged
+        db.engine.dispose()
