@@ -86,8 +86,11 @@ def _init_extensions(app: Flask) -> None:
 
     @app.before_request
     def _declare_write_intent() -> None:
-        # Page views read concurrently; writes queue for the SQLite write lock.
-        write_intent.set(request.method in WRITE_METHODS)
+        # Page views read concurrently; writes queue for the SQLite write lock, except
+        # views marked read_first, which take it only around their write.
+        view = app.view_functions.get(request.endpoint or "")
+        write_intent.set(request.method in WRITE_METHODS
+                         and not getattr(view, "lms_read_first", False))
 
 
 def _register_blueprints(app: Flask) -> None:

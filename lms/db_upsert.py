@@ -15,7 +15,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from lms.extensions import db
 
 
-def insert_for(table: Table) -> Any:
-    """An ``insert()`` construct of the session's dialect, supporting ``on_conflict_*``."""
-    dialect = db.session.get_bind().dialect.name
+def insert_for(table: Table, dialect: str | None = None) -> Any:
+    """An ``insert()`` construct of the session's (or the named) dialect, supporting
+    ``on_conflict_*``."""
+    dialect = dialect or db.session.get_bind().dialect.name
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)

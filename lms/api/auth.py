@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from lms.api import bp
 from lms.auth.models import User
-from lms.auth.services import user_for_token
+from lms.auth.services import Identity, user_for_token
 from lms.errors import APIError
 from lms.extensions import csrf
 
@@ -40,6 +40,6 @@ def authenticate_request() -> None:
     raise APIError(401, "unauthorized", "Authentication required: send a bearer token.")
 
 
-def api_user() -> User:
-    """The authenticated caller of the current API request."""
+def api_user() -> User | Identity:
+    """The authenticated caller: the session's User, or a token's lightweight Identity."""
     return g.api_user

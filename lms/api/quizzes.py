@@ -15,7 +15,7 @@ from lms.api import bp
 from lms.api.auth import api_user
 from lms.api.spec import ErrorOut, spec
 from lms.courses.models import Course
-from lms.db import utcnow
+from lms.db import read_first, utcnow, writing
 from lms.errors import APIError
 from lms.extensions import db
 from lms.permissions import visible_courses
@@ -24,9 +24,10 @@ from lms.quizzes.attempts import (
     AttemptClosed,
     can_manage,
     can_take,
+    check_answer,
     finalize_if_due,
-    save_answer,
     start_attempt,
+    store_answer,
     submit_attempt,
     timing_of,
 )
@@ -106,12 +107,14 @@ class ResultOut(BaseModel):
     passed: bool | None
 
 
-def _quiz_or_404(quiz_id: int) -> Quiz:
+def _quiz_or_404(quiz_id: int) -> tuple[Quiz, bool]:
+    """The quiz and whether the caller takes it (False: a manager previewing), or 404."""
     quiz = db.session.get(Quiz, quiz_id)
     user = api_user()
-    if quiz is None or quiz.archived or not (can_take(user, quiz) or can_manage(user, quiz)):
+    takes = quiz is not None and not quiz.archived and can_take(user, quiz)
+    if quiz is None or quiz.archived or not (takes or can_manage(user, quiz)):
         raise APIError(404, "not_found", "No such quiz.")
-    return quiz
+    return quiz, takes
 
 
 def _attempt_or_404(attempt_id: int) -> Attempt:
@@ -145,10 +148,9 @@ def course_quizzes(slug: str) -> Any:
                              HTTP_404=ErrorOut, HTTP_409=ErrorOut), tags=["quizzes"])
 def create_attempt(quiz_id: int) -> Any:
     """Start an attempt, or return the one in progress (idempotent: 201 new, 200 existing)."""
-    quiz = _quiz_or_404(quiz_id)
-    user = api_user()
+    quiz, takes = _quiz_or_404(quiz_id)
     try:
-        attempt, created = start_attempt(quiz, user, preview=not can_take(user, quiz))
+        attempt, created = start_attempt(quiz, api_user(), preview=not takes)
     except AttemptClosed as exc:
         db.session.commit()  # an overdue attempt may have been finalised meanwhile
         raise APIError(409, "closed", exc.message) from exc
@@ -173,6 +175,7 @@ def get_attempt(attempt_id: int) -> Any:
 
 
 @bp.put("/attempts/<int:attempt_id>/answers/<int:slot>")
+@read_first
 @spec.validate(json=AnswerIn, resp=Response(HTTP_200=SavedOut, HTTP_401=ErrorOut,
                                             HTTP_404=ErrorOut, HTTP_409=ErrorOut,
                                             HTTP_422=ErrorOut),
@@ -181,15 +184,17 @@ def put_answer(attempt_id: int, slot: int) -> Any:
     """Save one answer; an older ``seq`` never overwrites a newer one. Committed before
     the reply."""
     body = request.context.json  # type: ignore[attr-defined]
+    now = utcnow()
     try:
-        saved, seq = save_answer(attempt_id, api_user().id, slot, body.response, body.seq)
+        prepared = check_answer(attempt_id, api_user().id, slot, body.response, body.seq, now)
     except LookupError as exc:
         raise APIError(404, "not_found", "No such attempt or question.") from exc
     except AttemptClosed as exc:
         raise APIError(409, "closed", exc.message) from exc
     except ResponseError as exc:
         raise APIError(422, "invalid", f"{exc.field}: {exc.message}", field=exc.field) from exc
-    db.session.commit()
+    with writing():  # committed before the reply
+        saved, seq = store_answer(prepared, now)
     return SavedOut(saved=saved, seq=seq)
 
 
