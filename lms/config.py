@@ -42,6 +42,8 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("LMS_LOGIN_LIMIT_IP", "30 per 15 minutes", "failed logins allowed per client address"),
     _Var("LMS_QUIZ_GRACE_SECONDS", "30", "late saves/submits accepted after a deadline"),
     _Var("LMS_QUIZ_OVERDUE_SECONDS", "3600", "submit-only window of the 'grace' policy"),
+    _Var("LMS_CLASSIFICATION", "9:Xuất sắc,8:Giỏi,6.5:Khá,5:Trung bình,0:Không đạt",
+         "score classification, threshold:label pairs"),
     _Var("LMS_DEFAULT_LOCALE", "vi", "interface language for visitors"),
     _Var("LMS_TIMEZONE", "Asia/Ho_Chi_Minh", "time zone for displayed dates"),
 )
@@ -104,6 +106,12 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         overdue = int(_env("LMS_QUIZ_OVERDUE_SECONDS", environ) or 3600)
     except ValueError as exc:
         raise ConfigError(f"a numeric LMS_* variable is not an integer: {exc}") from exc
+    from lms.grading_scale import parse_classification
+
+    try:
+        classification = parse_classification(_env("LMS_CLASSIFICATION", environ) or "")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
     return {
         "LMS_ENV": env,
         "SECRET_KEY": _secret_key(env, instance, environ),
@@ -111,6 +119,7 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "LMS_REDIS_URL": redis_url,
         "LMS_BASE_URL": (_env("LMS_BASE_URL", environ) or "").rstrip("/"),
         "LMS_PROXY_COUNT": proxy_count,
+        "LMS_CLASSIFICATION": classification,
         "LMS_QUIZ_GRACE_SECONDS": grace,
         "LMS_QUIZ_OVERDUE_SECONDS": overdue,
         "PERMANENT_SESSION_LIFETIME": session_hours * 3600,

@@ -68,5 +68,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["number"] = format_number
+    from lms.grading_scale import classify
+
+    app.jinja_env.filters["classify"] = classify
     app.jinja_env.globals["LOCALE_NAMES"] = LOCALE_NAMES
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "vi")

@@ -65,3 +65,17 @@ def test_sqlite_connections_are_tuned(app) -> None:
     assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_classification_is_configurable(app, tmp_path: Path) -> None:
+    from lms.grading_scale import classify
+
+    with app.app_context():
+        assert [classify(s) for s in (10, 9, 8.5, 7, 5, 4.9)] == [
+            "Xuất sắc", "Xuất sắc", "Giỏi", "Khá", "Trung bình", "Không đạt"]
+        assert classify(None) == ""
+    custom = load_config(str(tmp_path), {"LMS_ENV": "testing",
+                                         "LMS_CLASSIFICATION": "5:Đạt,0:Không đạt"})
+    assert custom["LMS_CLASSIFICATION"] == [(5.0, "Đạt"), (0.0, "Không đạt")]
+    with pytest.raises(ConfigError):
+        load_config(str(tmp_path), {"LMS_ENV": "testing", "LMS_CLASSIFICATION": "9:A,5:B"})
