@@ -37,6 +37,7 @@ def create_app(
     _load_config(app, config, environ)
     _init_extensions(app)
     _register_blueprints(app)
+    _connect_features()
     _register_error_handlers(app)
     _register_cli(app)
     return app
@@ -108,13 +109,20 @@ def _register_blueprints(app: Flask) -> None:
     from lms.quizzes import manage as _quiz_manage  # noqa: F401
     from lms.quizzes import tasks as _quiz_tasks  # noqa: F401  (registers jobs)
     from lms.quizzes import views as quizzes_views
-    from lms.quizzes.bank import register_hooks
     from lms.users import views as users_views
 
-    register_hooks()
     for module in (core_views, auth_views, users_views, courses_views, quizzes_views,
                    classes_views, api_views):
         app.register_blueprint(module.bp)
+
+
+def _connect_features() -> None:
+    # Features react to each other through hooks and signals (both idempotent).
+    from lms.classes.completion import connect_events
+    from lms.quizzes.bank import register_hooks
+
+    register_hooks()
+    connect_events()
 
 
 def _register_error_handlers(app: Flask) -> None:

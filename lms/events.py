@@ -17,3 +17,7 @@ lesson_completed = _signals.signal("lesson-completed")
 #: sender: the graded ``Attempt``; kwargs: ``user_id``, ``quiz_id``. Sent at submit,
 #: on finalising an overdue attempt, on manual grading and on regrade.
 attempt_graded = _signals.signal("attempt-graded")
+
+#: sender: the ``Class``; kwargs: ``outcomes`` ({user_id: Outcome}). Sent after completion
+#: rows are stored, in the same transaction (certificates listen to it).
+completion_changed = _signals.signal("completion-changed")

@@ -1,7 +1,13 @@
 """Imports every model module so that ``db.metadata`` is complete (Alembic, tests)."""
 
 from lms.auth.models import ApiToken, User
-from lms.classes.models import Class, Enrolment
+from lms.classes.models import (
+    ActivationCode,
+    Class,
+    ClassCompletion,
+    Enrolment,
+    RosterImport,
+)
 from lms.courses.models import (
     Attachment,
     ContentEdit,
@@ -16,11 +22,13 @@ from lms.quizzes.models import Question, QuestionVersion, Quiz
 
 __all__ = [
     "Accommodation",
+    "ActivationCode",
     "ApiToken",
     "Attachment",
     "Attempt",
     "AttemptSlot",
     "Class",
+    "ClassCompletion",
     "ContentEdit",
     "Course",
     "CourseLecturer",
@@ -31,5 +39,6 @@ __all__ = [
     "Question",
     "QuestionVersion",
     "Quiz",
+    "RosterImport",
     "User",
 ]

@@ -18,7 +18,8 @@ from tests.conftest import make_app
 EXPECTED_TABLES = {
     "users", "api_tokens", "courses", "course_lecturers", "classes", "enrolments", "lessons",
     "lesson_revisions", "attachments", "lesson_progress", "content_edits", "questions",
-    "question_versions", "quizzes",
+    "question_versions", "quizzes", "attempts", "attempt_slots", "accommodations",
+    "class_completions", "activation_codes", "roster_imports",
 }
 
 

@@ -6,10 +6,13 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
+    Integer,
     String,
     UniqueConstraint,
 )
@@ -66,6 +69,9 @@ class Class(db.Model):
     end_date: Mapped[date | None] = mapped_column(Date)
     place: Mapped[str | None] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(16), default=ClassStatus.ACTIVE.value)
+    # None: the course's default from course.toml. Else {"lessons": "all" | [slugs],
+    # "quizzes": [{"slug": …, "pass_mark10": …}]}.
+    completion_rule: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -103,3 +109,68 @@ class Enrolment(db.Model):
 
     def __repr__(self) -> str:
         return f"<Enrolment class={self.class_id} user={self.user_id} {self.role}/{self.state}>"
+
+
+class CompletionStatus(StrEnum):
+    """A learner's standing in a class, recomputed at every relevant event."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class ClassCompletion(db.Model):
+    """Completion of one learner in one class, kept current in the event's transaction."""
+
+    __tablename__ = "class_completions"
+    __table_args__ = (
+        UniqueConstraint("class_id", "user_id"),
+        CheckConstraint("status IN ('not_started', 'in_progress', 'completed', 'failed')",
+                        name="status_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default=CompletionStatus.NOT_STARTED.value)
+    lessons_done: Mapped[int] = mapped_column(Integer, default=0)
+    lessons_total: Mapped[int] = mapped_column(Integer, default=0)
+    quizzes_passed: Mapped[int] = mapped_column(Integer, default=0)
+    quizzes_total: Mapped[int] = mapped_column(Integer, default=0)
+    best_score10: Mapped[float | None] = mapped_column(Float)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_activity_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class ActivationCode(db.Model):
+    """A one-time code for a roster-created account's first login; stored hashed."""
+
+    __tablename__ = "activation_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RosterImport(db.Model):
+    """A record of each roster import: who, when, what it did."""
+
+    __tablename__ = "roster_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    rows: Mapped[int] = mapped_column(Integer)
+    created_accounts: Mapped[int] = mapped_column(Integer)
+    linked_accounts: Mapped[int] = mapped_column(Integer)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -91,6 +91,10 @@ def enrol(klass: Class, user: User, role: EnrolmentRole = EnrolmentRole.LEARNER)
         .execution_options(populate_existing=True)
     )
     assert enrolment is not None
+    if role == EnrolmentRole.LEARNER:
+        from lms.classes.completion import recompute
+
+        recompute(klass, [user.id])
     return enrolment
 
 
@@ -105,3 +109,24 @@ def withdraw(klass: Class, user: User) -> Enrolment:
     enrolment.state = EnrolmentState.WITHDRAWN.value
     db.session.flush()
     return enrolment
+
+
+def set_completion_rule(klass: Class, rule: dict | None) -> None:
+    """Change the class's completion rule (None: the course default) and recompute
+    every learner's standing at once."""
+    from lms.classes.completion import recompute
+
+    if rule is not None:
+        lessons = rule.get("lessons", "all")
+        if lessons != "all" and not (isinstance(lessons, list)
+                                     and all(isinstance(x, str) for x in lessons)):
+            raise InvalidInput("lessons", _("Give “all” or a list of lesson slugs."))
+        for quiz in rule.get("quizzes", []):
+            mark = quiz.get("pass_mark10")
+            if not isinstance(quiz.get("slug"), str) or not isinstance(mark, int | float) or not (
+                    0 <= mark <= 10):
+                raise InvalidInput("quizzes", _("Each quiz needs a slug and a pass mark 0–10."))
+    klass.completion_rule = rule
+    db.session.flush()
+    recompute(klass)
+    log.info("Completion rule of %s changed; learners recomputed", klass.code)

@@ -1,0 +1,1 @@
+"""Class reports: completion exports to JSON, CSV, XLSX and PDF (pure, no app or database)."""
