@@ -150,7 +150,9 @@ def _outcome(user_id: int, lessons_total: int, lessons: tuple[int, datetime | No
         pending = any(a.needs_grading for a in mine)
         if limit and len(closed) >= limit and not still_open and not pending:
             failed = True
-    complete = lessons_done >= lessons_total and passed == len(quizzes)
+    # Nothing required (an empty course) completes nobody.
+    complete = (lessons_total + len(quizzes) > 0 and lessons_done >= lessons_total
+                and passed == len(quizzes))
     if complete:
         status = CompletionStatus.COMPLETED
         known = [m for m in moments if m is not None]

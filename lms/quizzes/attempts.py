@@ -49,14 +49,15 @@ def accommodation_for(user_id: int) -> Accommodation | None:
 
 
 def can_take(user: User, quiz: Quiz) -> bool:
-    """A learner actively enrolled in a class of the quiz's course may take it."""
+    """A learner enrolled (active, or completed and still in the class) in a class of the
+    quiz's course may take it; withdrawn learners may not."""
     if not user.is_learner:
         return False
     return bool(db.session.scalar(select(
         select(Enrolment.id).join(Class, Class.id == Enrolment.class_id).where(
             Class.course_id == quiz.course_id, Enrolment.user_id == user.id,
             Enrolment.role == EnrolmentRole.LEARNER.value,
-            Enrolment.state == EnrolmentState.ACTIVE.value).exists())))
+            Enrolment.state != EnrolmentState.WITHDRAWN.value).exists())))
 
 
 def can_manage(user: User, quiz: Quiz) -> bool:

@@ -84,7 +84,7 @@ def test_each_event_recomputes_in_the_same_transaction(app) -> None:
 
 
 def test_failed_when_attempts_are_exhausted_below_the_mark(app) -> None:
-    klass, lessons, quiz, learner = _setup(attempts=1)
+    klass, _lessons, quiz, learner = _setup(attempts=1)
     _take(quiz, learner, (False, True))
     assert _row(klass, learner).status == "failed"
 
@@ -103,7 +103,7 @@ def test_rule_change_recomputes_everyone(app) -> None:
 
 
 def test_enrolling_a_learner_with_progress_counts_it(app) -> None:
-    klass, lessons, _quiz, learner = _setup()
+    klass, lessons, _quiz, _learner = _setup()
     newcomer = make_user("learner")
     record_activity(newcomer.id, lessons[0].id, complete=True)
     enrol(klass, newcomer)
@@ -111,7 +111,7 @@ def test_enrolling_a_learner_with_progress_counts_it(app) -> None:
 
 
 def test_completion_page_statements_do_not_grow_with_the_class(app) -> None:
-    klass, lessons, _quiz, learner = _setup()
+    klass, lessons, _quiz, _learner = _setup()
     from sqlalchemy import event
 
     from lms.classes.completion import compute
@@ -121,9 +121,9 @@ def test_completion_page_statements_do_not_grow_with_the_class(app) -> None:
         users = [make_user("learner") for _ in range(n)]
         for user in users:
             record_activity(user.id, lessons[0].id, complete=True)
-        statements = []
+        statements: list[int] = []
 
-        def before(*args, **kwargs):
+        def before(*args, statements=statements, **kwargs):
             statements.append(1)
 
         event.listen(db.engine, "before_cursor_execute", before)
