@@ -97,10 +97,12 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     # Importing a feature's views module attaches its routes to the feature's blueprint.
     from lms.api import auth as _api_auth  # noqa: F401
+    from lms.api import classes as _api_classes  # noqa: F401
     from lms.api import courses as _api_courses  # noqa: F401
     from lms.api import quizzes as _api_quizzes  # noqa: F401
     from lms.api import views as api_views
     from lms.auth import views as auth_views
+    from lms.classes import admin_views as _class_admin  # noqa: F401
     from lms.classes import views as classes_views
     from lms.core import views as core_views
     from lms.courses import authoring as _courses_authoring  # noqa: F401
@@ -109,10 +111,11 @@ def _register_blueprints(app: Flask) -> None:
     from lms.quizzes import manage as _quiz_manage  # noqa: F401
     from lms.quizzes import tasks as _quiz_tasks  # noqa: F401  (registers jobs)
     from lms.quizzes import views as quizzes_views
+    from lms.reports import views as reports_views
     from lms.users import views as users_views
 
     for module in (core_views, auth_views, users_views, courses_views, quizzes_views,
-                   classes_views, api_views):
+                   classes_views, reports_views, api_views):
         app.register_blueprint(module.bp)
 
 

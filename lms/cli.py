@@ -37,16 +37,20 @@ def parse_vn_date(value: str | None, field: str) -> date | None:
 def register_commands(app: Flask) -> None:
     """Attach the feature command groups to ``app.cli``."""
     from lms.classes.cli import classes_cli
+    from lms.classes.roster_cli import roster_cli
     from lms.courses.cli import courses_cli
     from lms.demo import demo_command
     from lms.quizzes.cli import questions_cli
+    from lms.reports.cli import report_cli
     from lms.users.cli import users_cli
     from lms.worker import worker_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(classes_cli)
+    app.cli.add_command(roster_cli)
     app.cli.add_command(courses_cli)
     app.cli.add_command(questions_cli)
+    app.cli.add_command(report_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(worker_command)
 

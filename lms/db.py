@@ -39,6 +39,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 # Whether the current unit of work intends to write. Safe HTTP methods clear it, so
 # that page views read concurrently; everything else (POST, CLI, jobs) writes.
 write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=True)

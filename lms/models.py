@@ -19,6 +19,7 @@ from lms.courses.models import (
 )
 from lms.quizzes.attempt_models import Accommodation, Attempt, AttemptSlot
 from lms.quizzes.models import Question, QuestionVersion, Quiz
+from lms.reports.models import ExportJob
 
 __all__ = [
     "Accommodation",
@@ -33,6 +34,7 @@ __all__ = [
     "Course",
     "CourseLecturer",
     "Enrolment",
+    "ExportJob",
     "Lesson",
     "LessonProgress",
     "LessonRevision",

@@ -19,7 +19,7 @@ EXPECTED_TABLES = {
     "users", "api_tokens", "courses", "course_lecturers", "classes", "enrolments", "lessons",
     "lesson_revisions", "attachments", "lesson_progress", "content_edits", "questions",
     "question_versions", "quizzes", "attempts", "attempt_slots", "accommodations",
-    "class_completions", "activation_codes", "roster_imports",
+    "class_completions", "activation_codes", "roster_imports", "export_jobs",
 }
 
 

@@ -46,3 +46,20 @@ class ChangePasswordForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A POST-only button: carries nothing but the CSRF token."""
+
+
+class ActivateForm(FlaskForm):
+    """First login of a roster-created account: the code, then a new password."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
+                           render_kw={"autocomplete": "username"})
+    code = StringField(_l("Activation code"), validators=[DataRequired(), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code"})
+    new_password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)],
+        description=_l("At least %(n)d characters.", n=MIN_LENGTH),
+        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"})

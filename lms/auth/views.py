@@ -15,7 +15,8 @@ from lms.auth.services import authenticate, change_password, normalise_username
 from lms.errors import InvalidInput
 from lms.extensions import db, limiter
 
-_ALLOWED_WHEN_FORCED = {"auth.password", "auth.logout", "static", "core.set_language"}
+_ALLOWED_WHEN_FORCED = {"auth.password", "auth.logout", "static", "core.set_language",
+                        "auth.activate"}
 
 
 def _login_account_key() -> str:
@@ -94,3 +95,32 @@ def password() -> Any:
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("core.index"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LMS_LOGIN_LIMIT_IP"], methods=["POST"],
+               deduct_when=_login_failed, scope="activate-ip")
+def activate() -> Any:
+    """First login with an activation code: choose a password, then you are in."""
+    from lms.auth.forms import ActivateForm
+    from lms.auth.services import set_password
+    from lms.classes.roster import activate as use_code
+
+    form = ActivateForm()
+    if form.validate_on_submit():
+        user = use_code(form.username.data or "", form.code.data or "")
+        if user is None:
+            flash(_("This code is not valid, has expired or was already used."), "error")
+            return render_template("auth/activate.html", form=form), 200
+        try:
+            set_password(user, form.new_password.data or "")
+        except InvalidInput as exc:
+            db.session.rollback()
+            form.new_password.errors.append(exc.message)
+            return render_template("auth/activate.html", form=form), 200
+        session.clear()
+        login_user(user)
+        db.session.commit()
+        flash(_("Your account is active. Welcome!"), "success")
+        return redirect(url_for("core.index"))
+    return render_template("auth/activate.html", form=form)

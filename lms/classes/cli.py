@@ -66,3 +66,51 @@ def enrol_command(code: str, usernames: tuple[str, ...], role: str) -> None:
         raise click.ClickException(f"{exc.message} Nothing enrolled.") from exc
     db.session.commit()
     click.echo(f"Enrolled {len(users)} {role}(s) in {klass.code}")
+
+
+@classes_cli.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def list_command(fmt: str) -> None:
+    """List classes with their course, dates and learner counts."""
+    import json
+
+    from sqlalchemy import func
+
+    from lms.classes.models import Enrolment
+    from lms.extensions import db
+
+    counts = dict(db.session.execute(
+        select(Enrolment.class_id, func.count(Enrolment.id))
+        .where(Enrolment.role == "learner", Enrolment.state != "withdrawn")
+        .group_by(Enrolment.class_id)).all())
+    classes = db.session.scalars(select(Class).order_by(Class.code)).all()
+    rows = [{"code": k.code, "name": k.name, "course": k.course.slug,
+             "start": k.start_date.strftime("%d/%m/%Y") if k.start_date else None,
+             "end": k.end_date.strftime("%d/%m/%Y") if k.end_date else None,
+             "learners": counts.get(k.id, 0), "status": k.status} for k in classes]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['code']:<12} {row['learners']:>5}  {row['start'] or '':<10} "
+                   f"{row['end'] or '':<10} {row['name']}")
+
+
+@classes_cli.command("withdraw")
+@click.argument("code")
+@click.argument("username")
+def withdraw_command(code: str, username: str) -> None:
+    """Withdraw USERNAME from class CODE (kept as history)."""
+    from lms.classes.services import withdraw
+    from lms.extensions import db
+
+    klass = db.session.scalar(select(Class).where(Class.code == code))
+    user = find_user(username)
+    if klass is None or user is None:
+        raise click.ClickException(f"no class {code!r} or no user {username!r}")
+    try:
+        withdraw(klass, user)
+    except InvalidInput as exc:
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(f"{username} withdrawn from {code}")

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template
+from flask import abort, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms import charts
 from lms.classes import bp
+from lms.classes.dashboard import class_board, learner_line, overview
 from lms.classes.models import Class, Enrolment, EnrolmentRole
 from lms.extensions import db
-from lms.permissions import can_manage_class, get_class_or_404, visible_classes
+from lms.permissions import (
+    can_manage_class,
+    get_class_or_404,
+    managed_classes,
+    visible_classes,
+)
 from lms.vietnamese import sort_key
 
 
@@ -45,6 +53,44 @@ def detail(code: str) -> Any:
             key=lambda e: sort_key(e.user.full_name),
         )
         lecturers = [e for e in rows if e.role == EnrolmentRole.LECTURER]
+    mine = learner_line(klass, current_user) if current_user.is_learner else None
     return render_template(
-        "classes/detail.html", klass=klass, manage=manage, learners=learners, lecturers=lecturers
+        "classes/detail.html", klass=klass, manage=manage, learners=learners, lecturers=lecturers,
+        mine=mine,
     )
+
+
+@bp.route("/<code>/dashboard")
+@login_required
+def dashboard(code: str) -> Any:
+    """The class dashboard: learners' progress and charts (managers only)."""
+    klass = get_class_or_404(code, current_user, manage=True)
+    status = request.args.get("status") or None
+    sort = request.args.get("sort") or "name"
+    board = class_board(klass, status=status, sort=sort)
+    charts_ = {
+        "funnel": charts.bar_chart(board.funnel(), title=_("Completion per lesson"),
+                                   desc=_("Learners who completed each lesson."),
+                                   empty_text=_("No data yet.")),
+        "scores": charts.histogram(board.score_bins(), title=_("Score distribution"),
+                                   desc=_("Learners per best-score band (of 10)."),
+                                   x_label=_("Score"), y_label=_("Learners"),
+                                   empty_text=_("No data yet.")),
+        "time": charts.line_chart(board.completions_over_time(),
+                                  title=_("Completions over time"),
+                                  desc=_("Learners who completed the class, cumulative."),
+                                  y_label=_("Learners"), empty_text=_("No data yet.")),
+    }
+    return render_template("classes/dashboard.html", klass=klass, board=board, charts=charts_,
+                           status=status, sort=sort)
+
+
+@bp.route("/overview")
+@login_required
+def overview_page() -> Any:
+    """All classes the user manages, with completion and at-risk counts."""
+    if not (current_user.is_admin or current_user.is_lecturer):
+        abort(403)
+    classes = db.session.scalars(managed_classes(current_user).options(
+        selectinload(Class.course)).order_by(Class.code)).all()
+    return render_template("classes/overview.html", summaries=overview(list(classes)))

@@ -8,21 +8,15 @@ attempt in progress. The browser only displays what the server computes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 
+from lms.db import aware
 from lms.quizzes.attempt_models import Accommodation
 from lms.quizzes.models import Quiz
 
 IMMEDIATE_REVIEW = timedelta(minutes=2)  # Moodle's "immediately after the attempt"
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; every stored time is UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,5 @@
-"""Class reports: completion exports to JSON, CSV, XLSX and PDF (pure, no app or database)."""
+"""Reports: class completion exports (CSV, XLSX, JSON, PDF) built in the background."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__)

@@ -34,6 +34,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = [
     "CSV_HEADERS",
@@ -107,7 +108,7 @@ def _as_utc(value: datetime | None) -> datetime | None:
 
 @dataclass(frozen=True, slots=True)
 class LearnerRow:
-    """One learner's result in a class. Text is stored NFC, datetimes as aware UTC."""
+    """One learner's result in a class: text stored NFC, score as float, datetimes aware UTC."""
 
     username: str
     full_name: str
@@ -124,8 +125,11 @@ class LearnerRow:
     def __post_init__(self) -> None:
         if self.status not in STATUS_LABELS:
             raise ValueError(f"unknown learner status {self.status!r}")
-        if self.best_score10 is not None and not math.isfinite(self.best_score10):
-            raise ValueError(f"best_score10 must be finite, not {self.best_score10!r}")
+        if self.best_score10 is not None:
+            score = float(self.best_score10)  # a Decimal from a NUMERIC column, say
+            if not math.isfinite(score):
+                raise ValueError(f"best_score10 must be finite, not {self.best_score10!r}")
+            object.__setattr__(self, "best_score10", score)
         for name in ("username", "full_name", "unit", "position", "classification"):
             object.__setattr__(self, name, _nfc(getattr(self, name)))
         for name in ("completed_at", "last_activity_at"):
@@ -350,7 +354,7 @@ def to_xlsx(report: ClassReport) -> bytes:
     sheet.auto_filter.ref = f"A1:{last}"
     sheet.print_title_rows = "1:1"
     sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
 
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="E5E7EB")

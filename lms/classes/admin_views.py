@@ -1,0 +1,165 @@
+"""Administrators' class pages: create a class, import a roster (upload, preview,
+confirm), download activation codes, withdraw a learner."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from lms.auth.forms import EmptyForm
+from lms.auth.login import admin_required
+from lms.auth.models import User
+from lms.classes import bp
+from lms.classes.codes_xlsx import codes_xlsx
+from lms.classes.forms import ClassForm, RosterUploadForm
+from lms.classes.models import Class
+from lms.classes.roster import import_roster
+from lms.classes.roster_io import RosterError, read_roster
+from lms.classes.services import ClassData, create_class, withdraw
+from lms.courses.models import Course
+from lms.errors import InvalidInput
+from lms.extensions import db
+
+MAX_ROSTER_BYTES = 10 * 1024 * 1024
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+def _class_or_404(code: str) -> Class:
+    klass = db.session.scalar(select(Class).where(Class.code == code))
+    if klass is None:
+        abort(404)
+    return klass
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_required
+def new() -> Any:
+    """Create a class."""
+    form = ClassForm()
+    form.course.choices = [(c.slug, c.title) for c in db.session.scalars(
+        select(Course).order_by(Course.title))]
+    if form.validate_on_submit():
+        try:
+            klass = create_class(ClassData(
+                code=form.code.data or "", name=form.name.data or "",
+                course_slug=form.course.data or "", start_date=form.start_date.data,
+                end_date=form.end_date.data, place=form.place.data))
+        except InvalidInput as exc:
+            getattr(form, exc.field, form.code).errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Class %(code)s created.", code=klass.code), "success")
+            return redirect(url_for("classes.roster", code=klass.code))
+    return render_template("classes/new.html", form=form)
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.instance_path) / "roster-uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _stash(klass: Class, data: bytes) -> str:
+    """Keep the upload between preview and confirm (bound to this admin and class)."""
+    token = secrets.token_urlsafe(24)
+    (_upload_dir() / f"{current_user.id}-{klass.id}-{token}.bin").write_bytes(data)
+    return token
+
+
+def _unstash(klass: Class, token: str) -> tuple[Path, bytes]:
+    if not TOKEN_RE.match(token):
+        abort(404)
+    path = _upload_dir() / f"{current_user.id}-{klass.id}-{token}.bin"
+    if not path.exists():
+        abort(404)
+    return path, path.read_bytes()
+
+
+@bp.route("/<code>/roster", methods=["GET", "POST"])
+@admin_required
+def roster(code: str) -> Any:
+    """Upload a roster: a preview first (nothing changes), then confirm."""
+    klass = _class_or_404(code)
+    form = RosterUploadForm()
+    context: dict[str, Any] = {"klass": klass, "form": form, "confirm": EmptyForm()}
+    if request.method == "POST" and request.form.get("token"):
+        if not EmptyForm().validate_on_submit():
+            abort(400)
+        path, data = _unstash(klass, request.form["token"])
+        filename = request.form.get("filename", "roster")[:200]
+        try:
+            report = import_roster(klass, read_roster(data, filename), filename, current_user)
+        except RosterError as exc:
+            db.session.rollback()
+            return render_template("classes/roster.html", problems=exc.messages(), **context)
+        db.session.commit()
+        path.unlink(missing_ok=True)
+        flash(_("Roster imported: %(n)d learners.", n=report.rows), "success")
+        codes_json = json.dumps([(a.full_name, a.username, a.code) for a in report.created],
+                                ensure_ascii=False)
+        return render_template("classes/roster_done.html", klass=klass, report=report,
+                               form=EmptyForm(), codes_json=codes_json)
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(MAX_ROSTER_BYTES + 1)
+        if len(data) > MAX_ROSTER_BYTES:
+            return render_template("classes/roster.html", problems=[
+                _("file: larger than %(mb)d MB", mb=MAX_ROSTER_BYTES // 2**20)], **context)
+        filename = upload.filename or "roster"
+        try:
+            rows = read_roster(data, filename)
+            report = import_roster(klass, rows, filename, current_user)  # dry run
+        except RosterError as exc:
+            db.session.rollback()
+            return render_template("classes/roster.html", problems=exc.messages(), **context)
+        db.session.rollback()
+        return render_template("classes/roster.html", preview=rows[:200], report=report,
+                               token=_stash(klass, data), filename=filename, **context)
+    return render_template("classes/roster.html", **context)
+
+
+@bp.route("/<code>/roster/codes.xlsx", methods=["POST"])
+@admin_required
+def roster_codes(code: str) -> Any:
+    """The activation codes just shown, as XLSX (nothing is read back from storage:
+    codes are stored hashed; this only formats what the page already holds)."""
+    klass = _class_or_404(code)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        rows = [(str(r[0]), str(r[1]), str(r[2])) for r in json.loads(request.form["codes"])]
+    except (KeyError, ValueError, TypeError, IndexError):
+        abort(400)
+    data = codes_xlsx(rows, request.form.get("expires", "")[:10], klass.code)
+    from io import BytesIO
+
+    return send_file(BytesIO(data), as_attachment=True,
+                     download_name=f"ma-kich-hoat-{klass.code}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/<code>/learners/<int:user_id>/withdraw", methods=["POST"])
+@admin_required
+def withdraw_learner(code: str, user_id: int) -> Any:
+    """Withdraw a learner (the enrolment is kept as history)."""
+    klass = _class_or_404(code)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    try:
+        withdraw(klass, user)
+    except InvalidInput:
+        abort(404)
+    db.session.commit()
+    flash(_("%(name)s withdrawn from the class.", name=user.full_name), "success")
+    return redirect(url_for("classes.detail", code=code))

@@ -1,0 +1,33 @@
+"""Class forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import TextInput
+
+
+class ClassForm(FlaskForm):
+    """Create a class."""
+
+    code = StringField(_l("Class code"), validators=[DataRequired(), Length(max=50)],
+                       description=_l("For example K74-HN."))
+    name = StringField(_l("Class name"), validators=[DataRequired(), Length(max=300)])
+    course = SelectField(_l("Course"), choices=[])
+    start_date = DateField(_l("Start date"), format=["%d/%m/%Y"], validators=[Optional()],
+                           widget=TextInput(), render_kw={"placeholder": "dd/mm/yyyy"})
+    end_date = DateField(_l("End date"), format=["%d/%m/%Y"], validators=[Optional()],
+                         widget=TextInput(), render_kw={"placeholder": "dd/mm/yyyy"})
+    place = StringField(_l("Place or mode"), validators=[Optional(), Length(max=300)])
+
+
+class RosterUploadForm(FlaskForm):
+    """Upload a roster file for a preview."""
+
+    file = FileField(_l("Roster file (CSV or XLSX)"), validators=[FileRequired()],
+                     description=_l("Columns: Họ và tên (required), Ngày sinh, Giới tính, "
+                                    "Đơn vị công tác, Chức vụ, Email, Số điện thoại, "
+                                    "Tên đăng nhập."))

@@ -1,0 +1,1 @@
+"""Tests of the class report exports (lms.reports)."""
