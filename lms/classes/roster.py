@@ -29,7 +29,7 @@ from lms.classes.roster_io import RosterError, RosterProblem, RosterRow
 from lms.db import aware, utcnow
 from lms.db_upsert import insert_for
 from lms.extensions import db
-from lms.vietnamese import username_from_name
+from lms.vietnamese import fold, username_from_name
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +90,26 @@ def _existing(rows: list[RosterRow]) -> tuple[dict[str, User], dict[str, User]]:
     return by_name, by_email
 
 
-def _match(rows: list[RosterRow]) -> tuple[dict[int, User], list[RosterProblem]]:
-    """Existing accounts per row (same username or email), and conflicts."""
+def _class_people(klass: Class) -> dict[tuple[str, object], User]:
+    """Learners already in the class, by folded name and date of birth."""
+    users = db.session.scalars(select(User).join(Enrolment, Enrolment.user_id == User.id)
+                               .where(Enrolment.class_id == klass.id,
+                                      Enrolment.role == EnrolmentRole.LEARNER.value))
+    return {(fold(u.full_name), u.date_of_birth): u for u in users}
+
+
+def _match(klass: Class, rows: list[RosterRow]) -> tuple[dict[int, User], list[RosterProblem]]:
+    """Existing accounts per row (same username or email; for rows with neither, the same
+    name and date of birth among the class's learners, so a re-import duplicates no one),
+    and conflicts."""
     by_name, by_email = _existing(rows)
+    in_class = _class_people(klass)
     matched: dict[int, User] = {}
     problems = []
     for r in rows:
         user = by_name.get(r.username or "") or by_email.get(r.email or "")
+        if user is None and not r.username and not r.email:
+            user = in_class.get((fold(r.full_name), r.date_of_birth))
         if user is None:
             continue
         if r.username and r.email and r.email in by_email and by_email[r.email] is not user:
@@ -119,7 +132,7 @@ def import_roster(klass: Class, rows: list[RosterRow], filename: str,
 
     :raises RosterError: on conflicts with existing accounts (nothing is changed).
     """
-    matched, problems = _match(rows)
+    matched, problems = _match(klass, rows)
     if problems:
         raise RosterError(problems)
     now = utcnow()
