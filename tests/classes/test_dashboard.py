@@ -36,7 +36,7 @@ def _class(n_learners: int, code: str = "K1", names=None):
 
 def test_dashboard_is_scoped_and_in_vietnamese_order(auth: Auth, client) -> None:
     klass, lecturer, _learners = _class(6, names=NAMES)
-    other, other_lecturer, _ = _class(2, "K2")
+    other, _other_lecturer, _ = _class(2, "K2")
     auth.login_as(lecturer)
     page = client.get(f"/classes/{klass.code}/dashboard").get_data(as_text=True)
     order = [page.index(name) for name in
@@ -53,8 +53,8 @@ def test_dashboard_is_scoped_and_in_vietnamese_order(auth: Auth, client) -> None
 
 
 def test_dashboard_statements_do_not_grow(auth: Auth, client, count_statements) -> None:
-    small, lecturer, _ = _class(3, "NHO")
-    big, _l2, learners = _class(30, "LON")
+    _small, lecturer, _ = _class(3, "NHO")
+    big, _l2, _learners = _class(30, "LON")
     from lms.classes.models import EnrolmentRole
     from lms.classes.services import enrol
 
