@@ -109,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.courses import views as courses_views
     from lms.quizzes import bank_views as _bank_views  # noqa: F401
     from lms.quizzes import manage as _quiz_manage  # noqa: F401
+    from lms.classes import tasks as _class_tasks  # noqa: F401  (registers jobs)
     from lms.quizzes import tasks as _quiz_tasks  # noqa: F401  (registers jobs)
     from lms.quizzes import views as quizzes_views
     from lms.reports import views as reports_views

@@ -131,3 +131,17 @@ def test_completion_page_statements_do_not_grow_with_the_class(app) -> None:
         event.remove(db.engine, "before_cursor_execute", before)
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+def test_reconcile_reports_drift_without_fixing_it(app) -> None:
+    from lms.classes.tasks import reconcile_completion
+
+    klass, lessons, _quiz, learner = _setup()
+    record_activity(learner.id, lessons[0].id, complete=True)
+    assert reconcile_completion.call_local() == {}
+    row = _row(klass, learner)
+    row.lessons_done = 0  # simulate a missed event
+    db.session.flush()
+    db.session.commit()
+    assert reconcile_completion.call_local() == {"K1": [learner.id]}
+    assert _row(klass, learner).lessons_done == 0  # reported, not fixed
