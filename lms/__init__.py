@@ -103,13 +103,13 @@ def _register_blueprints(app: Flask) -> None:
     from lms.api import views as api_views
     from lms.auth import views as auth_views
     from lms.classes import admin_views as _class_admin  # noqa: F401
+    from lms.classes import tasks as _class_tasks  # noqa: F401  (registers jobs)
     from lms.classes import views as classes_views
     from lms.core import views as core_views
     from lms.courses import authoring as _courses_authoring  # noqa: F401
     from lms.courses import views as courses_views
     from lms.quizzes import bank_views as _bank_views  # noqa: F401
     from lms.quizzes import manage as _quiz_manage  # noqa: F401
-    from lms.classes import tasks as _class_tasks  # noqa: F401  (registers jobs)
     from lms.quizzes import tasks as _quiz_tasks  # noqa: F401  (registers jobs)
     from lms.quizzes import views as quizzes_views
     from lms.reports import views as reports_views

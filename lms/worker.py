@@ -14,7 +14,7 @@ def worker_command(workers: int) -> None:
     """Run the job consumer until interrupted."""
     if huey.immediate:
         raise click.ClickException("jobs run inline in this configuration (testing)")
-    import lms.classes.tasks  # noqa: F401  (registers the periodic tasks)
+    import lms.classes.tasks
     import lms.quizzes.tasks  # noqa: F401
 
     click.echo(f"lms worker: {huey.storage.__class__.__name__}, {workers} threads "
