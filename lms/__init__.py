@@ -122,11 +122,13 @@ def _register_blueprints(app: Flask) -> None:
 
 def _connect_features() -> None:
     # Features react to each other through hooks and signals (both idempotent).
-    from lms.classes.completion import connect_events
+    from lms.certificates.tasks import connect_events as connect_certificates
+    from lms.classes.completion import connect_events as connect_completion
     from lms.quizzes.bank import register_hooks
 
     register_hooks()
-    connect_events()
+    connect_completion()
+    connect_certificates()
 
 
 def _register_error_handlers(app: Flask) -> None:

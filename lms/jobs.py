@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 from flask import Flask
 from huey import Huey
 from huey.storage import RedisStorage, SqliteStorage
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -65,3 +67,29 @@ def in_app_context(func: F) -> F:
                 db.session.remove()
 
     return wrapper  # type: ignore[return-value]
+
+
+def enqueue_after_commit(task: Any, *args: Any) -> None:
+    """Queue ``task(*args)`` once the current transaction commits (dropped on rollback).
+
+    A job queued before the commit could run before its data is visible. In immediate
+    mode (tests) the task runs at once, inside the current transaction.
+    """
+    from lms.extensions import db
+
+    if huey.immediate:
+        task.call_local(*args)
+        return
+    session = db.session()
+    session.info.setdefault("lms_after_commit", []).append((task, args))
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for task, args in session.info.pop("lms_after_commit", []):
+        task(*args)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_rollback(session: Session) -> None:
+    session.info.pop("lms_after_commit", None)

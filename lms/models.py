@@ -1,6 +1,7 @@
 """Imports every model module so that ``db.metadata`` is complete (Alembic, tests)."""
 
 from lms.auth.models import ApiToken, User
+from lms.certificates.models import Certificate, CertificateEvent, IssueRun, SerialCounter
 from lms.classes.models import (
     ActivationCode,
     Class,
@@ -28,6 +29,8 @@ __all__ = [
     "Attachment",
     "Attempt",
     "AttemptSlot",
+    "Certificate",
+    "CertificateEvent",
     "Class",
     "ClassCompletion",
     "ContentEdit",
@@ -35,6 +38,7 @@ __all__ = [
     "CourseLecturer",
     "Enrolment",
     "ExportJob",
+    "IssueRun",
     "Lesson",
     "LessonProgress",
     "LessonRevision",
@@ -42,5 +46,6 @@ __all__ = [
     "QuestionVersion",
     "Quiz",
     "RosterImport",
+    "SerialCounter",
     "User",
 ]

@@ -67,8 +67,18 @@ class _TestScopedSession(scoped_session):
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str) -> Flask:
-    application = make_app(database_url)
+def signing_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A demo signing key and certificate for the whole run."""
+    from lms.certificates.signing import generate_demo_keys
+
+    key, cert = generate_demo_keys(tmp_path_factory.mktemp("keys"))
+    return str(key), str(cert)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, signing_keys: tuple[str, str]) -> Flask:
+    application = make_app(database_url, LMS_SIGNING_KEY=signing_keys[0],
+                           LMS_SIGNING_CERT=signing_keys[1])
     application.test_client_class = IsolatedClient
     with application.app_context():
         upgrade()  # the schema comes from the migrations, as in production

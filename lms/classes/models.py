@@ -57,6 +57,7 @@ class Class(db.Model):
             "start_date IS NULL OR end_date IS NULL OR end_date >= start_date",
             name="dates_ordered",
         ),
+        CheckConstraint("certificate_mode IN ('auto', 'manual')", name="certificate_mode_valid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,6 +73,14 @@ class Class(db.Model):
     # None: the course's default from course.toml. Else {"lessons": "all" | [slugs],
     # "quizzes": [{"slug": …, "pass_mark10": …}]}.
     completion_rule: Mapped[dict | None] = mapped_column(JSON)
+    # Certificates: issued automatically at completion, or by an admin.
+    certificate_mode: Mapped[str] = mapped_column(String(8), default="auto")
+    certificate_issuer: Mapped[str] = mapped_column(
+        String(300), default="HỌC VIỆN CHÍNH TRỊ QUỐC GIA HỒ CHÍ MINH")
+    certificate_issuer_parent: Mapped[str] = mapped_column(String(300), default="")
+    certificate_signer_name: Mapped[str] = mapped_column(String(200), default="")
+    certificate_signer_title: Mapped[str] = mapped_column(String(200), default="GIÁM ĐỐC")
+    certificate_place: Mapped[str] = mapped_column(String(100), default="Hà Nội")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

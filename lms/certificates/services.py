@@ -1,0 +1,266 @@
+"""Issuing certificates: eligibility from class completion, concurrency-safe serials,
+snapshots, signed PDFs in bulk, revocation and reissue, verification."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import to_user_timezone
+from sqlalchemy import select
+
+from lms.auth.models import User
+from lms.certificates.models import Certificate, CertificateEvent, SerialCounter
+from lms.certificates.pdf import CertificateContext
+from lms.classes.models import Class, ClassCompletion, CompletionStatus
+from lms.db import aware, utcnow
+from lms.db_upsert import insert_for
+from lms.errors import InvalidInput
+from lms.extensions import db
+from lms.grading_scale import classify
+
+log = logging.getLogger(__name__)
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read and typed by people
+CODE_LENGTH = 12
+CHUNK = 50
+
+
+class SigningNotConfigured(RuntimeError):  # noqa: N818 (a state, read as a sentence)
+    """No signing key: run ``lms certificates init-keys`` or set LMS_SIGNING_KEY."""
+
+
+@dataclass(frozen=True)
+class SigningMaterial:
+    """Where the signing key and certificate are."""
+
+    key: Path
+    cert: Path | None
+    passphrase: bytes | None
+
+    def trusted_cert_pem(self) -> bytes:
+        """The signer certificate (PEM) that verification trusts."""
+        if self.cert is not None:
+            return self.cert.read_bytes()
+        from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
+
+        _key, cert, _more = pkcs12.load_key_and_certificates(self.key.read_bytes(),
+                                                             self.passphrase)
+        assert cert is not None
+        return cert.public_bytes(Encoding.PEM)
+
+
+def signing_material() -> SigningMaterial:
+    """The configured key material (``LMS_SIGNING_*``, else ``instance/``)."""
+    config = current_app.config
+    instance = Path(current_app.instance_path)
+    key = Path(config.get("LMS_SIGNING_KEY") or instance / "signing-key.pem")
+    cert_setting = config.get("LMS_SIGNING_CERT")
+    cert = Path(cert_setting) if cert_setting else (
+        None if key.suffix.lower() in (".p12", ".pfx") else instance / "signing-cert.pem")
+    passphrase = config.get("LMS_SIGNING_PASSPHRASE")
+    if not key.exists() or (cert is not None and not cert.exists()):
+        raise SigningNotConfigured(
+            "no signing key: run `lms certificates init-keys` or set LMS_SIGNING_KEY")
+    return SigningMaterial(key, cert, passphrase.encode() if passphrase else None)
+
+
+def new_code() -> str:
+    """A random verification code (≈60 bits), not derived from the serial."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def allocate_serials(year: int, count: int) -> list[str]:
+    """Reserve ``count`` serials of ``year`` atomically: ``CY-2025-000123``.
+
+    One ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` — concurrent runs never get the
+    same number (a crashed run leaves a gap, never a duplicate).
+    """
+    table = SerialCounter.__table__
+    stmt = insert_for(table).values(year=year, last=count)
+    stmt = stmt.on_conflict_do_update(index_elements=["year"],
+                                      set_={"last": table.c.last + count}
+                                      ).returning(table.c.last)
+    last = db.session.execute(stmt).scalar_one()
+    return [f"CY-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
+
+
+def eligible(klass: Class, user_ids: Sequence[int] | None = None) -> list[tuple[User,
+                                                                                ClassCompletion]]:
+    """Learners who completed the class and hold no valid certificate of it."""
+    has_valid = select(Certificate.id).where(
+        Certificate.class_id == klass.id, Certificate.user_id == ClassCompletion.user_id,
+        Certificate.status == "valid").exists()
+    query = (select(User, ClassCompletion).join(ClassCompletion, ClassCompletion.user_id == User.id)
+             .where(ClassCompletion.class_id == klass.id,
+                    ClassCompletion.status == CompletionStatus.COMPLETED.value, ~has_valid)
+             .order_by(User.id))
+    if user_ids is not None:
+        query = query.where(User.id.in_(list(user_ids)))
+    return [(row[0], row[1]) for row in db.session.execute(query)]
+
+
+def _local_date(value: Any) -> date:
+    moment = aware(value) or utcnow()
+    return to_user_timezone(moment).date()
+
+
+def snapshot_for(klass: Class, user: User, completion: ClassCompletion, serial: str,
+                 code: str) -> dict[str, Any]:
+    """Everything printed on the certificate, frozen at issue (later edits change nothing)."""
+    base = current_app.config.get("LMS_BASE_URL", "").rstrip("/")
+    return {
+        "serial": serial, "verify_code": code, "verify_url": f"{base}/verify/{code}",
+        "holder_name": user.full_name,
+        "holder_dob": user.date_of_birth.isoformat() if user.date_of_birth else None,
+        "holder_unit": user.unit or "", "class_name": klass.name, "class_code": klass.code,
+        "course_title": klass.course.title, "score10": completion.best_score10,
+        "classification": classify(completion.best_score10),
+        "completed_on": _local_date(completion.completed_at).isoformat(),
+        "issued_on": _local_date(utcnow()).isoformat(), "place": klass.certificate_place,
+        "issuer_name": klass.certificate_issuer,
+        "issuer_parent": klass.certificate_issuer_parent or None,
+        "signer_name": klass.certificate_signer_name,
+        "signer_title": klass.certificate_signer_title,
+    }
+
+
+def context_of(snapshot: dict[str, Any]) -> CertificateContext:
+    """The PDF's plain-data context from a snapshot."""
+    data = dict(snapshot)
+    for key in ("holder_dob", "completed_on", "issued_on"):
+        data[key] = date.fromisoformat(data[key]) if data.get(key) else None
+    return CertificateContext(**data)
+
+
+def _render(contexts: list[CertificateContext]) -> list[bytes]:
+    from lms.certificates.bulk import render_and_sign_bulk
+
+    material = signing_material()
+    return render_and_sign_bulk(contexts, material.key, material.cert, material.passphrase,
+                                chunk_size=CHUNK)
+
+
+def _insert(klass: Class, user: User, snapshot: dict[str, Any], pdf: bytes,
+            actor: User | None, replaces: Certificate | None = None) -> Certificate | None:
+    """Insert a valid certificate unless one exists (the partial unique index decides)."""
+    table = Certificate.__table__
+    now = utcnow()
+    stmt = insert_for(table).values(
+        class_id=klass.id, user_id=user.id, serial=snapshot["serial"],
+        code=snapshot["verify_code"], status="valid", snapshot=snapshot, pdf=pdf,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(), issued_at=now,
+        issued_by_id=actor.id if actor else None, revoked_reason="",
+        replaces_id=replaces.id if replaces else None,
+    ).on_conflict_do_nothing().returning(table.c.id)
+    new_id = db.session.execute(stmt).scalar()
+    if new_id is None:
+        return None
+    db.session.add(CertificateEvent(certificate_id=new_id,
+                                    action="reissue" if replaces else "issue",
+                                    actor_id=actor.id if actor else None))
+    return db.session.get(Certificate, new_id)
+
+
+def issue_for_class(klass: Class, actor: User | None, user_ids: Sequence[int] | None = None,
+                    progress: Callable[[int, int, int], None] | None = None) -> int:
+    """Issue certificates to every eligible learner, chunk by chunk; returns how many.
+
+    Each chunk: serials reserved and committed; PDFs rendered and signed outside any
+    transaction; rows inserted and committed together. A crash leaves no half-issued
+    certificate; running again (or concurrently) issues nothing twice.
+    """
+    todo = eligible(klass, user_ids)
+    total, issued = len(todo), 0
+    if progress:
+        progress(0, total, 0)
+    year = to_user_timezone(utcnow()).year
+    for start in range(0, total, CHUNK):
+        chunk = todo[start:start + CHUNK]
+        serials = allocate_serials(year, len(chunk))
+        snapshots = [snapshot_for(klass, user, completion, serial, new_code())
+                     for (user, completion), serial in zip(chunk, serials, strict=True)]
+        db.session.commit()  # serials are taken even if rendering fails: gaps, never dups
+        pdfs = _render([context_of(s) for s in snapshots])
+        for (user, _completion), snapshot, pdf in zip(chunk, snapshots, pdfs, strict=True):
+            issued += _insert(klass, user, snapshot, pdf, actor) is not None
+        db.session.commit()
+        if progress:
+            progress(min(start + CHUNK, total), total, issued)
+    log.info("Issued %d certificates in %s", issued, klass.code)
+    return issued
+
+
+def revoke(certificate: Certificate, actor: User | None, reason: str) -> None:
+    """Revoke a valid certificate, with a reason (recorded)."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("reason", _("Give the reason for the revocation."))
+    if certificate.status != "valid":
+        raise InvalidInput("serial", _("Only a valid certificate can be revoked."))
+    certificate.status, certificate.revoked_at = "revoked", utcnow()
+    certificate.revoked_reason = reason
+    db.session.add(CertificateEvent(certificate_id=certificate.id, action="revoke",
+                                    actor_id=actor.id if actor else None, reason=reason))
+    db.session.flush()
+
+
+def reissue(certificate: Certificate, actor: User | None, reason: str) -> Certificate:
+    """Replace a certificate (e.g. a name correction): a new serial and code, fresh data;
+    the old one becomes superseded and points to the new one."""
+    if certificate.status != "valid":
+        raise InvalidInput("serial", _("Only a valid certificate can be reissued."))
+    klass = db.session.get(Class, certificate.class_id)
+    user = db.session.get(User, certificate.user_id)
+    completion = db.session.scalar(select(ClassCompletion).where(
+        ClassCompletion.class_id == klass.id, ClassCompletion.user_id == user.id))
+    serial = allocate_serials(to_user_timezone(utcnow()).year, 1)[0]
+    snapshot = snapshot_for(klass, user, completion, serial, new_code())
+    snapshot["completed_on"] = certificate.snapshot["completed_on"]
+    pdf = _render([context_of(snapshot)])[0]
+    certificate.status = "superseded"
+    db.session.flush()  # frees the one-valid slot for the replacement
+    new = _insert(klass, user, snapshot, pdf, actor, replaces=certificate)
+    if new is None:
+        raise InvalidInput("serial", _("A valid certificate already exists."))
+    certificate.superseded_by_id = new.id
+    db.session.add(CertificateEvent(certificate_id=certificate.id, action="reissue",
+                                    actor_id=actor.id if actor else None, reason=reason.strip()))
+    db.session.flush()
+    return new
+
+
+def by_code(code: str) -> Certificate | None:
+    """The certificate with this verification code (case-insensitive), or None."""
+    cleaned = code.strip().upper().replace("-", "").replace(" ", "")
+    if not cleaned.isalnum() or len(cleaned) > 20:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == cleaned))
+
+
+@dataclass
+class UploadCheck:
+    """What the verification of an uploaded PDF found."""
+
+    signature_valid: bool
+    signed_by_us: bool
+    reason: str
+    certificate: Certificate | None
+
+
+def verify_upload(pdf: bytes) -> UploadCheck:
+    """Check a PDF's signature against our key and match it to a certificate by content."""
+    from lms.certificates.signing import verify_pdf
+
+    check = verify_pdf(pdf, signing_material().trusted_cert_pem())
+    certificate = db.session.scalar(select(Certificate).where(
+        Certificate.pdf_sha256 == hashlib.sha256(pdf).hexdigest()))
+    return UploadCheck(check.valid, check.signed_by_us, check.reason, certificate)

@@ -1,0 +1,101 @@
+"""Certificate jobs: bulk issue with progress, per-class zip, automatic issue at completion."""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+from typing import Any
+
+from sqlalchemy import select
+
+from lms.certificates.models import Certificate, IssueRun
+from lms.certificates.services import issue_for_class
+from lms.classes.models import Class, CompletionStatus
+from lms.db import utcnow
+from lms.events import completion_changed
+from lms.extensions import db
+from lms.jobs import enqueue_after_commit, huey, in_app_context
+
+log = logging.getLogger(__name__)
+
+
+def start_run(klass: Class, actor_id: int | None, kind: str = "issue",
+              user_ids: list[int] | None = None) -> IssueRun:
+    """Record a run and queue its job (after the request commits)."""
+    run = IssueRun(class_id=klass.id, kind=kind, requested_by_id=actor_id, user_ids=user_ids)
+    db.session.add(run)
+    db.session.flush()
+    enqueue_after_commit(run_issue if kind == "issue" else run_zip, run.id)
+    return run
+
+
+@huey.task()
+@in_app_context
+def run_issue(run_id: int) -> None:
+    """Issue a class's certificates, updating the run's progress as chunks finish."""
+    run = db.session.get(IssueRun, run_id)
+    if run is None or run.status == "done":
+        return
+    run.status = "running"
+    db.session.commit()
+
+    def progress(done: int, total: int, issued: int) -> None:
+        current = db.session.get(IssueRun, run_id)
+        current.done, current.total, current.issued = done, total, issued
+        db.session.commit()
+
+    try:
+        klass = db.session.get(Class, run.class_id)
+        actor = run.requested_by_id
+        from lms.auth.models import User
+
+        issue_for_class(klass, db.session.get(User, actor) if actor else None, run.user_ids,
+                        progress)
+        run = db.session.get(IssueRun, run_id)
+        run.status, run.finished_at = "done", utcnow()
+    except Exception as exc:
+        log.exception("Certificate run %s failed", run_id)
+        db.session.rollback()
+        run = db.session.get(IssueRun, run_id)
+        run.status, run.error, run.finished_at = "failed", str(exc)[:500], utcnow()
+    db.session.commit()
+
+
+@huey.task()
+@in_app_context
+def run_zip(run_id: int) -> None:
+    """Zip all valid certificates of a class."""
+    run = db.session.get(IssueRun, run_id)
+    if run is None or run.status == "done":
+        return
+    certificates = db.session.scalars(select(Certificate).where(
+        Certificate.class_id == run.class_id, Certificate.status == "valid")
+        .order_by(Certificate.serial)).all()
+    run.status, run.total = "running", len(certificates)
+    db.session.commit()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PDFs are compressed
+        for index, certificate in enumerate(certificates, start=1):
+            archive.writestr(f"{certificate.serial}.pdf", certificate.pdf)
+            if index % 50 == 0:
+                run.done = index
+                db.session.commit()
+    run.data, run.done, run.status, run.finished_at = buffer.getvalue(), len(certificates), \
+        "done", utcnow()
+    db.session.commit()
+
+
+def _auto_issue(klass: Class, outcomes: dict[int, Any], **_: Any) -> None:
+    """Classes in automatic mode issue at completion: queued at once, not by a cron job."""
+    if klass.certificate_mode != "auto":
+        return
+    completed = [uid for uid, outcome in outcomes.items()
+                 if outcome.status == CompletionStatus.COMPLETED.value]
+    if completed:
+        start_run(klass, None, "issue", completed)
+
+
+def connect_events() -> None:
+    """Subscribe automatic issue to completion changes."""
+    completion_changed.connect(_auto_issue)
