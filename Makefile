@@ -36,6 +36,7 @@ catalog: $(VENV)/.installed-dev
 # The job worker runs beside the development server and stops with it.
 run: install
 	$(BIN)/lms db upgrade
+	$(BIN)/lms certificates init-keys
 	$(BIN)/lms demo
 	$(BIN)/lms worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/lms run --host $(HOST) --port $(PORT)

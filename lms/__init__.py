@@ -97,11 +97,13 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     # Importing a feature's views module attaches its routes to the feature's blueprint.
     from lms.api import auth as _api_auth  # noqa: F401
+    from lms.api import certificates as _api_certificates  # noqa: F401
     from lms.api import classes as _api_classes  # noqa: F401
     from lms.api import courses as _api_courses  # noqa: F401
     from lms.api import quizzes as _api_quizzes  # noqa: F401
     from lms.api import views as api_views
     from lms.auth import views as auth_views
+    from lms.certificates import views as certificates_views
     from lms.classes import admin_views as _class_admin  # noqa: F401
     from lms.classes import tasks as _class_tasks  # noqa: F401  (registers jobs)
     from lms.classes import views as classes_views
@@ -116,7 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.users import views as users_views
 
     for module in (core_views, auth_views, users_views, courses_views, quizzes_views,
-                   classes_views, reports_views, api_views):
+                   classes_views, reports_views, certificates_views, api_views):
         app.register_blueprint(module.bp)
 
 

@@ -11,7 +11,7 @@ from lms.auth.services import Identity, user_for_token
 from lms.errors import APIError
 from lms.extensions import csrf
 
-PUBLIC_ENDPOINTS = {"api.openapi"}
+PUBLIC_ENDPOINTS = {"api.openapi", "api.certificate"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 # Token clients send no cookies, so CSRF does not apply to them; browser calls that

@@ -1,1 +1,5 @@
-"""Certificates: PDF rendering, signing and verification."""
+"""Certificates: signed PDF giấy chứng nhận, public verification, revocation, bulk issue."""
+
+from flask import Blueprint
+
+bp = Blueprint("certificates", __name__)

@@ -1,0 +1,165 @@
+"""``lms certificates``: keys, issue, list, download, revoke, verify."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from lms.certificates.models import Certificate, IssueRun
+from lms.classes.models import Class
+
+
+@click.group("certificates")
+def certificates_cli() -> None:
+    """Certificates (giấy chứng nhận)."""
+
+
+@certificates_cli.command("init-keys")
+def init_keys() -> None:
+    """Create a demo signing key and self-signed certificate in instance/ (kept if present)."""
+    from lms.certificates.signing import generate_demo_keys
+
+    if current_app.config["LMS_ENV"] == "production" and not click.confirm(
+            "Demo keys in production? Real deployments set LMS_SIGNING_KEY/LMS_SIGNING_CERT"):
+        return
+    directory = Path(current_app.instance_path)
+    key, cert = generate_demo_keys(directory)
+    target_key, target_cert = directory / "signing-key.pem", directory / "signing-cert.pem"
+    if key != target_key and not target_key.exists():
+        key.rename(target_key)
+    if cert != target_cert and not target_cert.exists():
+        cert.rename(target_cert)
+    click.echo(f"signing key: {target_key}\nsigning certificate: {target_cert}")
+
+
+def _class(code: str) -> Class:
+    from lms.extensions import db
+
+    klass = db.session.scalar(select(Class).where(Class.code == code))
+    if klass is None:
+        raise click.ClickException(f"no class {code!r}")
+    return klass
+
+
+@certificates_cli.command("issue")
+@click.option("--class", "code", required=True)
+@click.option("--inline", is_flag=True, help="Work in this process instead of the worker.")
+def issue(code: str, inline: bool) -> None:
+    """Issue certificates to every learner of class CODE who completed it (queued job)."""
+    from lms.certificates.services import issue_for_class
+    from lms.certificates.tasks import start_run
+    from lms.extensions import db
+    from lms.jobs import huey
+
+    klass = _class(code)
+    if inline or huey.immediate:
+        with click.progressbar(length=1, label="issuing") as bar:
+            def progress(done: int, total: int, issued: int) -> None:
+                bar.length = max(total, 1)
+                bar.update(done - bar.pos)
+
+            issued = issue_for_class(klass, None, None, progress)
+        click.echo(f"{issued} certificates issued")
+        return
+    run = start_run(klass, None, "issue")
+    db.session.commit()
+    click.echo(f"queued run {run.id}; progress:")
+    idle = 0.0
+    with click.progressbar(length=1, label="issuing") as bar:
+        while True:
+            db.session.expire_all()
+            current = db.session.get(IssueRun, run.id)
+            bar.length = max(current.total, 1)
+            bar.update(current.done - bar.pos)
+            if current.status in ("done", "failed"):
+                break
+            time.sleep(0.5)  # polling the worker's progress (not a test)
+            idle = idle + 0.5 if current.status == "queued" else 0
+            if idle >= 15:
+                raise click.ClickException("no worker picked the job up: is `lms worker` "
+                                           "running? (or use --inline)")
+    if current.status == "failed":
+        raise click.ClickException(current.error)
+    click.echo(f"{current.issued} certificates issued")
+
+
+@certificates_cli.command("list")
+@click.option("--class", "code", required=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text")
+def list_command(code: str, fmt: str) -> None:
+    """The certificates of a class."""
+    from lms.extensions import db
+
+    klass = _class(code)
+    rows = [{"serial": c.serial, "code": c.code, "holder": c.snapshot["holder_name"],
+             "status": c.status}
+            for c in db.session.scalars(select(Certificate).where(
+                Certificate.class_id == klass.id).order_by(Certificate.serial))]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for row in rows:
+        click.echo(f"{row['serial']}  {row['code']}  {row['status']:<10} {row['holder']}")
+
+
+@certificates_cli.command("download")
+@click.argument("serial")
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
+def download(serial: str, output: Path) -> None:
+    """Write certificate SERIAL's signed PDF to FILE."""
+    from lms.extensions import db
+
+    item = db.session.scalar(select(Certificate).where(Certificate.serial == serial))
+    if item is None:
+        raise click.ClickException(f"no certificate {serial!r}")
+    output.write_bytes(item.pdf)
+    click.echo(f"wrote {output}")
+
+
+@certificates_cli.command("revoke")
+@click.argument("serial")
+@click.option("--reason", required=True)
+def revoke_command(serial: str, reason: str) -> None:
+    """Revoke certificate SERIAL with a reason."""
+    from lms.certificates.services import revoke
+    from lms.errors import InvalidInput
+    from lms.extensions import db
+
+    item = db.session.scalar(select(Certificate).where(Certificate.serial == serial))
+    if item is None:
+        raise click.ClickException(f"no certificate {serial!r}")
+    try:
+        revoke(item, None, reason)
+    except InvalidInput as exc:
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(f"{serial} revoked")
+
+
+@certificates_cli.command("verify")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+def verify(file: Path) -> None:
+    """Check a certificate PDF offline: exit 0 when valid, 1 otherwise, saying why."""
+    from lms.certificates.services import verify_upload
+
+    result = verify_upload(file.read_bytes())
+    problems = []
+    if not result.signature_valid:
+        problems.append(f"signature not valid: {result.reason}")
+    if not result.signed_by_us:
+        problems.append("not signed with this installation's key")
+    if result.certificate is None:
+        problems.append("matches no certificate in the database")
+    elif result.certificate.status != "valid":
+        problems.append(f"certificate {result.certificate.serial} is {result.certificate.status}")
+    if problems:
+        for line in problems:
+            click.echo(line)
+        raise SystemExit(1)
+    click.echo(f"valid: certificate {result.certificate.serial} of "
+               f"{result.certificate.snapshot['holder_name']}")

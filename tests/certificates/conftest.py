@@ -1,0 +1,36 @@
+"""A class whose learners completed it (certificates in manual mode unless asked)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from lms.classes.completion import recompute
+from lms.courses.progress import record_activity
+from lms.courses.services import LessonDraft, create_lesson, publish
+from tests.conftest import make_class, make_course, make_user
+
+
+def completed_class(n: int = 3, code: str = "K74-HN", mode: str = "manual"):
+    course = make_course(f"ql-{code.lower()}", "Quản lý nhà nước về Cơ yếu")
+    author = make_user("lecturer")
+    lesson = create_lesson(course, author, LessonDraft("Bài 1", 10, [], "x"))
+    publish(lesson, author)
+    names = ["Nguyễn Thị Ngọc Huyền", "Đặng Thị Ỷ Lan", "Nguyễn Hữu Ưng", "Trần Văn Đức",
+             "Lê Thị Ánh"]
+    learners = [make_user("learner", full_name=names[i % len(names)],
+                          date_of_birth=date(1975, 9, 2), unit="Sở Nội vụ tỉnh Hà Tĩnh")
+                for i in range(n)]
+    klass = make_class(course, code, learners=tuple(learners))
+    klass.certificate_mode = mode
+    klass.certificate_signer_name = "Nguyễn Văn Hòa"
+    for learner in learners:
+        record_activity(learner.id, lesson.id, complete=True)
+    recompute(klass)
+    return klass, learners
+
+
+@pytest.fixture
+def done_class(app):
+    return completed_class()
