@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.api import courses as _api_courses  # noqa: F401
     from lms.api import quizzes as _api_quizzes  # noqa: F401
     from lms.api import views as api_views
+    from lms.audit import views as audit_views
     from lms.auth import views as auth_views
     from lms.certificates import views as certificates_views
     from lms.classes import admin_views as _class_admin  # noqa: F401
@@ -118,12 +119,13 @@ def _register_blueprints(app: Flask) -> None:
     from lms.users import views as users_views
 
     for module in (core_views, auth_views, users_views, courses_views, quizzes_views,
-                   classes_views, reports_views, certificates_views, api_views):
+                   classes_views, reports_views, certificates_views, audit_views, api_views):
         app.register_blueprint(module.bp)
 
 
 def _connect_features() -> None:
     # Features react to each other through hooks and signals (both idempotent).
+    from lms.audit.services import connect_events as connect_audit
     from lms.certificates.tasks import connect_events as connect_certificates
     from lms.classes.completion import connect_events as connect_completion
     from lms.quizzes.bank import register_hooks
@@ -131,6 +133,7 @@ def _connect_features() -> None:
     register_hooks()
     connect_completion()
     connect_certificates()
+    connect_audit()
 
 
 def _register_error_handlers(app: Flask) -> None:

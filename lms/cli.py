@@ -36,6 +36,7 @@ def parse_vn_date(value: str | None, field: str) -> date | None:
 
 def register_commands(app: Flask) -> None:
     """Attach the feature command groups to ``app.cli``."""
+    from lms.audit.cli import audit_cli
     from lms.certificates.cli import certificates_cli
     from lms.classes.cli import classes_cli
     from lms.classes.roster_cli import roster_cli
@@ -53,6 +54,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(questions_cli)
     app.cli.add_command(report_cli)
     app.cli.add_command(certificates_cli)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(worker_command)
 

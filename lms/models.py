@@ -1,5 +1,6 @@
 """Imports every model module so that ``db.metadata`` is complete (Alembic, tests)."""
 
+from lms.audit.models import AuditEntry, AuditHead
 from lms.auth.models import ApiToken, User
 from lms.certificates.models import Certificate, CertificateEvent, IssueRun, SerialCounter
 from lms.classes.models import (
@@ -29,6 +30,8 @@ __all__ = [
     "Attachment",
     "Attempt",
     "AttemptSlot",
+    "AuditEntry",
+    "AuditHead",
     "Certificate",
     "CertificateEvent",
     "Class",

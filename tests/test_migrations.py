@@ -19,7 +19,8 @@ EXPECTED_TABLES = {
     "users", "api_tokens", "courses", "course_lecturers", "classes", "enrolments", "lessons",
     "lesson_revisions", "attachments", "lesson_progress", "content_edits", "questions",
     "question_versions", "quizzes", "attempts", "attempt_slots", "accommodations",
-    "class_completions", "activation_codes", "roster_imports", "export_jobs",
+    "class_completions", "activation_codes", "roster_imports", "export_jobs", "certificates",
+    "certificate_events", "certificate_serials", "certificate_runs", "audit_log", "audit_head",
 }
 
 

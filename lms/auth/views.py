@@ -8,6 +8,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from lms.audit.services import record
 from lms.auth import bp
 from lms.auth.forms import ChangePasswordForm, EmptyForm, LoginForm
 from lms.auth.login import safe_next_url
@@ -59,10 +60,14 @@ def login() -> Any:
         user = authenticate(form.username.data or "", form.password.data or "")
         if user is None:
             # One message for unknown user, wrong password and inactive account.
+            record("login_failed", None, (form.username.data or "")[:64],
+                   ip=request.remote_addr)
+            db.session.commit()
             flash(_("Wrong username or password."), "error")
             return render_template("auth/login.html", form=form), 200
         session.clear()  # a fresh session on login: no fixation of earlier state
         login_user(user)
+        record("login", user.id, user.username, ip=request.remote_addr)
         db.session.commit()
         return redirect(safe_next_url(form.next.data) or url_for("core.index"))
     return render_template("auth/login.html", form=form)

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from sqlalchemy import select
 
+from lms.audit.services import record
 from lms.auth.models import User
 from lms.certificates.models import Certificate, CertificateEvent, SerialCounter
 from lms.certificates.pdf import CertificateContext
@@ -167,6 +168,9 @@ def _insert(klass: Class, user: User, snapshot: dict[str, Any], pdf: bytes,
     db.session.add(CertificateEvent(certificate_id=new_id,
                                     action="reissue" if replaces else "issue",
                                     actor_id=actor.id if actor else None))
+    record("certificate_reissue" if replaces else "certificate_issue",
+           actor.id if actor else None, snapshot["serial"], user_id=user.id,
+           class_code=klass.code, replaces=replaces.serial if replaces else None)
     return db.session.get(Certificate, new_id)
 
 
@@ -210,6 +214,7 @@ def revoke(certificate: Certificate, actor: User | None, reason: str) -> None:
     certificate.revoked_reason = reason
     db.session.add(CertificateEvent(certificate_id=certificate.id, action="revoke",
                                     actor_id=actor.id if actor else None, reason=reason))
+    record("certificate_revoke", actor.id if actor else None, certificate.serial, reason=reason)
     db.session.flush()
 
 

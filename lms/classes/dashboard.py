@@ -10,6 +10,7 @@ from typing import Any
 
 from flask_babel import to_user_timezone
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
 from lms.classes.completion import rule_of
@@ -97,11 +98,13 @@ SORTS = {
 
 def class_board(klass: Class, *, status: str | None = None, sort: str = "name",
                 with_lessons: bool = True) -> ClassBoard:
-    """The class's learners with their completion and per-lesson progress (4 statements)."""
+    """The class's learners with their completion and per-lesson progress (a fixed number
+    of statements, whatever the number of learners or lessons)."""
     rule = rule_of(klass)
     lessons = list(db.session.scalars(
         select(Lesson).where(Lesson.course_id == klass.course_id,
                              Lesson.status == LessonStatus.PUBLISHED.value)
+        .options(selectinload(Lesson.published_revision))
         .order_by(Lesson.position, Lesson.id)))
     if rule.get("lessons", "all") != "all":
         wanted = set(rule["lessons"])

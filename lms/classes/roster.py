@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, or_, select
 
 from lms.auth.models import Role, User
 from lms.classes.models import (
@@ -126,6 +126,23 @@ def _match(klass: Class, rows: list[RosterRow]) -> tuple[dict[int, User], list[R
     return matched, problems
 
 
+def _taken_usernames(rows: list[RosterRow]) -> set[str]:
+    """Existing usernames that the rows' generated names could collide with, in a few
+    queries (not one per candidate): exact bases first, then the numbered variants of the
+    bases that are taken."""
+    bases = sorted({r.username or username_from_name(r.full_name, lambda _n: False)
+                    for r in rows})
+    taken: set[str] = set()
+    for chunk in _chunks(bases):
+        taken.update(db.session.scalars(select(User.username).where(User.username.in_(chunk))))
+    clashing = sorted(taken)
+    for start in range(0, len(clashing), 50):
+        part = clashing[start:start + 50]
+        taken.update(db.session.scalars(select(User.username).where(
+            or_(*(User.username.like(f"{base}%") for base in part)))))
+    return taken
+
+
 def import_roster(klass: Class, rows: list[RosterRow], filename: str,
                   actor: User | None) -> RosterReport:
     """Enrol ``rows`` in ``klass`` (flushes; the caller commits, or rolls back a dry run).
@@ -137,14 +154,11 @@ def import_roster(klass: Class, rows: list[RosterRow], filename: str,
         raise RosterError(problems)
     now = utcnow()
     report = RosterReport(rows=len(rows), expires_at=now + timedelta(days=CODE_DAYS))
-    taken_cache: set[str] = set()
+    new_rows = [r for r in rows if r.row not in matched]
+    taken_cache = _taken_usernames(new_rows)
 
     def is_taken(name: str) -> bool:
-        if name in taken_cache:
-            return True
-        return db.session.scalar(select(User.id).where(User.username == name)) is not None
-
-    new_rows = [r for r in rows if r.row not in matched]
+        return name in taken_cache
     values = []
     for r in new_rows:
         username = r.username or username_from_name(r.full_name, is_taken)
@@ -193,6 +207,11 @@ def import_roster(klass: Class, rows: list[RosterRow], filename: str,
                                 created_accounts=len(report.created), linked_accounts=report.linked,
                                 actor_id=actor.id if actor else None))
     db.session.flush()
+    from lms.audit.services import record
+
+    record("roster_import", actor.id if actor else None, f"class:{klass.code}",
+           file=filename[:200], rows=len(rows), created=len(report.created),
+           linked=report.linked)
     from lms.classes.completion import recompute
 
     recompute(klass, list(user_ids.values()))

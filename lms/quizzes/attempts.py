@@ -380,6 +380,10 @@ def grade_manually(item: AttemptSlot, fraction: float, comment: str, grader: Use
     item.comment = comment
     item.graded_by_id, item.graded_at = grader.id, utcnow()
     db.session.flush()
+    from lms.audit.services import record
+
+    record("manual_grade", grader.id, f"attempt:{item.attempt_id}/slot:{item.slot}",
+           fraction=fraction, comment=comment[:200])
     if item.attempt.state in (AttemptState.FINISHED.value, AttemptState.ABANDONED.value):
         _finish(item.attempt, AttemptState(item.attempt.state), item.attempt.finished_at)
 

@@ -81,6 +81,9 @@ def regrade(quiz_id: int) -> Any:
     quiz = quiz_for(quiz_id, current_user, manage=True)
     _post_ok()
     changed = regrade_quiz(quiz)
+    from lms.audit.services import record
+
+    record("regrade", current_user.id, f"quiz:{quiz.slug}", changed=changed)
     from lms.courses.services import log_edit
 
     log_edit(quiz.course, current_user, "quiz.regrade", None,
@@ -148,6 +151,10 @@ def accommodation(user_id: int) -> Any:
             attempts
         item.note = request.form.get("note", "")[:500]
         item.updated_by_id = current_user.id
+        from lms.audit.services import record
+
+        record("accommodation", current_user.id, learner.username, extra_minutes=minutes,
+               time_multiplier=multiplier, extra_attempts=attempts)
         db.session.commit()
         flash(_("Accommodation saved; it applies at once, also to attempts in progress."),
               "success")

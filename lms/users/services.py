@@ -98,10 +98,15 @@ def create_user(username: str, password: str | None, data: UserData) -> User:
     return user
 
 
-def update_user(user: User, data: UserData) -> User:
-    """Update a profile (role changes included)."""
+def update_user(user: User, data: UserData, actor_id: int | None = None) -> User:
+    """Update a profile (role changes included, and audited)."""
+    old_role = user.role
     _apply(user, data)
     db.session.flush()
+    if user.role != old_role:
+        from lms.audit.services import record
+
+        record("role_change", actor_id, user.username, old=old_role, new=user.role)
     return user
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from lms.auth.forms import EmptyForm
@@ -93,7 +94,7 @@ def edit(user_id: int) -> Any:
     form = UserForm(obj=user)
     if form.validate_on_submit():
         try:
-            update_user(user, _data(form))
+            update_user(user, _data(form), current_user.id)
             set_active(user, bool(form.active.data))
         except InvalidInput as exc:
             getattr(form, exc.field, form.full_name).errors.append(exc.message)
