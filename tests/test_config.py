@@ -79,3 +79,11 @@ def test_classification_is_configurable(app, tmp_path: Path) -> None:
     assert custom["LMS_CLASSIFICATION"] == [(5.0, "Đạt"), (0.0, "Không đạt")]
     with pytest.raises(ConfigError):
         load_config(str(tmp_path), {"LMS_ENV": "testing", "LMS_CLASSIFICATION": "9:A,5:B"})
+
+
+def test_signing_material_comes_from_the_environment(tmp_path: Path) -> None:
+    config = load_config(str(tmp_path), {"LMS_ENV": "testing", "LMS_SIGNING_KEY": "/k.p12",
+                                         "LMS_SIGNING_PASSPHRASE": "bí mật"})
+    assert config["LMS_SIGNING_KEY"] == "/k.p12"
+    assert config["LMS_SIGNING_PASSPHRASE"] == "bí mật"
+    assert config["LMS_SIGNING_CERT"] is None

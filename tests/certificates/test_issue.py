@@ -183,3 +183,34 @@ def test_cli_list_download_revoke_verify(runner, done_class, tmp_path) -> None:
                                "Sai thông tin"]).exit_code == 0
     result = runner.invoke(args=["certificates", "verify", str(out)])
     assert result.exit_code == 1 and "revoked" in result.output
+
+
+def test_class_settings_change_rule_mode_and_signer(auth: Auth, client) -> None:
+    from lms.classes.models import ClassCompletion
+
+    klass, learners = completed_class(2, "K8", mode="auto")
+    db.session.commit()
+    auth.login_as(make_user("admin"))
+    url = f"/classes/{klass.code}/settings"
+    from tests.conftest import csrf_from
+
+    token = csrf_from(client, url)
+    response = client.post(url, data={
+        "csrf_token": token, "lessons_mode": "all", "certificate_mode": "manual",
+        "certificate_signer_name": "Trần Văn Bình", "certificate_signer_title": "PHÓ GIÁM ĐỐC",
+        "certificate_issuer": "HỌC VIỆN", "certificate_place": "Hà Nội",
+        "quiz-khong-co": "1"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert klass.certificate_mode == "manual" and klass.certificate_signer_name == "Trần Văn Bình"
+    statuses = db.session.scalars(select(ClassCompletion.status).where(
+        ClassCompletion.class_id == klass.id)).all()
+    assert statuses == ["completed", "completed"]
+    preview = client.get(f"/admin/classes/{klass.code}/certificate-preview.pdf")
+    assert preview.status_code == 200 and preview.data.startswith(b"%PDF")
+    text = PdfReader(io.BytesIO(preview.data)).pages[0].extract_text()
+    assert "Trần Văn Bình" in text
+    auth.logout()
+    auth.login_as(learners[0])
+    assert client.get(url).status_code == 403
+    assert client.get(f"/admin/classes/{klass.code}/certificate-preview.pdf").status_code == 403
