@@ -234,3 +234,10 @@ def count_statements(app: Flask) -> Any:
             event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every Hypothesis property test belongs to the ``fuzz`` group (``pytest -m fuzz``)."""
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.fuzz)

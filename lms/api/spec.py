@@ -49,4 +49,6 @@ spec = SpecTree(
     ],
     security={"bearer": []},
     before=_validation_to_api_error,
+    # Request validation errors are answered with ErrorOut (see the hook above).
+    validation_error_model=ErrorOut,
 )
