@@ -139,3 +139,31 @@ def test_bank_write_and_import(auth: Auth, client, world: QuizWorld) -> None:
                                         "file": (io.BytesIO(good), "tot.gift")},
                 content_type="multipart/form-data")
     assert db.session.scalar(select(func.count(Question.id))) == before + 2
+
+
+def test_build_a_quiz_from_the_bank(auth: Auth, client, world: QuizWorld) -> None:
+    from lms.courses.models import CourseLecturer
+    from lms.quizzes.models import Quiz
+
+    db.session.add(CourseLecturer(course_id=world.course.id, user_id=world.lecturer.id))
+    db.session.commit()
+    auth.login_as(world.lecturer)
+    url = f"/courses/{world.course.slug}/quizzes/new"
+    token = csrf_from(client, url)
+    empty = client.post(url, data={"csrf_token": token, "title": "Giữa kỳ", "slug": "giua-ky",
+                                   "minutes": "15", "attempts": "1", "pass_mark10": "5,0"})
+    assert empty.status_code == 200  # no question drawn or picked: refused
+    assert db.session.scalar(select(Quiz).where(Quiz.slug == "giua-ky")) is None
+    done = client.post(url, data={"csrf_token": token, "title": "Giữa kỳ", "slug": "giua-ky",
+                                  "minutes": "15", "attempts": "1", "pass_mark10": "6,5",
+                                  "grading": "highest", "on_expiry": "grace",
+                                  "draw-bai-01": "3", "fixed": ["q7"],
+                                  "review-after_close-score": "1"})
+    assert done.status_code == 302
+    quiz = db.session.scalar(select(Quiz).where(Quiz.slug == "giua-ky"))
+    assert quiz.time_limit_seconds == 900 and quiz.pass_mark10 == 6.5
+    assert quiz.draw == [{"category": "bai-01", "count": 3}] and quiz.fixed_questions == ["q7"]
+    assert quiz.review["after_close"] == ["score"] and quiz.on_expiry == "grace"
+    auth.logout()
+    auth.login_as(world.learner)
+    assert client.get(url).status_code == 404
