@@ -32,7 +32,25 @@ class Role(StrEnum):
 LOCALES = ("vi", "en")
 
 
-class User(UserMixin, db.Model):
+class RoleMixin:
+    """Role predicates shared by :class:`User` and token identities."""
+
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_lecturer(self) -> bool:
+        return self.role == Role.LECTURER
+
+    @property
+    def is_learner(self) -> bool:
+        return self.role == Role.LEARNER
+
+
+class User(RoleMixin, UserMixin, db.Model):
     """A person who can log in: administrator, lecturer (giảng viên) or learner (học viên)."""
 
     __tablename__ = "users"
@@ -66,18 +84,6 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return bool(self.active)
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
-
-    @property
-    def is_lecturer(self) -> bool:
-        return self.role == Role.LECTURER
-
-    @property
-    def is_learner(self) -> bool:
-        return self.role == Role.LEARNER
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username} {self.role}>"

@@ -12,7 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
 
-from lms.auth.models import ApiToken, Role, User
+from lms.auth.models import ApiToken, RoleMixin, User
 from lms.auth.passwords import check_policy, hash_password, needs_rehash, verify_password
 from lms.db import utcnow
 from lms.errors import InvalidInput
@@ -82,7 +82,7 @@ def revoke_token(token: ApiToken) -> None:
 
 
 @dataclass(frozen=True)
-class Identity:
+class Identity(RoleMixin):
     """Who an API token belongs to: the few fields requests need, without an ORM load.
 
     Duck-types :class:`User` for permission checks (``id``, ``role``, ``is_*``).
@@ -93,18 +93,6 @@ class Identity:
     full_name: str
     role: str
     active: bool = True
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
-
-    @property
-    def is_lecturer(self) -> bool:
-        return self.role == Role.LECTURER
-
-    @property
-    def is_learner(self) -> bool:
-        return self.role == Role.LEARNER
 
 
 @cache
