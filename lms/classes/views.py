@@ -92,8 +92,9 @@ def lesson_cells(board: ClassBoard) -> dict[int, Markup]:
     labels = {"done": ("done", "✓", _("lesson done")),
               "in_progress": ("in_progress", "…", _("lesson in progress")),
               None: ("none", "·", _("lesson not started"))}
-    html = {key: Markup('<td class="cell-{}"><span aria-label="{}">{}</span></td>').format(
-        css, label, mark) for key, (css, mark, label) in labels.items()}
+    html = {key: Markup('<td class="cell-{}"><span aria-hidden="true">{}</span>'
+                        '<span class="visually-hidden">{}</span></td>').format(css, mark, label)
+            for key, (css, mark, label) in labels.items()}
     return {line.user.id: Markup("").join(html[line.lessons.get(lesson.id)]
                                           for lesson in board.lessons)
             for line in board.lines}
