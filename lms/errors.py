@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,16 @@ def register_error_handlers(app: Flask) -> None:
             return error_response(429, code="rate_limited")
         description = exc.description if _wants_json() and status in (401, 409, 422) else None
         return error_response(status, description)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc: OperationalError) -> Any:
+        # A dropped or unreachable database is an outage, not a bug: 503, retry later.
+        from lms.extensions import db
+
+        log.warning("Database unavailable on %s %s: %s", request.method, request.path,
+                    str(exc).splitlines()[0])
+        db.session.rollback()
+        return error_response(503, code="database_unavailable")
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception) -> Any:

@@ -69,7 +69,7 @@ def issue(code: str, inline: bool) -> None:
     run = start_run(klass, None, "issue")
     db.session.commit()
     click.echo(f"queued run {run.id}; progress:")
-    idle = 0.0
+    idle, last = 0.0, (None, -1)
     with click.progressbar(length=1, label="issuing") as bar:
         while True:
             db.session.expire_all()
@@ -79,10 +79,13 @@ def issue(code: str, inline: bool) -> None:
             if current.status in ("done", "failed"):
                 break
             time.sleep(0.5)  # polling the worker's progress (not a test)
-            idle = idle + 0.5 if current.status == "queued" else 0
-            if idle >= 15:
-                raise click.ClickException("no worker picked the job up: is `lms worker` "
-                                           "running? (or use --inline)")
+            state = (current.status, current.done)
+            idle = idle + 0.5 if state == last else 0.0
+            last = state
+            if idle >= 120:
+                raise click.ClickException(
+                    f"run {run.id} made no progress for 2 minutes: is `lms worker` running? "
+                    "(stalled runs are queued again every 5 minutes; or use --inline)")
     if current.status == "failed":
         raise click.ClickException(current.error)
     click.echo(f"{current.issued} certificates issued")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import logging
 import zipfile
+from datetime import timedelta
 from typing import Any
 
+from huey import crontab
 from sqlalchemy import select
 
 from lms.certificates.models import Certificate, IssueRun
@@ -99,3 +101,24 @@ def _auto_issue(klass: Class, outcomes: dict[int, Any], **_: Any) -> None:
 def connect_events() -> None:
     """Subscribe automatic issue to completion changes."""
     completion_changed.connect(_auto_issue)
+
+
+STALLED_AFTER = timedelta(minutes=10)
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+@in_app_context
+def requeue_stalled_runs() -> int:
+    """Queue again the runs a dead worker left behind (a killed worker loses its job).
+
+    Issuing is idempotent, so a run queued twice issues nothing twice.
+    """
+    cutoff = utcnow() - STALLED_AFTER
+    stalled = db.session.scalars(select(IssueRun).where(
+        IssueRun.status.in_(("queued", "running")), IssueRun.created_at < cutoff)).all()
+    for run in stalled:
+        log.warning("Certificate run %s stalled (%s); queued again", run.id, run.status)
+        run.status = "queued"
+        db.session.commit()
+        (run_issue if run.kind == "issue" else run_zip)(run.id)
+    return len(stalled)

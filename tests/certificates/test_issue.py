@@ -214,3 +214,32 @@ def test_class_settings_change_rule_mode_and_signer(auth: Auth, client) -> None:
     auth.login_as(learners[0])
     assert client.get(url).status_code == 403
     assert client.get(f"/admin/classes/{klass.code}/certificate-preview.pdf").status_code == 403
+
+
+def test_stalled_runs_are_queued_again(app) -> None:
+    from datetime import timedelta
+
+    import time_machine
+
+    from lms.certificates.models import IssueRun
+    from lms.certificates.tasks import requeue_stalled_runs
+    from lms.db import utcnow
+
+    klass, _ = completed_class(2, "K7")
+    run = IssueRun(class_id=klass.id, kind="issue", status="running", done=0, total=2)
+    db.session.add(run)
+    db.session.commit()
+    assert requeue_stalled_runs.call_local() == 0  # too recent to be stalled
+    with time_machine.travel(utcnow() + timedelta(minutes=11)):
+        assert requeue_stalled_runs.call_local() == 1
+    db.session.refresh(run)
+    assert run.status == "done" and _valid_count() == 2
+
+
+def test_a_dropped_database_is_a_503(tmp_path) -> None:
+    from tests.conftest import make_app
+
+    app = make_app("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2")
+    response = app.test_client().get("/api/v1/me", headers={"Authorization": "Bearer lms_x"})
+    assert response.status_code == 503
+    assert response.json["error"]["code"] == "database_unavailable"
