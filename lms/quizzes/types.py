@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -34,7 +35,7 @@ def _answers(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     return list(data.get("answers", []))
 
 
-class QuestionType:
+class QuestionType(ABC):
     """Base class; subclasses register themselves by ``name``."""
 
     name: ClassVar[str]
@@ -70,13 +71,13 @@ class QuestionType:
         """Options to show, in ``order``, without weights or feedback."""
         return []
 
+    @abstractmethod
     def check(self, data: Mapping[str, Any], response: Any) -> Any:
         """Validate and normalise a response; raise :class:`ResponseError` if malformed."""
-        raise NotImplementedError  # every registered type overrides this
 
+    @abstractmethod
     def grade(self, data: Mapping[str, Any], response: Any) -> float | None:
         """The fraction of the mark earned, in [0, 1]; ``None`` when graded by hand."""
-        raise NotImplementedError  # every registered type overrides this
 
     def feedback(self, data: Mapping[str, Any], response: Any) -> list[str]:
         """Per-option feedback for the given response."""
