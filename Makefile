@@ -41,8 +41,12 @@ run: install
 	$(BIN)/lms worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/lms run --host $(HOST) --port $(PORT)
 
+# The browser journeys and fault injections start servers and switch the process-wide job
+# queue, so each group runs in a pytest process of its own.
 test: dev
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q -m "not e2e and not faults" $(PYTEST_ARGS)
+	$(BIN)/pytest -q -m "e2e" $(PYTEST_ARGS)
+	$(BIN)/pytest -q -m "faults" $(PYTEST_ARGS)
 
 lint: dev
 	$(BIN)/ruff check .
