@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from statistics import fmean
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms.classes.models import Class, Enrolment, EnrolmentRole, EnrolmentState
+from lms.courses.models import CourseLecturer
 from lms.extensions import db
 from lms.quizzes.analysis import AttemptRecord, ItemResponse, QuizStatistics, analyse
 from lms.quizzes.attempt_models import Attempt, AttemptSlot, AttemptState
@@ -35,30 +38,51 @@ def quiz_grade(attempts: Sequence[Attempt], method: str) -> float | None:
     return max(a.score10 for a in graded)  # type: ignore[type-var]
 
 
-def closed_attempts(quiz: Quiz) -> list[Attempt]:
-    """All closed, non-preview attempts of a quiz with their learners (two statements)."""
-    return list(db.session.scalars(
+def learner_scope(quiz: Quiz, user: Any) -> Any:
+    """Which learners' attempts ``user`` may see on a quiz: ``None`` for all (admins and
+    the course's lecturers), else a subquery of the learners of the classes they teach."""
+    if user.is_admin:
+        return None
+    assigned = db.session.scalar(select(CourseLecturer.id).where(
+        CourseLecturer.course_id == quiz.course_id, CourseLecturer.user_id == user.id))
+    if assigned:
+        return None
+    mine = select(Enrolment.class_id).join(Class, Class.id == Enrolment.class_id).where(
+        Class.course_id == quiz.course_id, Enrolment.user_id == user.id,
+        Enrolment.role == EnrolmentRole.LECTURER.value,
+        Enrolment.state != EnrolmentState.WITHDRAWN.value)
+    return select(Enrolment.user_id).where(Enrolment.class_id.in_(mine),
+                                           Enrolment.role == EnrolmentRole.LEARNER.value)
+
+
+def _scoped(query: Any, scope: Any) -> Any:
+    return query if scope is None else query.where(Attempt.user_id.in_(scope))
+
+
+def closed_attempts(quiz: Quiz, scope: Any = None) -> list[Attempt]:
+    """Closed, non-preview attempts of a quiz with their learners (two statements)."""
+    return list(db.session.scalars(_scoped(
         select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.preview.is_(False),
-                              Attempt.state.in_(CLOSED))
+                              Attempt.state.in_(CLOSED)), scope)
         .options(selectinload(Attempt.user)).order_by(Attempt.user_id, Attempt.number)))
 
 
-def pending_grading(quiz: Quiz) -> list[AttemptSlot]:
+def pending_grading(quiz: Quiz, scope: Any = None) -> list[AttemptSlot]:
     """Essay answers of finished attempts that still wait for a mark."""
-    return list(db.session.scalars(
+    return list(db.session.scalars(_scoped(
         select(AttemptSlot).join(Attempt, Attempt.id == AttemptSlot.attempt_id)
         .where(Attempt.quiz_id == quiz.id, Attempt.state.in_(CLOSED),
-               Attempt.needs_grading.is_(True), AttemptSlot.fraction.is_(None))
+               Attempt.needs_grading.is_(True), AttemptSlot.fraction.is_(None)), scope)
         .options(selectinload(AttemptSlot.version), selectinload(AttemptSlot.attempt)
                  .selectinload(Attempt.user))
         .order_by(AttemptSlot.attempt_id, AttemptSlot.slot)))
 
 
-def item_statistics(quiz: Quiz) -> QuizStatistics:
+def item_statistics(quiz: Quiz, scope: Any = None) -> QuizStatistics:
     """Item analysis over each learner's first closed attempt (Moodle's default)."""
-    attempts = db.session.scalars(
+    attempts = db.session.scalars(_scoped(
         select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.preview.is_(False),
-                              Attempt.state.in_(CLOSED))
+                              Attempt.state.in_(CLOSED)), scope)
         .options(selectinload(Attempt.slots).selectinload(AttemptSlot.version))
         .order_by(Attempt.user_id, Attempt.number)).all()
     first: dict[int, Attempt] = {}

@@ -21,7 +21,13 @@ from lms.permissions import managed_classes
 from lms.quizzes import bp
 from lms.quizzes.attempt_models import Accommodation, AttemptSlot
 from lms.quizzes.attempts import grade_manually, regrade_quiz
-from lms.quizzes.grading import closed_attempts, item_statistics, pending_grading, quiz_grade
+from lms.quizzes.grading import (
+    closed_attempts,
+    item_statistics,
+    learner_scope,
+    pending_grading,
+    quiz_grade,
+)
 from lms.quizzes.models import Question
 from lms.quizzes.queries import quiz_for
 from lms.vietnamese import sort_key
@@ -38,12 +44,13 @@ def results(quiz_id: int) -> Any:
     """Every learner's attempts and grade, in Vietnamese class-list order."""
     quiz = quiz_for(quiz_id, current_user, manage=True)
     by_user: dict[int, list] = defaultdict(list)
-    for attempt in closed_attempts(quiz):
+    for attempt in closed_attempts(quiz, learner_scope(quiz, current_user)):
         by_user[attempt.user_id].append(attempt)
     rows = sorted(((attempts[0].user, attempts, quiz_grade(attempts, quiz.grading))
                    for attempts in by_user.values()), key=lambda r: sort_key(r[0].full_name))
     return render_template("quizzes/results.html", quiz=quiz, rows=rows,
-                           pending=len(pending_grading(quiz)), form=EmptyForm())
+                           pending=len(pending_grading(quiz, learner_scope(quiz, current_user))),
+                           form=EmptyForm())
 
 
 @bp.route("/quizzes/<int:quiz_id>/grading", methods=["GET", "POST"])
@@ -54,7 +61,9 @@ def grading(quiz_id: int) -> Any:
     if request.method == "POST":
         _post_ok()
         item = db.session.get(AttemptSlot, request.form.get("slot_id", type=int) or 0)
-        if item is None or item.attempt.quiz_id != quiz.id:
+        scope = learner_scope(quiz, current_user)
+        if item is None or item.attempt.quiz_id != quiz.id or (
+                scope is not None and item.attempt.user_id not in set(db.session.scalars(scope))):
             abort(404)
         try:
             points = float((request.form.get("points") or "").replace(",", "."))
@@ -70,7 +79,8 @@ def grading(quiz_id: int) -> Any:
                 db.session.commit()
                 flash(_("Mark saved."), "success")
         return redirect(url_for("quizzes.grading", quiz_id=quiz_id))
-    return render_template("quizzes/grading.html", quiz=quiz, items=pending_grading(quiz),
+    return render_template("quizzes/grading.html", quiz=quiz,
+                           items=pending_grading(quiz, learner_scope(quiz, current_user)),
                            form=EmptyForm())
 
 
@@ -98,7 +108,7 @@ def regrade(quiz_id: int) -> Any:
 def analysis(quiz_id: int) -> Any:
     """Item analysis: facility, discrimination, distractors, score histogram."""
     quiz = quiz_for(quiz_id, current_user, manage=True)
-    stats = item_statistics(quiz)
+    stats = item_statistics(quiz, learner_scope(quiz, current_user))
     questions = {q.id: q for q in db.session.scalars(select(Question).where(
         Question.id.in_([i.question_id for i in stats.items])))}
     histogram = charts.histogram(

@@ -1,0 +1,1 @@
+"""Security suite: IDOR matrix, CSRF, stored XSS, headers, throttling, upload limits."""
