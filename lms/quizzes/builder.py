@@ -108,5 +108,4 @@ def build(slug: str, quiz_id: int | None = None) -> Any:
             flash(_("Quiz saved."), "success")
             return redirect(url_for("quizzes.quiz", quiz_id=target.id))
     return render_template("quizzes/build.html", course=course, quiz=quiz,
-                           categories=categories, questions=questions, form=EmptyForm(),
-                           windows=WINDOWS, items=REVIEW_ITEMS)
+                           categories=categories, questions=questions, form=EmptyForm())

@@ -58,6 +58,8 @@ PAGES: list[PageCase] = [
     PageCase("lecturer/bank-import", "lecturer", "giangvien", "GIFT import with its report"),
     PageCase("lecturer/question-new", "lecturer", "giangvien", "GIFT question editor"),
     PageCase("lecturer/question", "lecturer", "giangvien", "saved question preview"),
+    PageCase("lecturer/quiz-build", "lecturer", "giangvien", "quiz builder from the bank"),
+    PageCase("lecturer/quiz", "lecturer", "giangvien", "built quiz, staff view"),
     PageCase("enrol/class", "enrol", "admin", "class page K74-HN (admin)"),
     PageCase("enrol/roster", "enrol", "admin", "roster upload form"),
     PageCase("enrol/roster-preview", "enrol", "admin", "roster preview"),

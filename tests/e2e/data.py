@@ -93,6 +93,9 @@ GIFT_EDITOR_NAME = "e2e-soan-01"
 GIFT_EDITOR_SOURCE = ("Cơ quan nào thống nhất quản lý nhà nước về cơ yếu? "
                       "{=Chính phủ#Đúng. ~Quốc hội#Chưa đúng. ~Bộ Công an#Chưa đúng.}")
 
+QUIZ_TITLE = "Kiểm tra nhanh E2E: ngân hàng câu hỏi"
+QUIZ_SLUG = "kiem-tra-nhanh-e2e"
+
 LESSON_TITLE = "Bài bổ sung: Ôn tập kiểm thử E2E"
 LESSON_HEADING = "Tóm tắt nội dung ôn tập"
 LESSON_BODY = (f"# {LESSON_HEADING}\n\nNội dung **ôn tập** về quản lý nhà nước về cơ yếu.\n\n"

@@ -213,7 +213,8 @@ def flash(page: Page) -> Any:
 
 @journey("lecturer")
 def lecturer_journey(sc: Scenario) -> None:
-    """Write and publish a lesson with the live preview; import and write questions."""
+    """Write and publish a lesson with the live preview; import and write questions; build a
+    quiz from the bank and preview it."""
     a = sc.actor("lecturer", "giangvien")
     page = a.page
     a.login("giangvien", "giangvien-demo", check_as="lecturer/login")
@@ -298,7 +299,37 @@ def lecturer_journey(sc: Scenario) -> None:
     expect(page.locator("tbody tr")).to_have_count(3)
     for name in ("e2e-nhap-01", "e2e-nhap-02", data.GIFT_EDITOR_NAME):
         expect(page.locator("tbody")).to_contain_text(name)
-    # Building a quiz in the UI does not exist yet: that step is not part of the journey.
+
+    # Build a quiz from the bank: both imported questions drawn at random, the edited one
+    # fixed. A staff preview attempt then shows exactly those three questions.
+    page.get_by_role("link", name="Bài kiểm tra mới").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bài kiểm tra mới")
+    page.get_by_label("Tiêu đề").fill(data.QUIZ_TITLE)
+    page.get_by_label("Mã định danh").fill(data.QUIZ_SLUG)
+    page.get_by_label("Thời gian làm bài (phút, 0 = không giới hạn)").fill("10")
+    page.get_by_label("Điểm đạt (thang điểm 10)").fill("6,5")
+    page.get_by_label("e2e-nhap-tep", exact=True).fill("2")
+    page.get_by_text("Câu hỏi cố định").click()
+    page.get_by_label(data.GIFT_EDITOR_NAME).check()
+    page.get_by_label("Ngay sau khi nộp bài: Điểm").check()
+    a.check("lecturer/quiz-build")
+    a.shot("7-quiz-build")
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    expect(flash(page)).to_have_text("Đã lưu bài kiểm tra.")
+    expect(page).to_have_url(re.compile(r"/quizzes/\d+$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(data.QUIZ_TITLE)
+    facts = page.locator("dl.facts")
+    expect(facts).to_contain_text("10 phút")
+    expect(facts).to_contain_text("6,5 / 10")
+    a.check("lecturer/quiz")
+    page.get_by_role("button", name="Bắt đầu làm bài").click()
+    expect(page).to_have_url(re.compile(r"/attempts/\d+$"))
+    questions = page.locator("fieldset.question")
+    expect(questions).to_have_count(3)
+    for text in ("Luật Cơ yếu số 05/2011/QH13", "12/09/1945",
+                 "Cơ quan nào thống nhất quản lý nhà nước về cơ yếu?"):
+        expect(page.locator("main")).to_contain_text(text)
+    a.shot("8-quiz-preview")
 
 
 # --- 2. admin setup: new learners in K74-HN ------------------------------------------
