@@ -47,6 +47,7 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("LMS_SIGNING_KEY", None, "certificate signing key (PEM, or PKCS#12 .p12/.pfx)"),
     _Var("LMS_SIGNING_CERT", None, "signer certificate (PEM; not with PKCS#12)"),
     _Var("LMS_SIGNING_PASSPHRASE", None, "passphrase of the PKCS#12 file"),
+    _Var("LMS_CERT_WORKERS", None, "certificate render processes (default: cores, max 4)"),
     _Var("LMS_DEFAULT_LOCALE", "vi", "interface language for visitors"),
     _Var("LMS_TIMEZONE", "Asia/Ho_Chi_Minh", "time zone for displayed dates"),
 )
@@ -107,6 +108,7 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         session_hours = int(_env("LMS_SESSION_HOURS", environ) or 12)
         grace = int(_env("LMS_QUIZ_GRACE_SECONDS", environ) or 30)
         overdue = int(_env("LMS_QUIZ_OVERDUE_SECONDS", environ) or 3600)
+        cert_workers = int(_env("LMS_CERT_WORKERS", environ) or 0) or None
     except ValueError as exc:
         raise ConfigError(f"a numeric LMS_* variable is not an integer: {exc}") from exc
     from lms.grading_scale import parse_classification
@@ -126,6 +128,7 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "LMS_SIGNING_KEY": _env("LMS_SIGNING_KEY", environ),
         "LMS_SIGNING_CERT": _env("LMS_SIGNING_CERT", environ),
         "LMS_SIGNING_PASSPHRASE": _env("LMS_SIGNING_PASSPHRASE", environ),
+        "LMS_CERT_WORKERS": cert_workers,
         "LMS_QUIZ_GRACE_SECONDS": grace,
         "LMS_QUIZ_OVERDUE_SECONDS": overdue,
         "PERMANENT_SESSION_LIFETIME": session_hours * 3600,
@@ -160,6 +163,8 @@ def test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "LMS_BASE_URL": "http://lms.test",
         "SERVER_NAME": None,
         "LMS_PASSWORD_HASH_FAST": True,
+        # Certificates render in the test process: no pool of render processes.
+        "LMS_CERT_WORKERS": 1,
     }
     config.update(overrides)
     return config

@@ -19,5 +19,9 @@ def worker_command(workers: int) -> None:
 
     click.echo(f"lms worker: {huey.storage.__class__.__name__}, {workers} threads "
                f"({current_app.config['LMS_ENV']})")
+    from lms.certificates.services import warm_render_pool
+
+    if warmed := warm_render_pool():
+        click.echo(f"lms worker: {warmed} certificate render processes ready")
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
     consumer.run()

@@ -1,33 +1,85 @@
 """Render and sign many certificates fast, optionally in recycled worker processes.
 
-Each task is one chunk: ONE multi-page WeasyPrint document split into one-page
-PDFs (``render_certificates_bulk``), then signed with a
-:class:`~lms.certificates.signing.BatchSigner`.  By default chunks run in this
-process; with ``workers > 1`` they run in a forkserver pool whose processes are
-replaced after ``max_chunks_per_worker`` chunks, so WeasyPrint's and fontconfig's
-caches cannot grow without bound in a long-running job.
+Each task is one chunk: ONE multi-page WeasyPrint layout written page by page
+(``render_certificates_bulk``), then signed with a
+:class:`~lms.certificates.signing.BatchSigner`.  With ``workers == 1`` chunks run in
+this process.  With ``workers > 1`` they run in a forkserver pool that is kept warm
+for the life of this process (a Huey worker pays the start-up once, not per run);
+its processes are replaced after ``max_chunks_per_worker`` chunks, so WeasyPrint's
+and fontconfig's caches cannot grow without bound (WeasyPrint #2130).
 """
 
 from __future__ import annotations
 
+import atexit
 import math
+import os
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from lms.certificates.pdf import CertificateContext, render_certificates_bulk
+from lms.certificates.pdf import CertificateContext, render_certificates_bulk, sample_context
 from lms.certificates.signing import BatchSigner, load_signer, pool_context
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "iter_render_and_sign", "render_and_sign_bulk"]
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "default_workers",
+    "iter_render_and_sign",
+    "render_and_sign_bulk",
+    "shutdown_pools",
+    "warm_pool",
+]
 
 DEFAULT_CHUNK_SIZE = 50
 DEFAULT_MAX_CHUNKS_PER_WORKER = 10
-# Measured on the project's 2-vCPU machines: a second process gives ~1.0-1.15x while a
-# forkserver pool costs ~1 s to start, so the default is to work in this process.
-# Pass workers=os.cpu_count() where cores are real (e.g. a dedicated Huey box).
-DEFAULT_WORKERS = 1
+MAX_DEFAULT_WORKERS = 4
 
 _state: dict[str, object] = {}
+_pools: dict[tuple[object, ...], ProcessPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def default_workers() -> int:
+    """One render process per core, at most ``MAX_DEFAULT_WORKERS``."""
+    return max(1, min(MAX_DEFAULT_WORKERS, os.cpu_count() or 1))
+
+
+def _pool(workers: int, init_args: tuple[object, ...], max_chunks: int) -> ProcessPoolExecutor:
+    """The warm pool for these settings, started on first use."""
+    key = (workers, max_chunks, *init_args)
+    with _pools_lock:
+        pool = _pools.get(key)
+        if pool is None:
+            pool = _pools[key] = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=pool_context(),
+                initializer=_init_worker,
+                initargs=init_args,
+                max_tasks_per_child=max_chunks,
+            )
+        return pool
+
+
+def _discard_pool(pool: ProcessPoolExecutor) -> None:
+    with _pools_lock:
+        for key, value in list(_pools.items()):
+            if value is pool:
+                del _pools[key]
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def shutdown_pools() -> None:
+    """Stop every warm pool (at exit, or in tests)."""
+    with _pools_lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+atexit.register(shutdown_pools)
 
 
 def _init_worker(
@@ -49,6 +101,47 @@ def _render_and_sign_chunk(ctxs: list[CertificateContext]) -> list[bytes]:
     return signer.sign(render_certificates_bulk(ctxs, **roots))
 
 
+def _init_args(
+    key_path: Path | str,
+    cert_path: Path | str | None,
+    passphrase: bytes | None,
+    static_root: Path | None,
+    templates_root: Path | None,
+) -> tuple[str, str | None, bytes | None, Path | None, Path | None]:
+    """Worker initializer arguments (also the pool's cache key): plain, picklable."""
+    return (
+        str(key_path),
+        None if cert_path is None else str(cert_path),
+        passphrase,
+        static_root,
+        templates_root,
+    )
+
+
+def _warm_worker(_: int) -> int:
+    """Render and sign a sample: fonts, stylesheet and key are loaded for real work."""
+    _render_and_sign_chunk([sample_context()])
+    return os.getpid()
+
+
+def warm_pool(
+    key_path: Path | str,
+    cert_path: Path | str | None,
+    passphrase: bytes | None = None,
+    *,
+    workers: int,
+    max_chunks_per_worker: int = DEFAULT_MAX_CHUNKS_PER_WORKER,
+    static_root: Path | None = None,
+    templates_root: Path | None = None,
+) -> set[int]:
+    """Start the warm pool that ``iter_render_and_sign`` would use; returns the pids
+    that did a warm-up render.  ``lms worker`` calls this at start-up, so the first
+    bulk run of a worker's life does not pay for starting processes."""
+    init_args = _init_args(key_path, cert_path, passphrase, static_root, templates_root)
+    pool = _pool(workers, init_args, max_chunks_per_worker)
+    return set(pool.map(_warm_worker, range(workers)))
+
+
 def _chunks(ctxs: Sequence[CertificateContext], size: int) -> list[list[CertificateContext]]:
     return [list(ctxs[i : i + size]) for i in range(0, len(ctxs), size)]
 
@@ -68,31 +161,23 @@ def iter_render_and_sign(
     """Yield ``(context, signed_pdf)`` in input order, chunk by chunk."""
     if not ctxs:
         return
-    workers = DEFAULT_WORKERS if workers is None else max(1, workers)
+    workers = default_workers() if workers is None else max(1, workers)
     # Smaller chunks when there are few certificates, so every worker gets some.
     size = max(1, min(chunk_size, math.ceil(len(ctxs) / workers)))
     chunks = _chunks(ctxs, size)
-    init_args = (
-        str(key_path),
-        None if cert_path is None else str(cert_path),
-        passphrase,
-        static_root,
-        templates_root,
-    )
+    init_args = _init_args(key_path, cert_path, passphrase, static_root, templates_root)
     if workers == 1 or len(chunks) == 1:
         _init_worker(*init_args)
         for chunk in chunks:
             yield from zip(chunk, _render_and_sign_chunk(chunk), strict=True)
         return
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(chunks)),
-        mp_context=pool_context(),
-        initializer=_init_worker,
-        initargs=init_args,
-        max_tasks_per_child=max_chunks_per_worker,
-    ) as pool:
+    pool = _pool(workers, init_args, max_chunks_per_worker)
+    try:
         for chunk, signed in zip(chunks, pool.map(_render_and_sign_chunk, chunks), strict=True):
             yield from zip(chunk, signed, strict=True)
+    except BrokenProcessPool:
+        _discard_pool(pool)  # a killed render process: the next call starts a fresh pool
+        raise
 
 
 def render_and_sign_bulk(

@@ -147,7 +147,26 @@ def _render(contexts: list[CertificateContext]) -> list[bytes]:
 
     material = signing_material()
     return render_and_sign_bulk(contexts, material.key, material.cert, material.passphrase,
-                                chunk_size=CHUNK)
+                                chunk_size=CHUNK, workers=current_app.config["LMS_CERT_WORKERS"])
+
+
+def warm_render_pool() -> int:
+    """Start the certificate render processes now; returns how many (0: none needed).
+
+    ``lms worker`` calls this at start-up so that the first bulk run of its life does
+    not pay ~1 s for starting processes. Without signing keys there is nothing to warm.
+    """
+    from lms.certificates.bulk import default_workers, warm_pool
+
+    workers = current_app.config["LMS_CERT_WORKERS"] or default_workers()
+    if workers <= 1:
+        return 0
+    try:
+        material = signing_material()
+    except SigningNotConfigured:
+        return 0
+    warm_pool(material.key, material.cert, material.passphrase, workers=workers)
+    return workers
 
 
 def _insert(klass: Class, user: User, snapshot: dict[str, Any], pdf: bytes,

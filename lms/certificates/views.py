@@ -193,20 +193,18 @@ def run_download(run_id: int) -> Any:
 @admin_required
 def preview(code: str) -> Any:
     """The certificate template with sample data and this class's settings (not signed)."""
-    from lms.certificates.pdf import CertificateContext, render_certificate_pdf
+    from lms.certificates.pdf import render_certificate_pdf, sample_context
 
     klass = db.session.scalar(select(Class).where(Class.code == code))
     if klass is None:
         abort(404)
     base = current_app.config.get("LMS_BASE_URL", "")
-    sample = CertificateContext(
-        serial="CY-0000-000000", verify_code="MAUXEMTRUOC2",
-        verify_url=f"{base}/verify/MAUXEMTRUOC2", holder_name="Nguyễn Thị Ngọc Huyền",
-        holder_dob=date(1975, 9, 2), holder_unit="Sở Nội vụ tỉnh Hà Tĩnh",
-        class_name=klass.name, class_code=klass.code, course_title=klass.course.title,
-        score10=8.5, classification="Giỏi", completed_on=date.today(),  # noqa: DTZ011
-        issued_on=date.today(), place=klass.certificate_place,  # noqa: DTZ011
-        issuer_name=klass.certificate_issuer, signer_name=klass.certificate_signer_name,
+    today = date.today()  # noqa: DTZ011 - a preview, dated like a certificate issued now
+    sample = sample_context(
+        verify_url=f"{base}/verify/MAUXEMTRUOC2", class_name=klass.name,
+        class_code=klass.code, course_title=klass.course.title, completed_on=today,
+        issued_on=today, place=klass.certificate_place, issuer_name=klass.certificate_issuer,
+        signer_name=klass.certificate_signer_name,
         signer_title=klass.certificate_signer_title,
         issuer_parent=klass.certificate_issuer_parent or None)
     return send_file(BytesIO(render_certificate_pdf(sample)), mimetype="application/pdf",
