@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import re
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -309,8 +309,18 @@ class BatchSigner:
         return [await self._sign_one(pdf) for pdf in pdfs]
 
     def sign(self, pdfs: Sequence[bytes]) -> list[bytes]:
-        """Sign every PDF in one event loop; must not be called from a running loop."""
-        return asyncio.run(self._sign_all(pdfs))
+        """Sign every PDF in one event loop.
+
+        pyHanko's signing API is async. When this thread already runs a loop (an
+        async server, Playwright's sync API in tests), ``asyncio.run`` would refuse,
+        so the loop then runs in a helper thread.
+        """
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self._sign_all(pdfs))
+        with ThreadPoolExecutor(max_workers=1) as helper:
+            return helper.submit(asyncio.run, self._sign_all(pdfs)).result()
 
 
 _worker_signer: BatchSigner | None = None

@@ -17,7 +17,7 @@ from lms.auth.models import User
 from lms.classes.models import Class, Enrolment, EnrolmentRole
 from lms.errors import InvalidInput
 from lms.extensions import db
-from lms.permissions import managed_classes
+from lms.permissions import can_edit_course, managed_classes
 from lms.quizzes import bp
 from lms.quizzes.attempt_models import Accommodation, AttemptSlot
 from lms.quizzes.attempts import grade_manually, regrade_quiz
@@ -50,6 +50,7 @@ def results(quiz_id: int) -> Any:
                    for attempts in by_user.values()), key=lambda r: sort_key(r[0].full_name))
     return render_template("quizzes/results.html", quiz=quiz, rows=rows,
                            pending=len(pending_grading(quiz, learner_scope(quiz, current_user))),
+                           can_regrade=can_edit_course(current_user, quiz.course),
                            form=EmptyForm())
 
 
@@ -89,6 +90,8 @@ def grading(quiz_id: int) -> Any:
 def regrade(quiz_id: int) -> Any:
     """Regrade every closed attempt after a question fix."""
     quiz = quiz_for(quiz_id, current_user, manage=True)
+    if not can_edit_course(current_user, quiz.course):
+        abort(403)  # it changes the grades of every class: the course's editors only
     _post_ok()
     changed = regrade_quiz(quiz)
     from lms.audit.services import record

@@ -14,10 +14,13 @@ from lms.reports import bp
 from lms.reports.services import MIMETYPES, job_for, request_export, run_export
 
 
-@bp.route("/classes/<code>/export.<fmt>")
+@bp.route("/classes/<code>/export.<fmt>", methods=["POST"])
 @login_required
 def export(code: str, fmt: str) -> Any:
-    """Queue an export of the class report; the page then follows its progress."""
+    """Queue an export of the class report; the page then follows its progress.
+
+    A POST (with CSRF): it creates a job, so a link or a prefetch must not.
+    """
     if fmt not in MIMETYPES:
         abort(404)
     klass = get_class_or_404(code, current_user, manage=True)

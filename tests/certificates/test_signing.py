@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import shutil
@@ -218,6 +219,15 @@ def test_sign_many_keeps_order_and_all_verify(keys: tuple[Path, Path], trusted: 
         for original, result in zip(pdfs, out, strict=True):
             assert result.startswith(original)
             assert verify_pdf(result, trusted).valid
+
+
+def test_signing_works_inside_a_running_event_loop(
+    keys: tuple[Path, Path], unsigned: bytes, trusted: bytes
+) -> None:
+    async def from_a_coroutine() -> bytes:
+        return BatchSigner(load_signer(*keys)).sign([unsigned])[0]
+
+    assert verify_pdf(asyncio.run(from_a_coroutine()), trusted).valid
 
 
 def test_render_and_sign_bulk(keys: tuple[Path, Path], trusted: bytes) -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 
 from lms.auth.services import create_token
 from lms.courses.progress import record_activity
 from lms.courses.services import LessonDraft, create_lesson, publish
 from lms.extensions import db
-from tests.conftest import Auth, make_class, make_course, make_user
+from tests.conftest import Auth, csrf_from, make_class, make_course, make_user
 
 NAMES = ["Đặng Văn Đức", "Nguyễn Thị Ánh", "Lê Văn Anh", "Phạm Thị Ân", "Vũ Tiến Dũng",
          "Hoàng Văn Bình"]
@@ -44,12 +46,32 @@ def test_dashboard_is_scoped_and_in_vietnamese_order(auth: Auth, client) -> None
               "Đặng Văn Đức")]
     assert order == sorted(order)
     assert client.get(f"/classes/{other.code}/dashboard").status_code == 404
-    assert client.get(f"/classes/{klass.code}/export.xlsx").status_code == 302
+    assert _export(client, klass.code, "xlsx").status_code == 302
     auth.logout()
     auth.login_as(_learners[0])
     assert client.get(f"/classes/{klass.code}/dashboard").status_code == 404
     own = client.get(f"/classes/{klass.code}").get_data(as_text=True)
     assert "mine-title" in own and _learners[1].full_name not in own
+
+
+
+def _export(client: Any, code: str, fmt: str) -> Any:
+    """Queue an export as the dashboard's button does (a POST with CSRF)."""
+    token = csrf_from(client, f"/classes/{code}/dashboard")
+    return client.post(f"/classes/{code}/export.{fmt}", data={"csrf_token": token})
+
+
+def test_export_is_a_post_with_csrf(auth: Auth, client) -> None:
+    from lms.reports.models import ExportJob
+
+    klass, lecturer, _ = _class(2, "XUAT")
+    auth.login_as(lecturer)
+    jobs = db.session.scalar(select(func.count(ExportJob.id)))
+    assert client.get(f"/classes/{klass.code}/export.xlsx").status_code == 405
+    assert client.post(f"/classes/{klass.code}/export.xlsx").status_code == 400  # no token
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(ExportJob.id))) == jobs
+    assert _export(client, klass.code, "xlsx").status_code == 302
 
 
 def test_dashboard_statements_do_not_grow(auth: Auth, client, count_statements) -> None:
@@ -81,7 +103,7 @@ def test_completion_api_and_exports(auth: Auth, client) -> None:
     assert [c["code"] for c in client.get("/api/v1/classes", headers=learner_headers).json] == [
         klass.code]
     auth.login_as(lecturer)
-    status_url = client.get(f"/classes/{klass.code}/export.xlsx").headers["Location"]
+    status_url = _export(client, klass.code, "xlsx").headers["Location"]
     status = client.get(status_url).get_data(as_text=True)
     assert "download" in status
     data = client.get(status_url + "/download").data
@@ -92,10 +114,10 @@ def test_completion_api_and_exports(auth: Auth, client) -> None:
 def test_formula_injection_is_neutralised_end_to_end(auth: Auth, client) -> None:
     klass, lecturer, _ = _class(2, names=['=HYPERLINK("http://evil","x")', "+1+1"])
     auth.login_as(lecturer)
-    status_url = client.get(f"/classes/{klass.code}/export.csv").headers["Location"]
+    status_url = _export(client, klass.code, "csv").headers["Location"]
     csv_text = client.get(status_url + "/download").data.decode("utf-8-sig")
     assert "'=HYPERLINK" in csv_text and "'+1+1" in csv_text
-    status_url = client.get(f"/classes/{klass.code}/export.xlsx").headers["Location"]
+    status_url = _export(client, klass.code, "xlsx").headers["Location"]
     sheet = load_workbook(io.BytesIO(client.get(status_url + "/download").data)).active
     values = [row[1].value for row in sheet.iter_rows(min_row=2)]
     assert all(str(v).startswith("'") for v in values), values

@@ -644,7 +644,7 @@ def admin_journey(sc: Scenario) -> None:
     a.shot("5-dashboard")
 
     # The XLSX report: a queued job, its progress page, then the download.
-    page.get_by_role("link", name="XLSX", exact=True).click()
+    page.get_by_role("button", name="XLSX", exact=True).click()
     expect(page).to_have_url(re.compile(r"/exports/\d+$"))
     download_link = page.get_by_role("link", name="Tải về")
     # The page refreshes itself (meta refresh) until the worker has built the file.

@@ -10,7 +10,7 @@ from lms.extensions import db
 from lms.quizzes.attempt_models import Accommodation, Attempt
 from lms.quizzes.attempts import save_answer, start_attempt, submit_attempt
 from lms.quizzes.models import Question, QuestionVersion
-from tests.conftest import Auth, csrf_from, make_user
+from tests.conftest import Auth, assign_lecturer, csrf_from, make_user
 from tests.quizzes.conftest import QuizWorld
 
 
@@ -76,8 +76,15 @@ def test_regrade_moves_attempts_to_the_fixed_version(auth: Auth, client,
     db.session.commit()
     auth.login_as(world.lecturer)
     token = csrf_from(client, f"/quizzes/{world.quiz.id}/results")
-    assert client.post(f"/quizzes/{world.quiz.id}/regrade",
-                       data={"csrf_token": token}).status_code == 302
+    regrade = f"/quizzes/{world.quiz.id}/regrade"
+    # A lecturer of one class may not regrade: it changes every class's grades.
+    assert client.post(regrade, data={"csrf_token": token}).status_code == 403
+    db.session.expire_all()
+    assert next(s for s in db.session.get(Attempt, attempt.id).slots
+                if s.id == tf.id).question_version_id == old.id
+    assign_lecturer(world.course, world.lecturer)  # now one of the course's editors
+    db.session.commit()
+    assert client.post(regrade, data={"csrf_token": token}).status_code == 302
     db.session.expire_all()
     slot = next(s for s in db.session.get(Attempt, attempt.id).slots if s.id == tf.id)
     assert slot.question_version_id == fixed.id and slot.fraction == 0.0

@@ -145,7 +145,8 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("quizzes.grading", "GET"): exp(200, QUIZ_STAFF, lecturer_other=EITHER_200_404),
     # marking the K1 learner's essay: only who manages K1
     ("quizzes.grading", "POST"): exp(302, K1_STAFF),
-    ("quizzes.regrade", "POST"): exp(302, QUIZ_STAFF, lecturer_other=frozenset({302, 404})),
+    # Regrading changes every class's grades: the course's editors only.
+    ("quizzes.regrade", "POST"): exp(302, EDITORS, lecturer_other=403),
     ("quizzes.accommodation", "GET"): exp(200, K1_STAFF),
     ("quizzes.accommodation", "POST"): exp(302, K1_STAFF),
     # classes and reports
@@ -153,7 +154,7 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("classes.overview_page", "GET"): exp(200, STAFF, denied=403),
     ("classes.detail", "GET"): exp(200, K1_MEMBERS),
     ("classes.dashboard", "GET"): exp(200, K1_STAFF),
-    ("reports.export", "GET"): exp(302, K1_STAFF),
+    ("reports.export", "POST"): exp(302, K1_STAFF),
     # an export job is its requester's only (the right lecturer's here)
     ("reports.export_status", "GET"): exp(200, frozenset({C_RIGHT})),
     ("reports.export_download", "GET"): exp(200, frozenset({C_RIGHT})),
@@ -285,3 +286,12 @@ def test_the_right_lecturer_marks_the_essay(client: Any) -> None:
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(AttemptSlot, world.essay_slot.id).fraction is not None
+
+
+@pytest.mark.parametrize(("role", "shown"), [(C_OTHER, False), (C_RIGHT, True), (ADMIN, True)])
+def test_regrade_is_offered_only_to_the_course_editors(client: Any, role: str,
+                                                       shown: bool) -> None:
+    world = build_world()
+    log_in(client, world, role)
+    html = client.get(f"/quizzes/{world.quiz.id}/results").get_data(as_text=True)
+    assert (f"/quizzes/{world.quiz.id}/regrade" in html) is shown
