@@ -48,23 +48,25 @@ import argparse
 import contextlib
 import cProfile
 import io
-import json
-import os
 import pstats
 import random
 import re
-import secrets
-import signal
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
-DEFAULT_PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+from scratch import (  # benchmarks/scratch.py
+    add_database_options,
+    make_app,
+    run_each_database,
+    say,
+    scratch_database,
+)
+
 PASSWORD = "mat-khau-do-tai-9"  # noqa: S105 (a scratch account)
 LECTURER = "giangvien.bench"
 LESSONS = 20
@@ -119,51 +121,6 @@ BANK = """$CATEGORY: ngan-hang
 
 ::q8::Sản phẩm mật mã dân sự được lưu hành tự do, không cần giấy phép. {F}
 """
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-# --- scratch databases (as in quiz_burst.py) ---------------------------------------------
-
-
-@contextlib.contextmanager
-def scratch_database(kind: str, pg_admin_url: str) -> Iterator[str]:
-    """A fresh, empty database URL; removed afterwards whatever happens."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="class-scale-") as tmp:
-            yield f"sqlite:///{tmp}/lms.sqlite3"
-        return
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    name = f"lms_class_scale_{os.getpid()}_{secrets.token_hex(3)}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    say(f"  created PostgreSQL database {name}")
-    try:
-        yield (
-            make_url(pg_admin_url)
-            .set(drivername="postgresql+psycopg", database=name)
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        say(f"  dropped PostgreSQL database {name}")
-
-
-def make_app(url: str) -> Any:
-    from lms import create_app
-
-    return create_app(
-        config={"TESTING": True, "LMS_PASSWORD_HASH_FAST": True,
-                "SECRET_KEY": "class-scale-benchmark", "SQLALCHEMY_DATABASE_URI": url,
-                "RATELIMIT_STORAGE_URI": "memory://", "SESSION_COOKIE_SECURE": False},
-        environ={"LMS_ENV": "testing", "LMS_DATABASE_URL": url,
-                 "LMS_SECRET_KEY": "class-scale-benchmark"},
-    )
 
 
 # --- seeding -------------------------------------------------------------------------------
@@ -463,8 +420,8 @@ def measure_exports(app: Any, class_id: int, runs: int, with_pdf: bool,
 
 def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     say(f"== {kind}: a class of {args.learners} learners")
-    with scratch_database(kind, args.pg_admin_url) as url:
-        app = make_app(url)
+    with scratch_database(kind, args.pg_admin_url, "class-scale") as url:
+        app = make_app(url, "class-scale")
         try:
             classes = seed(app, args.learners, args.seed)
             dashboard = measure_dashboard(app, classes, args.runs, args.profile)
@@ -505,32 +462,17 @@ def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=1000)
-    parser.add_argument("--db", choices=("sqlite", "postgresql"),
-                        help="database to measure (default: both)")
+    add_database_options(parser)
     parser.add_argument("--runs", type=int, default=10, help="timed dashboard requests")
     parser.add_argument("--xlsx-runs", type=int, default=3, help="timed XLSX exports")
     parser.add_argument("--no-pdf", action="store_true", help="skip the PDF export")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile one dashboard request and one XLSX export (stderr)")
     parser.add_argument("--seed", type=int, default=1, help="randomness of the fixture")
-    parser.add_argument("--pg-admin-url", default=DEFAULT_PG_ADMIN,
-                        help="libpq URL allowed to CREATE/DROP DATABASE")
     args = parser.parse_args(argv)
     if args.learners < 1 or args.runs < 1 or args.xlsx_runs < 1:
         parser.error("--learners, --runs and --xlsx-runs must be positive")
-
-    def on_sigterm(*_: Any) -> None:
-        raise SystemExit(143)  # unwinds through the finally blocks: the DB is dropped
-
-    signal.signal(signal.SIGTERM, on_sigterm)
-    started = time.perf_counter()
-    if args.db:
-        output = run_database(args.db, args)
-    else:
-        output = {kind: run_database(kind, args) for kind in ("sqlite", "postgresql")}
-    say(f"done in {time.perf_counter() - started:.0f} s")
-    print(json.dumps(output, ensure_ascii=False))
-    return 0
+    return run_each_database(run_database, args)
 
 
 if __name__ == "__main__":

@@ -77,7 +77,6 @@ import json
 import math
 import os
 import random
-import secrets
 import signal
 import socket
 import statistics
@@ -88,22 +87,19 @@ import threading
 import time
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from scratch import DEFAULT_PG_ADMIN, say, scratch_database  # benchmarks/scratch.py
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = "quan-ly-nha-nuoc-ve-co-yeu"
 QUIZ = "kiem-tra-cuoi-khoa"
 CLASS_CODE = "BENCH-BURST"
-DEFAULT_PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 REQUEST_TIMEOUT_S = 60.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # --- the HTTP client ------------------------------------------------------------------
@@ -674,32 +670,6 @@ def _environ(url: str) -> dict[str, str]:
     }
 
 
-@contextlib.contextmanager
-def scratch_database(kind: str, pg_admin_url: str) -> Iterator[str]:
-    """A fresh, empty database URL; removed afterwards whatever happens."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="quiz-burst-") as tmp:
-            yield f"sqlite:///{tmp}/lms.sqlite3"
-        return
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    name = f"lms_quiz_burst_{os.getpid()}_{secrets.token_hex(3)}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    say(f"  created PostgreSQL database {name}")
-    try:
-        yield (
-            make_url(pg_admin_url)
-            .set(drivername="postgresql+psycopg", database=name)
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        say(f"  dropped PostgreSQL database {name}")
-
-
 def seed(url: str, n: int) -> tuple[Any, list[Learner], dict[str, tuple[int, str]]]:
     """Schema, course, class, N learners with tokens (+2 probe learners), in one process."""
     from flask_migrate import upgrade
@@ -1026,7 +996,7 @@ def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         f"{args.workers} gunicorn workers, {args.concurrency} concurrent clients"
     )
     with (
-        scratch_database(kind, args.pg_admin_url) as url,
+        scratch_database(kind, args.pg_admin_url, "quiz-burst") as url,
         tempfile.TemporaryDirectory(prefix="quiz-burst-log-") as logdir,
     ):
         app, learners, probes = seed(url, args.learners)

@@ -34,26 +34,27 @@ Progress goes to stderr. The LAST stdout line is one JSON object: with ``--db``,
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import csv
 import io
-import json
-import os
 import pstats
 import random
-import secrets
-import signal
 import sys
 import tempfile
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-DEFAULT_PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+from scratch import (  # benchmarks/scratch.py
+    add_database_options,
+    make_app,
+    run_each_database,
+    say,
+    scratch_database,
+)
+
 CLASS_CODE = "K-ROSTER"
 TARGET_TOTAL_MS = 5000
 
@@ -85,51 +86,6 @@ POSITIONS = ("Chuyên viên", "Chuyên viên chính", "Trưởng phòng", "Phó 
 DOMAINS = ("bcy.gov.vn", "gmail.com", "quangngai.gov.vn", "hanoi.gov.vn", "yahoo.com.vn")
 HEADER = ("STT", "Họ và tên", "Ngày sinh", "Giới tính", "Đơn vị công tác", "Chức vụ",
           "Email", "Số điện thoại", "Tên đăng nhập")
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-# --- scratch databases (as in quiz_burst.py) ---------------------------------------------
-
-
-@contextlib.contextmanager
-def scratch_database(kind: str, pg_admin_url: str) -> Iterator[str]:
-    """A fresh, empty database URL; removed afterwards whatever happens."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="roster-import-") as tmp:
-            yield f"sqlite:///{tmp}/lms.sqlite3"
-        return
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    name = f"lms_roster_import_{os.getpid()}_{secrets.token_hex(3)}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    say(f"  created PostgreSQL database {name}")
-    try:
-        yield (
-            make_url(pg_admin_url)
-            .set(drivername="postgresql+psycopg", database=name)
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        say(f"  dropped PostgreSQL database {name}")
-
-
-def make_app(url: str) -> Any:
-    from lms import create_app
-
-    return create_app(
-        config={"TESTING": True, "LMS_PASSWORD_HASH_FAST": True,
-                "SECRET_KEY": "roster-import-benchmark", "SQLALCHEMY_DATABASE_URI": url,
-                "RATELIMIT_STORAGE_URI": "memory://"},
-        environ={"LMS_ENV": "testing", "LMS_DATABASE_URL": url,
-                 "LMS_SECRET_KEY": "roster-import-benchmark"},
-    )
 
 
 # --- the roster file -----------------------------------------------------------------------
@@ -284,12 +240,12 @@ def verify(app: Any, n: int, created: list[str]) -> dict[str, Any]:
 def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     say(f"== {kind}: a roster of {args.rows} rows")
     rng = random.Random(args.seed)
-    with (scratch_database(kind, args.pg_admin_url) as url,
+    with (scratch_database(kind, args.pg_admin_url, "roster-import") as url,
           tempfile.TemporaryDirectory(prefix="roster-import-csv-") as tmp):
         path = Path(tmp) / "danh-sach-hoc-vien.csv"
         path.write_bytes(roster_csv(args.rows, rng))
         say(f"  wrote {path.name}: {path.stat().st_size / 1024:.0f} KB")
-        app = make_app(url)
+        app = make_app(url, "roster-import")
         try:
             prepare(app)
             timing = timed_import(app, path, args.profile)
@@ -330,29 +286,14 @@ def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument("--db", choices=("sqlite", "postgresql"),
-                        help="database to measure (default: both)")
+    add_database_options(parser)
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the timed import (stderr; timings inflated)")
     parser.add_argument("--seed", type=int, default=1, help="randomness of the roster")
-    parser.add_argument("--pg-admin-url", default=DEFAULT_PG_ADMIN,
-                        help="libpq URL allowed to CREATE/DROP DATABASE")
     args = parser.parse_args(argv)
     if not 1 <= args.rows <= 20_000:
         parser.error("--rows must be between 1 and 20000 (read_roster's default limit)")
-
-    def on_sigterm(*_: Any) -> None:
-        raise SystemExit(143)  # unwinds through the finally blocks: the DB is dropped
-
-    signal.signal(signal.SIGTERM, on_sigterm)
-    started = time.perf_counter()
-    if args.db:
-        output = run_database(args.db, args)
-    else:
-        output = {kind: run_database(kind, args) for kind in ("sqlite", "postgresql")}
-    say(f"done in {time.perf_counter() - started:.0f} s")
-    print(json.dumps(output, ensure_ascii=False))
-    return 0
+    return run_each_database(run_database, args)
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ def terminate_backends(database: str) -> int:
 
 @pytest.mark.faults
 def test_connections_cut_twice_app_recovers_and_keeps_every_save(tmp_path: Path) -> None:
-    with qb.scratch_database("postgresql", PG_ADMIN_URL) as url:
+    with qb.scratch_database("postgresql", PG_ADMIN_URL, "faults") as url:
         database = make_url(url).database
         assert database
         app, learners, _probes = qb.seed(url, LEARNERS)

@@ -37,7 +37,7 @@ ACKS_BEFORE_KILL = 8
 @pytest.mark.faults
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_kill9_mid_autosave_burst_loses_no_acknowledged_save(kind: str, tmp_path: Path) -> None:
-    with qb.scratch_database(kind, PG_ADMIN_URL) as url:
+    with qb.scratch_database(kind, PG_ADMIN_URL, "faults") as url:
         app, learners, _probes = qb.seed(url, LEARNERS)
         first = qb.Gunicorn(url, 2, tmp_path / "gunicorn-1.log")
         second: qb.Gunicorn | None = None

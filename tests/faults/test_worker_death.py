@@ -93,7 +93,7 @@ def test_worker_killed_mid_run_every_learner_gets_one_certificate(
     key, cert = generate_demo_keys(tmp_path / "keys")
     workers: list[subprocess.Popen[bytes]] = []
     log = tmp_path / "worker.log"
-    with qb.scratch_database(kind, PG_ADMIN_URL) as url:
+    with qb.scratch_database(kind, PG_ADMIN_URL, "faults") as url:
         env = qb._environ(url) | {"LMS_REDIS_URL": private_redis,
                                   "LMS_SIGNING_KEY": str(key),
                                   "LMS_SIGNING_CERT": str(cert)}
