@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from lms.extensions import db
 
 MAX_ROSTER_BYTES = 10 * 1024 * 1024
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+STASH_MAX_AGE_S = 24 * 3600  # a preview can be confirmed for a day
 
 
 def _class_or_404(code: str) -> Class:
@@ -67,8 +69,19 @@ def _upload_dir() -> Path:
     return path
 
 
+def sweep_stale_uploads(directory: Path, now: float | None = None) -> int:
+    """Delete roster uploads older than ``STASH_MAX_AGE_S``: a preview that was never
+    confirmed must not keep a list of people's personal data; returns how many."""
+    cutoff = (time.time() if now is None else now) - STASH_MAX_AGE_S
+    stale = [p for p in directory.glob("*.bin") if p.stat().st_mtime < cutoff]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
+
+
 def _stash(klass: Class, data: bytes) -> str:
     """Keep the upload between preview and confirm (bound to this admin and class)."""
+    sweep_stale_uploads(_upload_dir())
     token = secrets.token_urlsafe(24)
     (_upload_dir() / f"{current_user.id}-{klass.id}-{token}.bin").write_bytes(data)
     return token
@@ -78,8 +91,8 @@ def _unstash(klass: Class, token: str) -> tuple[Path, bytes]:
     if not TOKEN_RE.match(token):
         abort(404)
     path = _upload_dir() / f"{current_user.id}-{klass.id}-{token}.bin"
-    if not path.exists():
-        abort(404)
+    if not path.exists() or path.stat().st_mtime < time.time() - STASH_MAX_AGE_S:
+        abort(404)  # unknown, or a preview too old to confirm: upload again
     return path, path.read_bytes()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -124,3 +125,35 @@ def test_xlsx_roster_through_the_cli(runner, tmp_path) -> None:
     bad.write_bytes("Họ và tên,Email\nAn,khong-phai-email\n".encode())
     failed = runner.invoke(args=["roster", "import", str(bad), "--class", "K2"])
     assert failed.exit_code != 0 and "dòng 2, cột Email" in failed.output
+
+
+def test_an_unconfirmed_preview_expires_and_is_swept(auth: Auth, client, app) -> None:
+    import os
+    import re
+
+    from lms.classes.admin_views import STASH_MAX_AGE_S
+
+    klass = make_class(make_course(), "K75-HN")
+    auth.login_as(make_user("admin"))
+    db.session.commit()
+    url = f"/classes/{klass.code}/roster"
+    token = csrf_from(client, url)
+
+    def preview() -> str:
+        page = client.post(url, data={"csrf_token": token,
+                                      "file": (io.BytesIO(CSV.encode()), "ds.csv")},
+                           content_type="multipart/form-data").get_data(as_text=True)
+        return re.search(r'name="token" value="([^"]+)"', page).group(1)
+
+    first = preview()
+    uploads = Path(app.instance_path) / "roster-uploads"
+    stashed = next(uploads.glob(f"*-{first}.bin"))
+    old = stashed.stat().st_mtime - STASH_MAX_AGE_S - 60
+    os.utime(stashed, (old, old))  # a day and a minute ago
+    # Too old to confirm: nothing is imported.
+    assert client.post(url, data={"csrf_token": token, "token": first,
+                                  "filename": "ds.csv"}).status_code == 404
+    assert _count(User) == 1
+    second = preview()  # the next upload sweeps the stale file away
+    assert not stashed.exists()
+    assert next(uploads.glob(f"*-{second}.bin")).exists()
