@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import atexit
 import math
+import multiprocessing
+import multiprocessing.connection
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -21,7 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from lms.certificates.pdf import CertificateContext, render_certificates_bulk, sample_context
-from lms.certificates.signing import BatchSigner, load_signer, pool_context
+from lms.certificates.signing import BatchSigner, load_signer
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -41,6 +43,14 @@ _pools: dict[tuple[object, ...], ProcessPoolExecutor] = {}
 _pools_lock = threading.Lock()
 
 
+def pool_context() -> multiprocessing.context.BaseContext:
+    """forkserver: safe to start from threaded servers (a Huey worker, gunicorn), and
+    each render process forks from a server that has already imported the renderer."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["lms.certificates.signing", "lms.certificates.pdf"])
+    return ctx
+
+
 def default_workers() -> int:
     """One render process per core, at most ``MAX_DEFAULT_WORKERS``."""
     return max(1, min(MAX_DEFAULT_WORKERS, os.cpu_count() or 1))
@@ -55,7 +65,7 @@ def _pool(workers: int, init_args: tuple[object, ...], max_chunks: int) -> Proce
             pool = _pools[key] = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=pool_context(),
-                initializer=_init_worker,
+                initializer=_init_pool_worker,
                 initargs=init_args,
                 max_tasks_per_child=max_chunks,
             )
@@ -91,6 +101,29 @@ def _init_worker(
 ) -> None:
     _state["signer"] = BatchSigner(load_signer(key_path, cert_path, passphrase))
     _state["roots"] = {"static_root": static_root, "templates_root": templates_root}
+
+
+def _exit_with_owner() -> None:
+    """End this render process when the process that owns the pool dies.
+
+    A SIGKILLed Huey worker would otherwise leave its render processes (and the
+    forkserver) waiting on the task queue forever. ``parent_process()`` is the owner
+    even under forkserver; its sentinel becomes ready when the owner is gone.
+    """
+    owner = multiprocessing.parent_process()
+    if owner is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([owner.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
+
+
+def _init_pool_worker(*init_args: object) -> None:
+    _exit_with_owner()
+    _init_worker(*init_args)  # type: ignore[arg-type]
 
 
 def _render_and_sign_chunk(ctxs: list[CertificateContext]) -> list[bytes]:

@@ -7,8 +7,8 @@ a plain pyHanko signature with a freshly loaded key costs ~21 ms: it builds the 
 twice (once as a dry run to size /Contents) and ~80% of that is asn1crypto.
 :class:`BatchSigner` sizes /Contents once and reuses one ``PdfSigner`` and event
 loop (~11 ms); :class:`CachingSigner` also reuses the DER of the constant CMS parts
-(~2.5 ms).  Worker processes are available in ``sign_many`` but only pay off on
-machines with real cores: two vCPUs here give ~1.15x for ~1 s of pool start-up.
+(~2.5 ms).  Rendering costs more than signing; both run in the render processes
+of :mod:`lms.certificates.bulk`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
-import multiprocessing
 import os
 import re
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,7 +47,6 @@ __all__ = [
     "SignatureCheck",
     "generate_demo_keys",
     "load_signer",
-    "sign_many",
     "sign_pdf",
     "verify_pdf",
 ]
@@ -58,9 +56,6 @@ CERT_FILENAME = "signer-cert.pem"
 DEFAULT_REASON = "Chứng thực giấy chứng nhận hoàn thành chuyên đề"
 DEFAULT_LOCATION = "Hà Nội"
 DEFAULT_FIELD = "Signature1"
-# A signature costs ~2.5 ms here, a forkserver pool ~1 s to start, and 2 vCPUs give
-# only ~1.15x: below this many PDFs per worker a pool costs more than it saves.
-MIN_PDFS_PER_WORKER = 2000
 _BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
 
 
@@ -321,58 +316,6 @@ class BatchSigner:
             return asyncio.run(self._sign_all(pdfs))
         with ThreadPoolExecutor(max_workers=1) as helper:
             return helper.submit(asyncio.run, self._sign_all(pdfs)).result()
-
-
-_worker_signer: BatchSigner | None = None
-
-
-def _init_worker(key_path: str, cert_path: str | None, passphrase: bytes | None) -> None:
-    global _worker_signer
-    _worker_signer = BatchSigner(load_signer(key_path, cert_path, passphrase))
-
-
-def _sign_in_worker(pdfs: list[bytes]) -> list[bytes]:
-    assert _worker_signer is not None, "worker initializer did not run"
-    return _worker_signer.sign(pdfs)
-
-
-def pool_context() -> multiprocessing.context.BaseContext:
-    """forkserver: safe to start from threaded servers, and cheap after the first pool."""
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["lms.certificates.signing", "lms.certificates.pdf"])
-    return ctx
-
-
-def sign_many(
-    pdfs: Sequence[bytes],
-    key_path: Path | str,
-    cert_path: Path | str | None,
-    passphrase: bytes | None = None,
-    workers: int | None = None,
-) -> list[bytes]:
-    """Sign many PDFs fast (one key load, cached CMS parts); results in input order.
-
-    ``workers=None`` uses one process per core only when each gets at least
-    ``MIN_PDFS_PER_WORKER`` PDFs; ``workers=1`` signs in this process.
-    """
-    if not pdfs:
-        return []
-    cpus = os.cpu_count() or 1
-    if workers is None:
-        workers = max(1, min(cpus, len(pdfs) // MIN_PDFS_PER_WORKER))
-    args = (str(key_path), None if cert_path is None else str(cert_path), passphrase)
-    if workers <= 1:
-        return BatchSigner(load_signer(*args)).sign(pdfs)
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=pool_context(),
-        initializer=_init_worker,
-        initargs=args,
-    ) as pool:
-        size = -(-len(pdfs) // workers)  # ceiling division: one slice per worker
-        slices = [list(pdfs[i : i + size]) for i in range(0, len(pdfs), size)]
-        results = pool.map(_sign_in_worker, slices)
-        return [pdf for batch in results for pdf in batch]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import select
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -78,3 +81,35 @@ def test_warm_render_pool_follows_the_configuration(app: Flask, tmp_path: Path) 
             assert not bulk._pools
         finally:
             config["LMS_CERT_WORKERS"], config["LMS_SIGNING_KEY"] = saved
+
+
+OWNER_SCRIPT = """
+import sys
+from multiprocessing import forkserver
+from lms.certificates import bulk
+bulk.warm_pool(sys.argv[1], sys.argv[2], workers=2)
+pool = next(iter(bulk._pools.values()))
+print(*pool._processes, forkserver._forkserver._forkserver_pid, flush=True)
+sys.stdin.read()  # until killed
+"""
+
+
+def test_render_processes_end_when_their_owner_is_killed(keys: tuple[Path, Path]) -> None:
+    """A SIGKILLed worker must not leave its render processes or forkserver behind."""
+    owner = subprocess.Popen([sys.executable, "-c", OWNER_SCRIPT, *map(str, keys)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(pid) for pid in owner.stdout.readline().split()]
+        assert len(pids) == 3, pids
+        handles = [os.pidfd_open(pid) for pid in pids]
+    finally:
+        owner.kill()
+        owner.wait()
+    try:
+        for pid, handle in zip(pids, handles, strict=True):
+            # A pidfd becomes readable when its process exits: an event, not a sleep.
+            ready, _, _ = select.select([handle], [], [], 30)
+            assert ready, f"process {pid} outlived its owner"
+    finally:
+        for handle in handles:
+            os.close(handle)
