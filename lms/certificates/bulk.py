@@ -1,6 +1,6 @@
 """Render and sign many certificates fast, optionally in recycled worker processes.
 
-Each task is one chunk: ONE multi-page WeasyPrint layout written page by page
+Each task is one chunk: ONE multi-page WeasyPrint document split into one-page PDFs
 (``render_certificates_bulk``), then signed with a
 :class:`~lms.certificates.signing.BatchSigner`.  With ``workers == 1`` chunks run in
 this process.  With ``workers > 1`` they run in a forkserver pool that is kept warm
