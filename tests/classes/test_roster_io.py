@@ -17,7 +17,7 @@ from defusedxml import EntitiesForbidden
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lms.classes import roster_io
+from lms.classes import roster_sources
 from lms.classes.roster_io import RosterError, RosterProblem, RosterRow, read_roster
 
 DATA = Path(__file__).parent / "data"
@@ -370,7 +370,7 @@ def test_openpyxl_refuses_entities_even_without_our_scan(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert openpyxl.DEFUSEDXML is True  # openpyxl found defusedxml and uses it
-    monkeypatch.setattr(roster_io, "_DTD_MARKERS", ())
+    monkeypatch.setattr(roster_sources, "_DTD_MARKERS", ())
     with pytest.raises(RosterError) as info:
         read_roster(_with_sheet(BILLION_LAUGHS.encode()), "bomb.xlsx")
     assert where(info.value.problems) == [(None, None, "bad_xlsx")]

@@ -60,6 +60,8 @@ PAGES: list[PageCase] = [
     PageCase("lecturer/question", "lecturer", "giangvien", "saved question preview"),
     PageCase("lecturer/quiz-build", "lecturer", "giangvien", "quiz builder from the bank"),
     PageCase("lecturer/quiz", "lecturer", "giangvien", "built quiz, staff view"),
+    PageCase("keyboard/attempt-5min", "keyboard", "giangvien",
+             "attempt answered by keyboard, 5 minutes left announced"),
     PageCase("enrol/class", "enrol", "admin", "class page K74-HN (admin)"),
     PageCase("enrol/roster", "enrol", "admin", "roster upload form"),
     PageCase("enrol/roster-preview", "enrol", "admin", "roster preview"),

@@ -317,6 +317,7 @@ def lecturer_journey(sc: Scenario) -> None:
     page.get_by_role("button", name="Lưu", exact=True).click()
     expect(flash(page)).to_have_text("Đã lưu bài kiểm tra.")
     expect(page).to_have_url(re.compile(r"/quizzes/\d+$"))
+    sc.state["quick_quiz"] = page.url
     expect(page.get_by_role("heading", level=1)).to_have_text(data.QUIZ_TITLE)
     facts = page.locator("dl.facts")
     expect(facts).to_contain_text("10 phút")
@@ -376,7 +377,7 @@ def admin_enrols_new_learners(sc: Scenario) -> None:
 # --- 3. learner -----------------------------------------------------------------------
 
 
-def _seconds_left(page: Page) -> int:
+def seconds_left(page: Page) -> int:
     timer = page.locator(".timer")
     expect(timer).to_have_text(re.compile(r"^\d+:\d{2}(:\d{2})?$"))
     seconds = 0
@@ -484,7 +485,7 @@ def learner_journey(sc: Scenario, lang: str) -> None:
     slots = sorted(keys)
     assert len(slots) == 20, keys
     expect(page.locator("fieldset.question")).to_have_count(20)
-    _seconds_left(page)  # the countdown runs
+    seconds_left(page)  # the countdown runs
     a.check(f"{name}/attempt")
 
     for slot in slots[:3]:  # every change is saved at once
@@ -493,10 +494,10 @@ def learner_journey(sc: Scenario, lang: str) -> None:
     a.shot("5-attempt-saved", full_page=False)
 
     # Reload mid-attempt: answers still there, the timer continues from the server's time.
-    before = _seconds_left(page)
+    before = seconds_left(page)
     started = time.monotonic()
     page.reload()
-    after = _seconds_left(page)
+    after = seconds_left(page)
     elapsed = time.monotonic() - started
     assert 1500 < before <= 1800, before
     assert abs(after - (before - elapsed)) <= 3, (before, after, elapsed)

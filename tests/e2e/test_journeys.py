@@ -17,11 +17,16 @@ pytestmark = pytest.mark.e2e
 
 
 def test_lecturer_writes_publishes_and_builds_the_bank(scenario: Any) -> None:
-    """Lesson with live preview, saved and published; GIFT import; GIFT editor.
-
-    Building a quiz in the UI does not exist yet, so the journey stops at the bank.
-    """
+    """Lesson with live preview, saved and published; GIFT import; GIFT editor; a quiz
+    built from the bank and previewed."""
     scenario.run("lecturer")
+
+
+def test_keyboard_only_quiz_with_a_polite_countdown(scenario: Any) -> None:
+    """Log in, start, answer and submit a timed quiz with the keyboard alone; every Tab
+    stop shows the focus; the countdown speaks at 5 minutes left (page clock moved)."""
+    scenario.run("keyboard")
+    assert scenario.state["keyboard_stops"] >= 8  # login, start, 3 answers, submit at least
 
 
 def test_admin_enrols_new_learners_with_activation_codes(scenario: Any) -> None:
