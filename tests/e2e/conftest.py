@@ -361,7 +361,6 @@ def e2e_browser(e2e_server: E2EServer) -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def scenario(e2e_server: E2EServer, e2e_browser: Any) -> Iterator[Any]:
     """The journeys, run once per session (prerequisites first) and their results."""
-    from tests.e2e import keyboard  # noqa: F401 - registers the keyboard journey
     from tests.e2e.a11y import REGISTRY
     from tests.e2e.journeys import Scenario
 

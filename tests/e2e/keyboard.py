@@ -12,7 +12,8 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.journeys import Scenario, journey, seconds_left
+from tests.e2e.journeys_learner import seconds_left
+from tests.e2e.scenario import Scenario, journey
 
 #: What the focused element is, and whether a sighted keyboard user can see it.
 FOCUS_JS = """() => {
