@@ -24,13 +24,12 @@ from lms.quizzes.attempts import (
     AttemptClosed,
     can_manage,
     can_take,
-    check_answer,
     finalize_if_due,
     start_attempt,
-    store_answer,
     submit_attempt,
     timing_of,
 )
+from lms.quizzes.autosave import check_answer, store_answer
 from lms.quizzes.models import Quiz
 from lms.quizzes.render import attempt_payload
 from lms.quizzes.types import ResponseError

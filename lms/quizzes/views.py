@@ -20,11 +20,11 @@ from lms.quizzes.attempts import (
     accommodation_for,
     can_take,
     finalize_if_due,
-    save_answer,
     start_attempt,
     submit_attempt,
     timing_of,
 )
+from lms.quizzes.autosave import save_answer
 from lms.quizzes.queries import my_attempts, own_attempt, quiz_for
 from lms.quizzes.render import attempt_payload
 from lms.quizzes.timing import attempts_limit, time_limit, visible_review_items

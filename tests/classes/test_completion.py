@@ -13,7 +13,8 @@ from lms.courses.progress import record_activity
 from lms.courses.services import LessonDraft, create_lesson, publish
 from lms.db import utcnow
 from lms.extensions import db
-from lms.quizzes.attempts import save_answer, start_attempt, submit_attempt
+from lms.quizzes.attempts import start_attempt, submit_attempt
+from lms.quizzes.autosave import save_answer
 from lms.quizzes.bank import save_question
 from lms.quizzes.gift import parse_gift
 from tests.conftest import make_class, make_course, make_user

@@ -17,7 +17,8 @@ from sqlalchemy import create_engine, func, select, text
 from lms.auth.services import create_token
 from lms.extensions import db
 from lms.quizzes.attempt_models import Attempt, AttemptSlot
-from lms.quizzes.attempts import save_answer, start_attempt
+from lms.quizzes.attempts import start_attempt
+from lms.quizzes.autosave import save_answer
 from lms.quizzes.bank import save_question
 from lms.quizzes.gift import parse_gift
 from lms.quizzes.models import Quiz

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.quizzes.attempt_models import Accommodation, Attempt
-from lms.quizzes.attempts import save_answer, start_attempt, submit_attempt
+from lms.quizzes.attempts import start_attempt, submit_attempt
+from lms.quizzes.autosave import save_answer
 from lms.quizzes.models import Question, QuestionVersion
 from tests.conftest import Auth, assign_lecturer, csrf_from, make_user
 from tests.quizzes.conftest import QuizWorld

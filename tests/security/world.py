@@ -27,7 +27,8 @@ from lms.courses.models import Attachment, Course, Lesson
 from lms.courses.services import add_attachment
 from lms.extensions import db
 from lms.quizzes.attempt_models import Accommodation, Attempt, AttemptSlot
-from lms.quizzes.attempts import save_answer, start_attempt, submit_attempt
+from lms.quizzes.attempts import start_attempt, submit_attempt
+from lms.quizzes.autosave import save_answer
 from lms.quizzes.bank import save_question
 from lms.quizzes.gift import parse_gift
 from lms.quizzes.models import Question, Quiz

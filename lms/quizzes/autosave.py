@@ -1,0 +1,128 @@
+"""The autosave hot path: one read (ownership, state, deadline, response shape) and one
+upsert guarded by ``seq``, so a late or duplicated save never overwrites a newer one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, bindparam, select
+
+from lms.db import utcnow
+from lms.db_upsert import insert_for
+from lms.extensions import db
+from lms.quizzes.attempt_models import Accommodation, Attempt, AttemptSlot, AttemptState
+from lms.quizzes.attempts import AttemptClosed
+from lms.quizzes.models import QuestionVersion, Quiz
+from lms.quizzes.timing import timing_for
+from lms.quizzes.types import get_type
+
+__all__ = ["PreparedAnswer", "check_answer", "save_answer", "store_answer"]
+
+
+@dataclass(frozen=True)
+class PreparedAnswer:
+    """A validated answer, ready to store."""
+
+    attempt_id: int
+    slot: int
+    question_id: int
+    question_version_id: int
+    response: Any
+    seq: int
+    stored_seq: int
+
+
+@cache
+def _answer_context_query() -> Any:
+    # Built once per process: constructing statements costs more than running them here.
+    a, q, s, v, acc = (Attempt.__table__.c, Quiz.__table__.c, AttemptSlot.__table__.c,
+                       QuestionVersion.__table__.c, Accommodation.__table__.c)
+    return (
+        select(a.state, a.started_at, q.time_limit_seconds, q.closes_at, q.on_expiry,
+               s.question_id, s.question_version_id, s.seq, v.type, v.data,
+               acc.extra_minutes, acc.time_multiplier)
+        .select_from(Attempt.__table__
+                     .join(Quiz.__table__, q.id == a.quiz_id)
+                     .join(AttemptSlot.__table__,
+                           and_(s.attempt_id == a.id, s.slot == bindparam("slot")))
+                     .join(QuestionVersion.__table__, v.id == s.question_version_id)
+                     .outerjoin(Accommodation.__table__, acc.user_id == a.user_id))
+        .where(a.id == bindparam("attempt_id"), a.user_id == bindparam("user_id"))
+    )
+
+
+@cache
+def _store_answer_statement(dialect: str) -> Any:
+    table = AttemptSlot.__table__
+    stmt = insert_for(table, dialect).values(
+        attempt_id=bindparam("attempt_id"), slot=bindparam("slot"),
+        question_id=bindparam("question_id"),
+        question_version_id=bindparam("question_version_id"),
+        response=bindparam("response", type_=table.c.response.type),
+        seq=bindparam("seq"), saved_at=bindparam("saved_at", type_=table.c.saved_at.type),
+        option_order=[], max_points=1.0, comment="",
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["attempt_id", "slot"],
+        set_={"response": stmt.excluded.response, "seq": stmt.excluded.seq,
+              "saved_at": stmt.excluded.saved_at},
+        where=table.c.seq < stmt.excluded.seq,
+    ).returning(table.c.seq)
+
+
+def check_answer(attempt_id: int, user_id: int, slot: int, response: Any, seq: int,
+                 now: datetime | None = None) -> PreparedAnswer:
+    """Read phase of a save: ownership, state, deadline and the response's shape.
+
+    :raises LookupError: no such attempt/slot for this user (answer 404).
+    :raises AttemptClosed: finished, or past ``deadline + grace`` (answer 409).
+    :raises lms.quizzes.types.ResponseError: malformed response (answer 422).
+    """
+    now = now or utcnow()
+    row = db.session.execute(_answer_context_query(), {
+        "attempt_id": attempt_id, "user_id": user_id, "slot": slot}).first()
+    if row is None:
+        raise LookupError(attempt_id)
+    if row.state != AttemptState.IN_PROGRESS.value:
+        raise AttemptClosed(_("This attempt is closed: it can no longer be changed."))
+    accommodation = (Accommodation(extra_minutes=row.extra_minutes or 0,
+                                   time_multiplier=row.time_multiplier or 1.0)
+                     if row.extra_minutes is not None else None)
+    quiz = Quiz(time_limit_seconds=row.time_limit_seconds, closes_at=row.closes_at,
+                on_expiry=row.on_expiry)
+    timing = timing_for(quiz, row.started_at, accommodation)
+    if timing.late_until is not None and now > timing.late_until:
+        raise AttemptClosed(_("Time is up: answers can no longer be saved."))
+    value = get_type(row.type).check(row.data, response)
+    return PreparedAnswer(attempt_id, slot, row.question_id, row.question_version_id, value,
+                          seq, row.seq)
+
+
+def store_answer(answer: PreparedAnswer, now: datetime | None = None) -> tuple[bool, int]:
+    """Write phase of a save: one upsert guarded by seq; ``(saved, seq)``.
+
+    The row exists since the attempt started; the upsert also covers a missing one, and
+    the unique (attempt, slot) constraint keeps it single under any concurrency.
+    """
+    dialect = db.session.get_bind().dialect.name
+    saved = db.session.execute(_store_answer_statement(dialect), {
+        "attempt_id": answer.attempt_id, "slot": answer.slot,
+        "question_id": answer.question_id, "question_version_id": answer.question_version_id,
+        "response": answer.response, "seq": answer.seq, "saved_at": now or utcnow(),
+    }).scalar()
+    if saved is None:  # a newer save is stored already: report its seq (rare path)
+        current = db.session.scalar(select(AttemptSlot.seq).where(
+            AttemptSlot.attempt_id == answer.attempt_id, AttemptSlot.slot == answer.slot))
+        return False, int(current or answer.stored_seq)
+    return True, saved
+
+
+def save_answer(attempt_id: int, user_id: int, slot: int, response: Any, seq: int,
+                now: datetime | None = None) -> tuple[bool, int]:
+    """Check and store one answer (both phases in the current transaction)."""
+    now = now or utcnow()
+    return store_answer(check_answer(attempt_id, user_id, slot, response, seq, now), now)
