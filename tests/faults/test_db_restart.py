@@ -16,18 +16,9 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.faults.conftest import (
-    PG_ADMIN_URL,
-    Autosaver,
-    check_saves,
-    check_timing,
-    children_of,
-    qb,
-    report,
-    running_gunicorn,
-    start_all,
-    wait_for,
-)
+from tests.faults.autosave import Autosaver, check_saves, check_timing, start_all
+from tests.faults.conftest import report
+from tests.faults.procs import PG_ADMIN_URL, children_of, qb, running_gunicorn, wait_for
 
 LEARNERS = 30
 CUTS = 2

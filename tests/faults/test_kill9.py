@@ -16,18 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.conftest import (
-    PG_ADMIN_URL,
-    Autosaver,
-    check_saves,
-    check_timing,
-    kill_group,
-    qb,
-    report,
-    start_all,
-    stop_gunicorn,
-    wait_for,
-)
+from tests.faults.autosave import Autosaver, check_saves, check_timing, start_all
+from tests.faults.conftest import report
+from tests.faults.procs import PG_ADMIN_URL, kill_group, qb, stop_gunicorn, wait_for
 
 LEARNERS = 30
 SAVES_AFTER_RESTART = 3

@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 
-from tests.faults.conftest import PG_ADMIN_URL, ROOT, kill_group, qb, report, wait_for
+from tests.faults.conftest import report
+from tests.faults.procs import PG_ADMIN_URL, ROOT, kill_group, qb, wait_for
 
 LEARNERS = 60
 CLASS_CODE = "FAULT-K1"
