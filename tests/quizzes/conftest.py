@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -32,6 +33,9 @@ BANK = """$CATEGORY: bai-01
 
 ::q7::Trình bày vai trò của công tác cơ yếu. {}
 """
+
+# Every GIFT feature the importer supports, for the test_gift_* modules.
+RICH = (Path(__file__).parent / "data" / "rich.gift").read_text(encoding="utf-8")
 
 
 @dataclass
