@@ -56,7 +56,7 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
@@ -64,7 +64,7 @@ def error_response(status: int, message: str | None = None, code: str | None = N
     """Render the error page (or JSON error) for ``status``."""
     title, default = _messages().get(status, (str(status), ""))
     message = message or default
-    if _wants_json():
+    if wants_json():
         code = code or title.lower().replace(" ", "_")
         return jsonify({"error": {"code": code, "message": message}}), status
     return render_template("errors/error.html", status=status, title=title, message=message), status
@@ -92,7 +92,7 @@ def register_error_handlers(app: Flask) -> None:
         status = exc.code or 500
         if status == 429:
             return error_response(429, code="rate_limited")
-        description = exc.description if _wants_json() and status in (401, 409, 422) else None
+        description = exc.description if wants_json() and status in (401, 409, 422) else None
         return error_response(status, description)
 
     @app.errorhandler(OperationalError)

@@ -1,9 +1,14 @@
-"""HTTP hardening: security headers, secure cookies over HTTPS, proxy awareness."""
+"""HTTP hardening: security headers, secure cookies over HTTPS, proxy awareness, and no
+NUL characters in what a request carries."""
 
 from __future__ import annotations
 
+from itertools import chain
+from typing import Any
+
 from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # No inline script anywhere: every script is a file under /static. Styles likewise.
@@ -50,10 +55,49 @@ def _set_headers(response: Response) -> Response:
     return response
 
 
+def _json_nul(value: Any, path: str) -> str | None:
+    """The JSON path (``a.b.0``) of the first string or key holding a NUL, if any."""
+    if isinstance(value, str):
+        return (path or "body") if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else (
+        enumerate(value) if isinstance(value, list) else ())
+    for key, item in items:
+        where = f"{path}.{key}" if path else str(key)
+        if "\x00" in str(key):
+            return where
+        if found := _json_nul(item, where):
+            return found
+    return None
+
+
+def nul_field(req: Request) -> str | None:
+    """The first query, form or JSON field of ``req`` that holds a NUL character."""
+    for name, value in chain(req.args.items(multi=True), req.form.items(multi=True)):
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "\ufffd")
+    return _json_nul(req.get_json(silent=True), "") if req.is_json else None
+
+
+def _refuse_nul() -> Response | None:
+    # PostgreSQL text (and jsonb) cannot hold NUL and no person types one: refuse the
+    # request up front, naming the field, instead of failing on the way to the database.
+    field = nul_field(request)
+    if field is None:
+        return None
+    from lms.errors import APIError, error_response, wants_json
+
+    message = _("The field “%(field)s” contains a NUL character, which is not allowed.",
+                field=field)
+    if wants_json():
+        raise APIError(400, "invalid_character", message, field=field)
+    return error_response(400, message, code="invalid_character")
+
+
 def init_app(app: Flask) -> None:
-    """Install headers, cookie policy and (when configured) the proxy fix."""
+    """Install headers, cookie policy, the NUL guard and (when configured) the proxy fix."""
     app.session_interface = SecureWhenHttpsSessionInterface()
     app.after_request(_set_headers)
+    app.before_request(_refuse_nul)
 
     proxies = app.config.get("LMS_PROXY_COUNT", 0)
     if proxies:

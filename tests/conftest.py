@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -265,3 +266,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for line in sorted(set(_missing_tool_skips))[:20]:
             print(f"  {line}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+#: Figures a test reports (fault injections, fuzz case counts), repeated at the end of the
+#: run so that CI logs show them without ``-s``.
+FIGURES: list[str] = []
+
+
+def report(message: str) -> None:
+    """A figure for the report: printed at once (pytest -s) and in the terminal summary."""
+    FIGURES.append(message)
+    print(message, file=sys.stderr, flush=True)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Repeat the reported figures at the end of the run."""
+    if FIGURES:
+        terminalreporter.section("figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

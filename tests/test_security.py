@@ -136,3 +136,11 @@ def test_duplicate_username_in_admin_form_names_the_field(auth: Auth, client) ->
     assert response.status_code == 200
     assert 'id="username"' in response.get_data(as_text=True)
     assert 'aria-invalid="true"' in response.get_data(as_text=True)
+
+
+def test_a_nul_character_in_a_form_is_refused_naming_the_field(client) -> None:
+    token = csrf_from(client, "/auth/login")
+    response = client.post("/auth/login", data={"csrf_token": token, "username": "ad\x00min",
+                                                "password": "x" * 10})
+    assert response.status_code == 400
+    assert "“username”" in response.get_data(as_text=True)

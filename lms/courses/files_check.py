@@ -228,7 +228,7 @@ class Table:
 
 def decode(data: bytes, report: Report) -> str | None:
     """UTF-8 text without a BOM, with LF line ends, NFC-normalised; ``None`` (reported at
-    the line of the first bad byte) if the bytes are not UTF-8."""
+    the line of the first bad byte) if the bytes are not UTF-8 or hold a NUL."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -242,6 +242,10 @@ def decode(data: bytes, report: Report) -> str | None:
                 column=column,
             ),
         )
+        return None
+    if (nul := text.find("\x00")) >= 0:  # PostgreSQL text cannot hold it; never meant
+        report.line(text.count("\n", 0, nul) + 1,
+                    _("contains a NUL character (a binary file saved as text?)"))
         return None
     return unicodedata.normalize("NFC", text.removeprefix("\ufeff").replace("\r\n", "\n"))
 

@@ -4,8 +4,8 @@ The quiz scenarios reuse ``benchmarks/quiz_burst.py``: its scratch databases, se
 gunicorn wrapper and raw-socket HTTP client. What the faults need on top lives in helper
 modules beside this one: ``procs.py`` (the processes, and process-group helpers that never
 leave a process behind) and ``autosave.py`` (learners autosaving, and the checks of what
-the database holds). This module has the fixtures, and :func:`report` for the figures that
-the terminal summary repeats.
+the database holds). This module has the fixtures; figures go through
+:func:`tests.conftest.report`, which the terminal summary repeats.
 
 Every app built in these tests rebinds the process-wide Huey queue; an autouse fixture puts
 it back as it was, so the rest of the suite keeps its immediate (inline) jobs.
@@ -16,30 +16,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.faults.procs import kill_group, qb, wait_for
-
-
-def report(message: str) -> None:
-    """A figure for the report: printed (pytest -s) and kept for the terminal summary."""
-    REPORT_LINES.append(message)
-    print(message, file=sys.stderr, flush=True)
-
-
-REPORT_LINES: list[str] = []
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if REPORT_LINES:
-        terminalreporter.section("fault injection figures")
-        for line in REPORT_LINES:
-            terminalreporter.write_line(line)
 
 
 @pytest.fixture(autouse=True)

@@ -16,8 +16,8 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.conftest import report
 from tests.faults.autosave import Autosaver, check_saves, check_timing, start_all
-from tests.faults.conftest import report
 from tests.faults.procs import PG_ADMIN_URL, children_of, qb, running_gunicorn, wait_for
 
 LEARNERS = 30

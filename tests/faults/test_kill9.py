@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import report
 from tests.faults.autosave import Autosaver, check_saves, check_timing, start_all
-from tests.faults.conftest import report
 from tests.faults.procs import PG_ADMIN_URL, kill_group, qb, stop_gunicorn, wait_for
 
 LEARNERS = 30

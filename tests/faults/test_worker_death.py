@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.faults.conftest import report
+from tests.conftest import report
 from tests.faults.procs import PG_ADMIN_URL, ROOT, kill_group, qb, wait_for
 
 LEARNERS = 60

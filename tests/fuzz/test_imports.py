@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -65,6 +65,8 @@ def test_roster_import_is_all_or_nothing(app, rows, header) -> None:
 @given(body=st.text(max_size=300), front=st.sampled_from([
     'title = "Bài"\nminutes = 5\nobjectives = []\n', 'title = \nminutes = "x"\n', "",
     'title = "A"\nminutes = 1\nobjectives = ["x"]\nextra = 1\n']))
+# Found on PostgreSQL, which cannot store NUL in text: now refused with its line.
+@example(body="Số liệu\x00", front='title = "Bài"\nminutes = 5\nobjectives = []\n')
 def test_course_import_is_all_or_nothing(app, tmp_path_factory, body, front) -> None:
     root = tmp_path_factory.mktemp("course") / "quan-ly-nha-nuoc-ve-co-yeu"
     shutil.copytree(ROOT / "courses" / "quan-ly-nha-nuoc-ve-co-yeu", root)

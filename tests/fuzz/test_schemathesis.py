@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 
 from lms.auth.services import create_token
 from lms.extensions import limiter
-from tests.conftest import make_user
+from tests.conftest import make_user, report
 from tests.quizzes.conftest import QuizWorld
 
 pytestmark = pytest.mark.fuzz
@@ -42,10 +42,12 @@ def _run_all(app, headers: dict[str, str]) -> int:
 
 def test_api_as_a_learner(app, world: QuizWorld) -> None:
     cases = _run_all(app, world.headers)
+    report(f"schemathesis as a learner: {cases} cases, 0 server errors, 0 schema violations")
     assert cases >= 10 * EXAMPLES
 
 
 def test_api_as_an_admin(app, world: QuizWorld) -> None:
     admin = make_user("admin")
     cases = _run_all(app, {"Authorization": f"Bearer {create_token(admin)[1]}"})
+    report(f"schemathesis as an admin: {cases} cases, 0 server errors, 0 schema violations")
     assert cases >= 10 * EXAMPLES

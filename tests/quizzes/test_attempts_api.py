@@ -198,3 +198,17 @@ def test_periodic_job_finalises_by_policy(client, world: QuizWorld, policy: str,
         else:
             assert attempt.points is not None  # graded
             assert attempt.finished_at is not None
+
+
+def test_a_nul_character_is_refused_before_the_database(client, world: QuizWorld) -> None:
+    """PostgreSQL cannot store NUL in text or jsonb: 400 naming the JSON field, not a 500."""
+    start = _start(client, world).json
+    q = next(x for x in start["questions"] if x["type"] == "short_answer")
+    url = f"/api/v1/attempts/{start['id']}/answers/{q['slot']}"
+    response = client.put(url, headers=world.headers, json={"response": "a\x00b", "seq": 1})
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "invalid_character"
+    assert response.json["error"]["field"] == "response"
+    stored = db.session.scalar(select(AttemptSlot.seq).where(
+        AttemptSlot.attempt_id == start["id"], AttemptSlot.slot == q["slot"]))
+    assert stored == 0  # nothing saved
