@@ -19,6 +19,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import event
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -235,6 +236,14 @@ def count_statements(app: Flask) -> Any:
             event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+# CI runs the property tests with a fixed seed, so a landing never depends on luck; local
+# runs keep Hypothesis' random search, which is how new bugs are found (then pinned with
+# @example, as for the NUL byte in tests/fuzz/test_imports.py).
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("LMS_TEST_STRICT") == "1":
+    hypothesis_settings.load_profile("ci")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
