@@ -74,8 +74,14 @@ def nul_field(req: Request) -> str | None:
     """The first query, form or JSON field of ``req`` that holds a NUL character."""
     for name, value in chain(req.args.items(multi=True), req.form.items(multi=True)):
         if "\x00" in name or "\x00" in value:
-            return name.replace("\x00", "\ufffd")
-    return _json_nul(req.get_json(silent=True), "") if req.is_json else None
+            return _shown(name)
+    found = _json_nul(req.get_json(silent=True), "") if req.is_json else None
+    return None if found is None else _shown(found)
+
+
+def _shown(name: str) -> str:
+    """A field name fit to echo: the NUL made visible, and no longer than a line."""
+    return name.replace("\x00", "\ufffd")[:100]
 
 
 def _refuse_nul() -> Response | None:

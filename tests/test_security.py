@@ -144,3 +144,20 @@ def test_a_nul_character_in_a_form_is_refused_naming_the_field(client) -> None:
                                                 "password": "x" * 10})
     assert response.status_code == 400
     assert "“username”" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"query_string": {"q": "a\x00"}}, "q"),
+    ({"method": "POST", "data": {"ok": "x", "full_name": "Lê\x00"}}, "full_name"),
+    ({"method": "PUT", "json": {"response": ["a", {"b": "c\x00"}]}}, "response.1.b"),
+    ({"method": "PUT", "json": {"k\x00": 1}}, "k\ufffd"),
+    ({"method": "PUT", "json": "\x00"}, "body"),
+    ({"method": "PUT", "json": {"response": "Việt Nam", "seq": 1}}, None),
+])
+def test_nul_field_names_the_place(app, kwargs: dict, field: str | None) -> None:
+    from flask import request
+
+    from lms.security import nul_field
+
+    with app.test_request_context("/api/v1/x", **kwargs):
+        assert nul_field(request) == field
