@@ -108,10 +108,7 @@ def admin_list() -> Any:
 
 
 def _certificate(serial: str) -> Certificate:
-    certificate = db.session.scalar(select(Certificate).where(Certificate.serial == serial))
-    if certificate is None:
-        abort(404)
-    return certificate
+    return db.one_or_404(select(Certificate).where(Certificate.serial == serial))
 
 
 @bp.route("/admin/certificates/<serial>", methods=["GET", "POST"])
@@ -148,9 +145,7 @@ def admin_detail(serial: str) -> Any:
 @admin_required
 def class_runs(code: str) -> Any:
     """Issue a class's certificates (whole class or selected learners) or zip them."""
-    klass = db.session.scalar(select(Class).where(Class.code == code))
-    if klass is None:
-        abort(404)
+    klass = db.one_or_404(select(Class).where(Class.code == code))
     if request.method == "POST":
         if not EmptyForm().validate_on_submit():
             abort(400)
@@ -195,9 +190,7 @@ def preview(code: str) -> Any:
     """The certificate template with sample data and this class's settings (not signed)."""
     from lms.certificates.pdf import render_certificate_pdf, sample_context
 
-    klass = db.session.scalar(select(Class).where(Class.code == code))
-    if klass is None:
-        abort(404)
+    klass = db.one_or_404(select(Class).where(Class.code == code))
     base = current_app.config.get("LMS_BASE_URL", "")
     today = date.today()  # noqa: DTZ011 - a preview, dated like a certificate issued now
     sample = sample_context(

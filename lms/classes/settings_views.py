@@ -46,9 +46,7 @@ def _rule_from_form(lessons: list[Lesson], quizzes: list[Quiz]) -> dict[str, Any
 @admin_required
 def settings(code: str) -> Any:
     """Completion rule (recomputed at once for every learner) and certificate settings."""
-    klass = db.session.scalar(select(Class).where(Class.code == code))
-    if klass is None:
-        abort(404)
+    klass = db.one_or_404(select(Class).where(Class.code == code))
     lessons = list(db.session.scalars(select(Lesson).where(
         Lesson.course_id == klass.course_id, Lesson.status == LessonStatus.PUBLISHED.value)
         .order_by(Lesson.position)))

@@ -205,8 +205,24 @@ def normalise_short(text: str, *, case_sensitive: bool = False,
     return text if case_sensitive else text.casefold()
 
 
+class _AnswerListType(QuestionType):
+    """Types whose response is graded by the best-matching answer of a list."""
+
+    @abstractmethod
+    def _match(self, data: Mapping[str, Any], response: Any) -> dict[str, Any] | None:
+        """The matching answer with the highest fraction, if any."""
+
+    def grade(self, data: Mapping[str, Any], response: Any) -> float:
+        match = self._match(data, response)
+        return _clamp(match["fraction"]) if match else 0.0
+
+    def feedback(self, data: Mapping[str, Any], response: Any) -> list[str]:
+        match = self._match(data, response)
+        return [match["feedback"]] if match and match["feedback"] else []
+
+
 @register
-class ShortAnswer(QuestionType):
+class ShortAnswer(_AnswerListType):
     """A typed answer compared with the accepted ones (Moodle's ``*`` wildcard allowed)."""
 
     name = "short_answer"
@@ -245,20 +261,12 @@ class ShortAnswer(QuestionType):
                 best = a
         return best
 
-    def grade(self, data: Mapping[str, Any], response: Any) -> float:
-        match = self._match(data, response)
-        return _clamp(match["fraction"]) if match else 0.0
-
-    def feedback(self, data: Mapping[str, Any], response: Any) -> list[str]:
-        match = self._match(data, response)
-        return [match["feedback"]] if match and match["feedback"] else []
-
     def right_answer(self, data: Mapping[str, Any]) -> str:
         return " / ".join(a["text"] for a in _answers(data) if a["fraction"] >= 1)
 
 
 @register
-class Numerical(QuestionType):
+class Numerical(_AnswerListType):
     """A number within a tolerance of a value, or within a range."""
 
     name = "numerical"
@@ -283,14 +291,6 @@ class Numerical(QuestionType):
             return None
         hits = [a for a in _answers(data) if self._hit(a, float(response))]
         return max(hits, key=lambda a: a["fraction"], default=None)
-
-    def grade(self, data: Mapping[str, Any], response: Any) -> float:
-        match = self._match(data, response)
-        return _clamp(match["fraction"]) if match else 0.0
-
-    def feedback(self, data: Mapping[str, Any], response: Any) -> list[str]:
-        match = self._match(data, response)
-        return [match["feedback"]] if match and match["feedback"] else []
 
     def right_answer(self, data: Mapping[str, Any]) -> str:
         out = []
