@@ -35,8 +35,7 @@ STASH_MAX_AGE_S = 24 * 3600  # a preview can be confirmed for a day
 
 
 def _class_or_404(code: str) -> Class:
-    klass = db.one_or_404(select(Class).where(Class.code == code))
-    return klass
+    return db.one_or_404(select(Class).where(Class.code == code))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -108,7 +108,7 @@ def _office_type(data: bytes) -> str | None:
         ValueError,
         EOFError,
         RuntimeError,
-        NotImplementedError,
+        NotImplementedError,  # zipfile: a compression method it does not support
         zlib.error,
     ):
         return None
