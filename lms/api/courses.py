@@ -13,7 +13,7 @@ from lms.api import bp
 from lms.api.auth import api_user
 from lms.api.spec import ErrorOut, spec
 from lms.courses.models import Course, Lesson, LessonProgress, LessonStatus
-from lms.courses.progress import record_activity
+from lms.courses.progress import NotReadYet, reading_left_message, record_activity
 from lms.courses.queries import outline, visible_lessons
 from lms.errors import APIError
 from lms.extensions import db
@@ -111,14 +111,24 @@ def _progress_out(row: LessonProgress) -> ProgressOut:
 
 
 @bp.post("/lessons/<int:lesson_id>/complete")
-@spec.validate(resp=Response(HTTP_200=ProgressOut, HTTP_401=ErrorOut, HTTP_404=ErrorOut),
+@spec.validate(resp=Response(HTTP_200=ProgressOut, HTTP_401=ErrorOut, HTTP_404=ErrorOut,
+                             HTTP_409=ErrorOut),
                tags=["courses"])
 def complete_lesson(lesson_id: int) -> Any:
-    """Mark a lesson done for the calling learner (idempotent)."""
+    """Mark a lesson done for the calling learner (idempotent).
+
+    409 ``not_read_yet``, with ``seconds_needed``, until the learner has spent the
+    course's share of the lesson's estimated time on it (heartbeats count)."""
     lesson = _learner_lesson(lesson_id)
-    row = record_activity(api_user().id, lesson.id, complete=True)
+    try:
+        row = record_activity(api_user().id, lesson.id, complete=True)
+    except NotReadYet as exc:
+        db.session.commit()  # the call still counts as activity
+        raise APIError(409, "not_read_yet", reading_left_message(exc.seconds_needed),
+                       seconds_needed=exc.seconds_needed) from exc
     db.session.commit()
     return _progress_out(row)
+
 
 
 @bp.post("/lessons/<int:lesson_id>/heartbeat")

@@ -25,13 +25,14 @@ from lms.quizzes.attempts import (
     can_manage,
     can_take,
     finalize_if_due,
+    has_left,
     start_attempt,
     submit_attempt,
     timing_of,
 )
 from lms.quizzes.autosave import check_answer, store_answer
 from lms.quizzes.models import Quiz
-from lms.quizzes.render import attempt_payload
+from lms.quizzes.render import attempt_payload, result_payload
 from lms.quizzes.types import ResponseError
 
 
@@ -99,11 +100,14 @@ class SavedOut(BaseModel):
 
 
 class ResultOut(BaseModel):
+    """The state of a submitted attempt; the score only when the quiz's review allows it
+    at that moment (absent otherwise, never null)."""
+
     state: str
-    points: float | None
-    max_points: float
-    score10: float | None
-    passed: bool | None
+    points: float | None = None
+    max_points: float | None = None
+    score10: float | None = None
+    passed: bool | None = None
 
 
 def _quiz_or_404(quiz_id: int) -> tuple[Quiz, bool]:
@@ -203,6 +207,8 @@ def put_answer(attempt_id: int, slot: int) -> Any:
 def post_submit(attempt_id: int) -> Any:
     """Submit and grade (idempotent: a second submit returns the same result)."""
     attempt = _attempt_or_404(attempt_id)
+    if has_left(attempt):
+        raise APIError(404, "not_found", "No such attempt.")
     try:
         submit_attempt(attempt)
     except AttemptClosed as exc:
@@ -210,5 +216,4 @@ def post_submit(attempt_id: int) -> Any:
         raise APIError(409, "closed", exc.message) from exc
     db.session.commit()
     current_app.logger.debug("attempt %s submitted", attempt.id)
-    return ResultOut(state=attempt.state, points=attempt.points, max_points=attempt.max_points,
-                     score10=attempt.score10, passed=attempt.passed)
+    return result_payload(attempt, utcnow())

@@ -16,6 +16,7 @@ class ErrorBody(BaseModel):
     code: str
     message: str
     field: str | None = None
+    seconds_needed: int | None = None  # not_read_yet: reading time still needed
 
 
 class ErrorOut(BaseModel):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from lms.certificates.models import Certificate, IssueRun
 from lms.classes.models import Class
+from lms.i18n import format_date
 
 
 @click.group("certificates")
@@ -152,13 +153,20 @@ def verify(file: Path) -> None:
 
     result = verify_upload(file.read_bytes())
     problems = []
+    certificate = result.certificate
+    if certificate is not None and certificate.status == "revoked":
+        # Said first, whatever the signature: an intact signature on a revoked
+        # certificate proves nothing.
+        when = format_date(certificate.revoked_at)
+        problems.append(f"revoked on {when}: certificate {certificate.serial}"
+                        f" ({certificate.revoked_reason})")
     if not result.signature_valid:
         problems.append(f"signature not valid: {result.reason}")
     if not result.signed_by_us:
         problems.append("not signed with this installation's key")
     if result.certificate is None:
         problems.append("matches no certificate in the database")
-    elif result.certificate.status != "valid":
+    elif result.certificate.status not in ("valid", "revoked"):
         problems.append(f"certificate {result.certificate.serial} is {result.certificate.status}")
     if problems:
         for line in problems:

@@ -96,13 +96,20 @@ def allocate_serials(year: int, count: int) -> list[str]:
 
 def eligible(klass: Class, user_ids: Sequence[int] | None = None) -> list[tuple[User,
                                                                                 ClassCompletion]]:
-    """Learners who completed the class and hold no valid certificate of it."""
-    has_valid = select(Certificate.id).where(
-        Certificate.class_id == klass.id, Certificate.user_id == ClassCompletion.user_id,
-        Certificate.status == "valid").exists()
+    """Learners who completed the class and hold no valid certificate of it.
+
+    A learner whose certificate of the class was revoked is never eligible again: a
+    revocation only ends through an explicit :func:`reissue` by an admin, never through
+    a completion recompute, an automatic run or a bulk run.
+    """
+    mine = (Certificate.class_id == klass.id, Certificate.user_id == ClassCompletion.user_id)
+    has_valid = select(Certificate.id).where(*mine, Certificate.status == "valid").exists()
+    revoked = select(Certificate.id).where(
+        *mine, Certificate.status == "revoked", Certificate.superseded_by_id.is_(None)).exists()
     query = (select(User, ClassCompletion).join(ClassCompletion, ClassCompletion.user_id == User.id)
              .where(ClassCompletion.class_id == klass.id,
-                    ClassCompletion.status == CompletionStatus.COMPLETED.value, ~has_valid)
+                    ClassCompletion.status == CompletionStatus.COMPLETED.value, ~has_valid,
+                    ~revoked)
              .order_by(User.id))
     if user_ids is not None:
         query = query.where(User.id.in_(list(user_ids)))
@@ -170,7 +177,8 @@ def warm_render_pool() -> int:
 
 
 def _insert(klass: Class, user: User, snapshot: dict[str, Any], pdf: bytes,
-            actor: User | None, replaces: Certificate | None = None) -> Certificate | None:
+            actor: User | None, replaces: Certificate | None = None,
+            reason: str = "") -> Certificate | None:
     """Insert a valid certificate unless one exists (the partial unique index decides)."""
     table = Certificate.__table__
     now = utcnow()
@@ -189,7 +197,8 @@ def _insert(klass: Class, user: User, snapshot: dict[str, Any], pdf: bytes,
                                     actor_id=actor.id if actor else None))
     record("certificate_reissue" if replaces else "certificate_issue",
            actor.id if actor else None, snapshot["serial"], user_id=user.id,
-           class_code=klass.code, replaces=replaces.serial if replaces else None)
+           class_code=klass.code, replaces=replaces.serial if replaces else None,
+           **({"reason": reason} if reason else {}))
     return db.session.get(Certificate, new_id)
 
 
@@ -238,26 +247,36 @@ def revoke(certificate: Certificate, actor: User | None, reason: str) -> None:
 
 
 def reissue(certificate: Certificate, actor: User | None, reason: str) -> Certificate:
-    """Replace a certificate (e.g. a name correction): a new serial and code, fresh data;
-    the old one becomes superseded and points to the new one."""
-    if certificate.status != "valid":
-        raise InvalidInput("serial", _("Only a valid certificate can be reissued."))
+    """Replace a certificate, with a reason: a new serial and code, fresh data.
+
+    A valid certificate (e.g. a name correction) becomes superseded and points to the
+    new one. A revoked one stays revoked, pointing to the new one: this explicit step is
+    the only way a learner gets a certificate of the class again after a revocation.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("reason", _("Give the reason for the reissue."))
+    if certificate.status not in ("valid", "revoked") or certificate.superseded_by_id:
+        raise InvalidInput("serial", _("Only a valid or revoked certificate can be reissued."))
     klass = db.session.get(Class, certificate.class_id)
     user = db.session.get(User, certificate.user_id)
     completion = db.session.scalar(select(ClassCompletion).where(
         ClassCompletion.class_id == klass.id, ClassCompletion.user_id == user.id))
+    if completion is None:
+        raise InvalidInput("serial", _("The learner has no completion record in this class."))
     serial = allocate_serials(to_user_timezone(utcnow()).year, 1)[0]
     snapshot = snapshot_for(klass, user, completion, serial, new_code())
     snapshot["completed_on"] = certificate.snapshot["completed_on"]
     pdf = _render([context_of(snapshot)])[0]
-    certificate.status = "superseded"
-    db.session.flush()  # frees the one-valid slot for the replacement
-    new = _insert(klass, user, snapshot, pdf, actor, replaces=certificate)
+    if certificate.status == "valid":
+        certificate.status = "superseded"
+        db.session.flush()  # frees the one-valid slot for the replacement
+    new = _insert(klass, user, snapshot, pdf, actor, replaces=certificate, reason=reason)
     if new is None:
         raise InvalidInput("serial", _("A valid certificate already exists."))
     certificate.superseded_by_id = new.id
     db.session.add(CertificateEvent(certificate_id=certificate.id, action="reissue",
-                                    actor_id=actor.id if actor else None, reason=reason.strip()))
+                                    actor_id=actor.id if actor else None, reason=reason))
     db.session.flush()
     return new
 

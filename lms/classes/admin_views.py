@@ -167,7 +167,7 @@ def withdraw_learner(code: str, user_id: int) -> Any:
     if user is None:
         abort(404)
     try:
-        withdraw(klass, user)
+        withdraw(klass, user, current_user)
     except InvalidInput:
         abort(404)
     db.session.commit()

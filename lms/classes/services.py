@@ -98,8 +98,16 @@ def enrol(klass: Class, user: User, role: EnrolmentRole = EnrolmentRole.LEARNER)
     return enrolment
 
 
-def withdraw(klass: Class, user: User) -> Enrolment:
-    """Withdraw ``user`` from ``klass``; the row stays as history."""
+def withdraw(klass: Class, user: User, actor: User | None = None) -> Enrolment:
+    """Withdraw ``user`` from ``klass``; the row stays as history.
+
+    Withdrawal closes the door: the learner's open attempts at the course's quizzes are
+    finalised as they stand (graded, audited), unless another class of the same course
+    still holds them; later saves and submits answer 404.
+    """
+    from lms.audit.services import record
+    from lms.quizzes.attempts import can_take_course, close_open_attempts
+
     enrolment = db.session.scalar(
         select(Enrolment).where(Enrolment.class_id == klass.id, Enrolment.user_id == user.id)
     )
@@ -108,6 +116,10 @@ def withdraw(klass: Class, user: User) -> Enrolment:
                                          username=user.username))
     enrolment.state = EnrolmentState.WITHDRAWN.value
     db.session.flush()
+    closed = [] if can_take_course(user.id, klass.course_id) else close_open_attempts(
+        user.id, klass.course_id)
+    record("learner_withdraw", actor.id if actor else None, user.username,
+           class_code=klass.code, attempts_closed=closed)
     return enrolment
 
 

@@ -147,6 +147,8 @@ def render_course_toml(course: CourseFiles) -> str:
         "[completion]\n"
         f"lessons = {lessons}\n"
         f"quizzes = {quizzes}\n"
+        + (f"min_read_share = {toml.number(completion.min_read_share)}\n"
+           if completion.min_read_share is not None else "")
     )
 
 

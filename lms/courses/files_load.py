@@ -301,7 +301,8 @@ class _Loader:
         data = course.get("completion", "table")
         if data is None:
             return None
-        table = Table(course.report, data, ("completion",), ("lessons", "quizzes"))
+        table = Table(course.report, data, ("completion",),
+                      ("lessons", "quizzes", "min_read_share"))
 
         def known_lesson(key: KeyPath, slug: str) -> bool:
             if slug in self.lessons_by_slug:
@@ -337,6 +338,13 @@ class _Loader:
                 quizzes.append(QuizRequirement(slug, mark))
             seen.add(slug)
         ok = entries is not None and len(quizzes) == len(data.get("quizzes", ()))
+        share = table.get("min_read_share", "number", required=False)
+        if share is not None and not 0 <= share <= 1:
+            table.report.at(("completion", "min_read_share"),
+                            _("“completion.min_read_share” must be between 0 and 1, not "
+                              "%(value)s", value=share))
+            ok = False
         if lessons is None or not ok:
             return None
-        return CompletionPolicy(lessons, tuple(quizzes))
+        return CompletionPolicy(lessons, tuple(quizzes),
+                                None if share is None else float(share))

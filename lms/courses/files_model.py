@@ -118,6 +118,9 @@ class QuizRequirement:
     pass_mark10: float
 
 
+DEFAULT_MIN_READ_SHARE = 0.5
+
+
 @dataclass(frozen=True)
 class CompletionPolicy:
     """What a learner must do to complete the course: ``"all"`` lessons or the named ones,
@@ -125,6 +128,9 @@ class CompletionPolicy:
 
     lessons: Literal["all"] | tuple[str, ...]
     quizzes: tuple[QuizRequirement, ...]
+    #: Share of a lesson's estimated minutes a learner must have spent on it before it
+    #: counts as done (``None``: the default, :data:`DEFAULT_MIN_READ_SHARE`; 0: off).
+    min_read_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,7 @@ class DrawRule:
 
     category: str
     count: int
+    line: int = field(default=0, compare=False)  # in the quiz file, for problems
 
 
 @dataclass(frozen=True)

@@ -244,7 +244,8 @@ def _draw(table: Table) -> tuple[DrawRule, ...] | None:
                 _("category “%(category)s” is drawn from twice", category=category),
             )
         elif category is not None and count is not None:
-            out.append(DrawRule(category, count))
+            line = rule.report.keys.line(rule.key) if rule.report.keys else 0
+            out.append(DrawRule(category, count, line + rule.report.offset))
         seen.add(category)
     ok = len(out) == len(table.data.get("draw", ()))
     return tuple(out) if ok else None

@@ -7,11 +7,13 @@ tampered client cannot claim more than the wall clock allows.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
 
-from lms.courses.models import LessonProgress, ProgressStatus
+from lms.courses.files_model import DEFAULT_MIN_READ_SHARE
+from lms.courses.models import Course, Lesson, LessonProgress, LessonRevision, ProgressStatus
 from lms.db import utcnow
 from lms.db_upsert import insert_for
 from lms.events import lesson_completed
@@ -21,17 +23,53 @@ from lms.extensions import db
 MAX_GAP = timedelta(seconds=150)
 
 
+class NotReadYet(Exception):  # noqa: N818 (a state, read as "raise NotReadYet")
+    """A learner asked to complete a lesson before reading it long enough."""
+
+    def __init__(self, seconds_needed: int) -> None:
+        super().__init__(f"{seconds_needed} s of reading still needed")
+        self.seconds_needed = seconds_needed
+
+
+def required_seconds(lesson_id: int) -> int:
+    """Reading time a lesson needs before it counts as done: the course's
+    ``min_read_share`` of the published revision's estimated minutes (one statement)."""
+    row = db.session.execute(
+        select(func.coalesce(LessonRevision.minutes, Lesson.minutes), Course.completion_policy)
+        .select_from(Lesson).join(Course, Course.id == Lesson.course_id)
+        .outerjoin(LessonRevision, LessonRevision.id == Lesson.published_revision_id)
+        .where(Lesson.id == lesson_id)).first()
+    if row is None:
+        return 0
+    minutes, policy = row
+    share = (policy or {}).get("min_read_share")
+    share = DEFAULT_MIN_READ_SHARE if share is None else float(share)
+    return max(0, math.ceil((minutes or 0) * 60 * share))
+
+
 def _as_aware(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; they were stored as UTC.
     return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
 
 
+def reading_left_message(seconds: int) -> str:
+    """What a learner is told when completing a lesson too early."""
+    from flask_babel import gettext as _
+
+    return _("Keep reading: %(minutes)s more minutes on this lesson before it counts as "
+             "done.", minutes=max(1, math.ceil(seconds / 60)))
+
+
 def record_activity(user_id: int, lesson_id: int, *, complete: bool = False,
-                    now: datetime | None = None) -> LessonProgress:
+                    now: datetime | None = None, enforce_reading: bool = True) -> LessonProgress:
     """Record a visit, heartbeat or completion of a lesson by a learner.
 
     One upsert on (user, lesson): concurrent tabs never create two rows. Completion is
     sticky; ``completed_at`` keeps the first completion time.
+
+    :raises NotReadYet: completion asked before the reading time the course requires
+        (the event still counts as activity; ``enforce_reading=False`` is for staff
+        marking a lesson done, audited by the caller).
     """
     now = now or utcnow()
     table = LessonProgress.__table__
@@ -45,6 +83,12 @@ def record_activity(user_id: int, lesson_id: int, *, complete: bool = False,
         gap = now - _as_aware(existing.last_seen_at)
         added = int(min(max(gap, timedelta(0)), MAX_GAP).total_seconds())
     done = ProgressStatus.DONE.value
+    if complete and previous_status != done and enforce_reading:
+        spent = (existing.seconds_spent if existing is not None else 0) + added
+        needed = required_seconds(lesson_id) - spent
+        if needed > 0:
+            record_activity(user_id, lesson_id, now=now)
+            raise NotReadYet(needed)
     values = {
         "user_id": user_id, "lesson_id": lesson_id,
         "status": done if complete else ProgressStatus.IN_PROGRESS.value,

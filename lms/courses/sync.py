@@ -124,6 +124,8 @@ def import_course(root: Path, actor: User | None = None) -> ImportReport:
         else list(files.completion.lessons),
         "quizzes": [{"slug": q.slug, "pass_mark10": q.pass_mark10}
                     for q in files.completion.quizzes],
+        **({"min_read_share": files.completion.min_read_share}
+           if files.completion.min_read_share is not None else {}),
     }
     db.session.flush()
     existing = {lesson.slug: lesson for lesson in db.session.scalars(
@@ -183,6 +185,7 @@ def course_files_from_db(course: Course, base: CourseFiles | None = None) -> Cou
         lessons=policy["lessons"] if policy["lessons"] == "all" else tuple(policy["lessons"]),
         quizzes=tuple(QuizRequirement(slug=q["slug"], pass_mark10=q["pass_mark10"])
                       for q in policy["quizzes"]),
+        min_read_share=policy.get("min_read_share"),
     )
     files = CourseFiles(
         slug=course.slug, title=course.title, description=course.description,

@@ -14,7 +14,12 @@ from lms.auth.forms import EmptyForm
 from lms.courses import bp
 from lms.courses.markdown import render_markdown
 from lms.courses.models import Attachment, Course, Lesson, LessonRevision
-from lms.courses.progress import record_activity
+from lms.courses.progress import (
+    NotReadYet,
+    reading_left_message,
+    record_activity,
+    required_seconds,
+)
 from lms.courses.queries import outline, visible_lessons
 from lms.db import writing
 from lms.extensions import db
@@ -78,10 +83,12 @@ def _neighbours(course: Course, lesson: Lesson, staff: bool) -> tuple[Lesson | N
 def lesson(slug: str, lesson_slug: str) -> Any:
     """Read a lesson (its published revision); the visit counts toward time spent."""
     course, item, revision, staff = _load_lesson(slug, lesson_slug)
-    progress = None
+    progress, reading_left = None, 0
     if current_user.is_learner:
         with writing():
             progress = record_activity(current_user.id, item.id)
+        if progress.status != "done":
+            reading_left = max(0, required_seconds(item.id) - progress.seconds_spent)
     previous, following = _neighbours(course, item, staff)
     attachments = db.session.scalars(
         select(Attachment).where(Attachment.course_id == course.id).order_by(Attachment.name)
@@ -90,7 +97,7 @@ def lesson(slug: str, lesson_slug: str) -> Any:
     return render_template(
         "courses/lesson.html", course=course, lesson=item, revision=revision, body=body,
         progress=progress, previous=previous, following=following, attachments=attachments,
-        form=EmptyForm(), can_edit=staff,
+        form=EmptyForm(), can_edit=staff, reading_left=reading_left,
     )
 
 
@@ -112,7 +119,12 @@ def mark_done(slug: str, lesson_slug: str) -> Any:
     if not EmptyForm().validate_on_submit():
         abort(400)
     if current_user.is_learner:
-        record_activity(current_user.id, item.id, complete=True)
+        try:
+            record_activity(current_user.id, item.id, complete=True)
+        except NotReadYet as exc:
+            db.session.commit()  # the visit still counts as reading time
+            flash(reading_left_message(exc.seconds_needed), "error")
+            return redirect(url_for("courses.lesson", slug=slug, lesson_slug=lesson_slug))
         db.session.commit()
         flash(_("Lesson marked as done."), "success")
     _previous, following = _neighbours(course, item, staff)

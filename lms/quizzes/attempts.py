@@ -8,9 +8,11 @@ import logging
 import random
 import secrets
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.auth.models import User
 from lms.classes.models import Class, Enrolment, EnrolmentRole, EnrolmentState
@@ -46,16 +48,49 @@ def accommodation_for(user_id: int) -> Accommodation | None:
     return db.session.scalar(select(Accommodation).where(Accommodation.user_id == user_id))
 
 
+def learner_enrolment(user_id: Any, course_id: Any) -> Any:
+    """EXISTS: the user is a learner, not withdrawn, in a class of the course (columns
+    or values; usable inside a larger statement such as the autosave's)."""
+    return select(Enrolment.id).join(Class, Class.id == Enrolment.class_id).where(
+        Class.course_id == course_id, Enrolment.user_id == user_id,
+        Enrolment.role == EnrolmentRole.LEARNER.value,
+        Enrolment.state != EnrolmentState.WITHDRAWN.value).exists()
+
+
+def can_take_course(user_id: int, course_id: int) -> bool:
+    """Whether the user is still a learner of some class of the course."""
+    return bool(db.session.scalar(select(learner_enrolment(user_id, course_id))))
+
+
 def can_take(user: User, quiz: Quiz) -> bool:
     """A learner enrolled (active, or completed and still in the class) in a class of the
     quiz's course may take it; withdrawn learners may not."""
     if not user.is_learner:
         return False
-    return bool(db.session.scalar(select(
-        select(Enrolment.id).join(Class, Class.id == Enrolment.class_id).where(
-            Class.course_id == quiz.course_id, Enrolment.user_id == user.id,
-            Enrolment.role == EnrolmentRole.LEARNER.value,
-            Enrolment.state != EnrolmentState.WITHDRAWN.value).exists())))
+    return can_take_course(user.id, quiz.course_id)
+
+
+def has_left(attempt: Attempt) -> bool:
+    """A learner's (not a preview's) attempt whose learner was withdrawn since: saves and
+    submits answer 404, and its review shows no right answers or feedback."""
+    return not attempt.preview and not can_take_course(attempt.user_id,
+                                                       attempt.quiz.course_id)
+
+
+def close_open_attempts(user_id: int, course_id: int, now: datetime | None = None
+                        ) -> list[int]:
+    """Finalise the user's open attempts at the course's quizzes as they stand (graded;
+    each grading is audited); returns their ids."""
+    now = now or utcnow()
+    closed = []
+    for attempt in db.session.scalars(
+            select(Attempt).join(Quiz, Quiz.id == Attempt.quiz_id)
+            .where(Attempt.user_id == user_id, Quiz.course_id == course_id,
+                   Attempt.state.in_(OPEN_STATES)).order_by(Attempt.id)):
+        deadline = timing_of(attempt).deadline
+        if _close(attempt, AttemptState.FINISHED, min(now, deadline or now)):
+            closed.append(attempt.id)
+    return closed
 
 
 def can_manage(user: User, quiz: Quiz) -> bool:
@@ -195,7 +230,34 @@ def grade_slots(attempt: Attempt) -> None:
     attempt.passed = None if pending else attempt.score10 >= attempt.quiz.pass_mark10 - 1e-9
 
 
+def _claim(attempt: Attempt, state: AttemptState, finished_at: datetime) -> bool:
+    """Close an open attempt with one conditional UPDATE; False if another request
+    closed it first (it waits for that one's row lock, then finds it closed).
+
+    Concurrent submits of one attempt thus grade it once, with one audit row.
+    """
+    claimed = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.state.in_(OPEN_STATES))
+        .values(state=state.value, finished_at=finished_at)
+        .execution_options(synchronize_session=False)).rowcount
+    if not claimed:
+        db.session.refresh(attempt)
+        return False
+    set_committed_value(attempt, "state", state.value)
+    set_committed_value(attempt, "finished_at", finished_at)
+    return True
+
+
+def _close(attempt: Attempt, state: AttemptState, finished_at: datetime) -> bool:
+    """Close and grade an open attempt, once; False if it was closed meanwhile."""
+    if not _claim(attempt, state, finished_at):
+        return False
+    _finish(attempt, state, finished_at)
+    return True
+
+
 def _finish(attempt: Attempt, state: AttemptState, finished_at: datetime) -> None:
+    """Grade a closed attempt (again, for a regrade or a manual mark) and announce it."""
     attempt.state = state.value
     attempt.finished_at = finished_at
     grade_slots(attempt)
@@ -215,7 +277,7 @@ def finalize_if_due(attempt: Attempt, now: datetime | None = None) -> bool:
         return False
     policy = attempt.quiz.on_expiry
     if policy == "autosubmit":
-        _finish(attempt, AttemptState.FINISHED, timing.deadline)
+        _close(attempt, AttemptState.FINISHED, timing.deadline)
         return True
     if policy == "grace" and timing.overdue_until and now <= timing.overdue_until:
         if attempt.state != AttemptState.OVERDUE.value:
@@ -223,7 +285,7 @@ def finalize_if_due(attempt: Attempt, now: datetime | None = None) -> bool:
             db.session.flush()
         return False
     # "abandon", or the grace window ran out: never submitted; answers kept and graded.
-    _finish(attempt, AttemptState.ABANDONED, timing.deadline)
+    _close(attempt, AttemptState.ABANDONED, timing.deadline)
     return True
 
 
@@ -238,10 +300,10 @@ def submit_attempt(attempt: Attempt, now: datetime | None = None) -> Attempt:
     timing = timing_of(attempt)
     if attempt.state == AttemptState.OVERDUE.value:
         if timing.overdue_until and now <= timing.overdue_until:
-            _finish(attempt, AttemptState.FINISHED, now)
+            _close(attempt, AttemptState.FINISHED, now)
             return attempt
     elif timing.late_until is None or now <= timing.late_until:
-        _finish(attempt, AttemptState.FINISHED, min(now, timing.deadline or now))
+        _close(attempt, AttemptState.FINISHED, min(now, timing.deadline or now))
         return attempt
     finalize_if_due(attempt, now)
     raise AttemptClosed(_("Time is up: the attempt was closed by its policy."))

@@ -15,8 +15,9 @@ from lms.db import utcnow
 from lms.db_upsert import insert_for
 from lms.extensions import db
 from lms.quizzes.attempt_models import Accommodation, Attempt, AttemptSlot, AttemptState
-from lms.quizzes.attempts import AttemptClosed
+from lms.quizzes.attempts import AttemptClosed, learner_enrolment
 from lms.quizzes.models import QuestionVersion, Quiz
+from lms.quizzes.option_ids import slot_ids
 from lms.quizzes.timing import timing_for
 from lms.quizzes.types import get_type
 
@@ -44,7 +45,8 @@ def _answer_context_query() -> Any:
     return (
         select(a.state, a.started_at, q.time_limit_seconds, q.closes_at, q.on_expiry,
                s.question_id, s.question_version_id, s.seq, v.type, v.data,
-               acc.extra_minutes, acc.time_multiplier)
+               acc.extra_minutes, acc.time_multiplier, a.preview,
+               learner_enrolment(a.user_id, q.course_id).label("enrolled"))
         .select_from(Attempt.__table__
                      .join(Quiz.__table__, q.id == a.quiz_id)
                      .join(AttemptSlot.__table__,
@@ -85,7 +87,7 @@ def check_answer(attempt_id: int, user_id: int, slot: int, response: Any, seq: i
     now = now or utcnow()
     row = db.session.execute(_answer_context_query(), {
         "attempt_id": attempt_id, "user_id": user_id, "slot": slot}).first()
-    if row is None:
+    if row is None or not (row.preview or row.enrolled):  # withdrawn: the door is closed
         raise LookupError(attempt_id)
     if row.state != AttemptState.IN_PROGRESS.value:
         raise AttemptClosed(_("This attempt is closed: it can no longer be changed."))
@@ -97,7 +99,9 @@ def check_answer(attempt_id: int, user_id: int, slot: int, response: Any, seq: i
     timing = timing_for(quiz, row.started_at, accommodation)
     if timing.late_until is not None and now > timing.late_until:
         raise AttemptClosed(_("Time is up: answers can no longer be saved."))
-    value = get_type(row.type).check(row.data, response)
+    # The learner answers with this attempt's opaque ids; we store the bank's keys.
+    stable = slot_ids(attempt_id, slot, row.type, row.data).to_stable(row.type, response)
+    value = get_type(row.type).check(row.data, stable)
     return PreparedAnswer(attempt_id, slot, row.question_id, row.question_version_id, value,
                           seq, row.seq)
 

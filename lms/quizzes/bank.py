@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lms.auth.models import User
@@ -33,6 +34,7 @@ from lms.extensions import db
 from lms.quizzes.gift import GiftError, dump_gift, parse_gift
 from lms.quizzes.models import Question, QuestionVersion, Quiz
 from lms.quizzes.parsed import ParsedQuestion
+from lms.quizzes.pools import exam_pools, forbidden_sources, set_exam_pools
 from lms.quizzes.types import get_type
 
 log = logging.getLogger(__name__)
@@ -51,11 +53,13 @@ def _version_content(v: QuestionVersion) -> dict[str, Any]:
             "general_feedback": v.general_feedback, "data": v.data}
 
 
-def to_parsed(question: Question, version: QuestionVersion) -> ParsedQuestion:
+def to_parsed(question: Question, version: QuestionVersion,
+              exam_pool: bool = False) -> ParsedQuestion:
     """A stored question as the interchange dataclass (for GIFT/XML export)."""
     return ParsedQuestion(
         type=version.type, text=version.text, name=question.name,  # type: ignore[arg-type]
         text_format=version.text_format, category=question.category,  # type: ignore[arg-type]
+        exam_pool=exam_pool,
         tags=list(question.tags), general_feedback=version.general_feedback,
         **get_type(version.type).to_parsed_fields(version.data),
     )
@@ -121,17 +125,26 @@ def _utc_to_local(value: datetime | None) -> datetime | None:
     return aware.astimezone(zone).replace(tzinfo=None)
 
 
-def _check_draws(files: CourseFiles, counts: Counter[str], names: set[str]) -> None:
+def _check_draws(files: CourseFiles, counts: Counter[str], names: dict[str, str],
+                 exam: set[str]) -> None:
     problems = []
     for quiz in files.quizzes:
         where = f"{files.slug}/{quiz.path}"
         for rule in quiz.draw:
             if counts[rule.category] < rule.count:
-                problems.append(Problem(where, 1, (
+                problems.append(Problem(where, rule.line or 1, (
                     f"draws {rule.count} questions from category “{rule.category}”, "
                     f"which has {counts[rule.category]}")))
         problems.extend(Problem(where, 1, f"no question named “{name}”")
                         for name in quiz.questions if name not in names)
+        review = {w: getattr(quiz.review, w) for w in REVIEW_WINDOWS}
+        lines = {rule.category: rule.line for rule in quiz.draw}
+        fixed = {n: names[n] for n in quiz.questions if n in names}
+        for source in forbidden_sources(review, lines, fixed, exam):
+            problems.append(Problem(where, lines.get(source) or 1, _(
+                "draws from the exam pool “%(pool)s” but its review shows right answers or "
+                "feedback before the quiz closes: draw from a practice category, or show "
+                "them only after the close", pool=source)))
     if problems:
         raise CourseFilesError(problems)
 
@@ -141,6 +154,8 @@ def import_bank(course: Course, files: CourseFiles, actor: User | None) -> str:
     parsed = _parse_files(files.slug, files.questions)
     counts: Counter[str] = Counter()
     seen: dict[str, str] = {}
+    categories: dict[str, str] = {}
+    marks: dict[str, bool] = {}
     entries = []
     for item, questions in parsed:
         for i, q in enumerate(questions, start=1):
@@ -150,9 +165,12 @@ def import_bank(course: Course, files: CourseFiles, actor: User | None) -> str:
                                                 f"question name “{name}” is also used in "
                                                 f"{seen[name]}")])
             seen[name] = item.path
+            categories[name] = q.category
+            marks[q.category] = marks.get(q.category, False) or q.exam_pool
             counts[q.category] += 1
             entries.append((item.path, i, name, q))
-    _check_draws(files, counts, set(seen))
+    _check_draws(files, counts, categories, {c for c, pool in marks.items() if pool})
+    set_exam_pools(course.id, marks)
     status: Counter[str] = Counter()
     for path, order, name, q in entries:
         _question, outcome = save_question(course, q, actor, name=name, source_path=path,
@@ -205,9 +223,11 @@ def export_bank(course: Course, files: CourseFiles) -> CourseFiles:
         .order_by(Question.source_path, Question.source_order, Question.id)
     ).all()
     by_path: dict[str, list[ParsedQuestion]] = {}
+    exam = exam_pools(course.id)
     for question, version in rows:
         path = question.source_path or "questions/bank.gift"
-        by_path.setdefault(path, []).append(to_parsed(question, version))
+        by_path.setdefault(path, []).append(
+            to_parsed(question, version, question.category in exam))
     questions = tuple(QuestionFile(path=path, text=dump_gift(items))
                       for path, items in sorted(by_path.items()))
     quizzes = tuple(

@@ -18,6 +18,7 @@ from lms.extensions import db
 from lms.quizzes import bp
 from lms.quizzes.bank_views import _editable
 from lms.quizzes.models import Question, Quiz
+from lms.quizzes.pools import exam_pools, forbidden_sources
 from lms.vietnamese import clean_text
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -36,7 +37,7 @@ def _number(name: str, kind: type, low: float, high: float, field: str) -> Any:
     return value
 
 
-def _apply(quiz: Quiz, categories: dict[str, int], names: set[str]) -> None:
+def _apply(quiz: Quiz, categories: dict[str, int], names: dict[str, str]) -> None:
     title = clean_text(request.form.get("title", ""))
     if not title:
         raise InvalidInput("title", _("The title is required."))
@@ -64,6 +65,14 @@ def _apply(quiz: Quiz, categories: dict[str, int], names: set[str]) -> None:
     quiz.draw, quiz.fixed_questions = draw, fixed
     quiz.review = {w: [i for i in REVIEW_ITEMS if request.form.get(f"review-{w}-{i}")]
                    for w in WINDOWS}
+    misused = forbidden_sources(quiz.review, [rule["category"] for rule in draw],
+                                {name: names[name] for name in fixed},
+                                exam_pools(quiz.course_id))
+    if misused:
+        raise InvalidInput("draw", _(
+            "This quiz shows right answers or feedback before it closes, so it may not use "
+            "the exam pool: %(sources)s. Draw from practice categories, or show right "
+            "answers and feedback only after the close.", sources=", ".join(misused)))
 
 
 @bp.route("/courses/<slug>/quizzes/new", methods=["GET", "POST"])
@@ -97,7 +106,7 @@ def build(slug: str, quiz_id: int | None = None) -> Any:
                     raise InvalidInput("slug", _("A quiz with this slug exists already."))
                 target.slug = new_slug
                 db.session.add(target)
-            _apply(target, categories, {q.name for q in questions})
+            _apply(target, categories, {q.name: q.category for q in questions})
             db.session.flush()
         except InvalidInput as exc:
             db.session.rollback()

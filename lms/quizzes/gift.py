@@ -28,10 +28,11 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 
-from lms.quizzes.gift_dump import CATEGORY, DIRECTIVES, WS, dump_gift
+from lms.quizzes.gift_dump import CATEGORY, DIRECTIVES, EXAM_POOL, WS, dump_gift
 from lms.quizzes.parsed import (
     BLANK,
     CATCH_ALL,
@@ -100,17 +101,17 @@ def parse_gift(text: str, filename: str = "<gift>") -> list[ParsedQuestion]:
         raise GiftError(filename, 1, _("The file uses too many different characters.")) from None
     questions: list[ParsedQuestion] = []
     errors: list[QuestionFormatError] = []
-    category = ""
+    category, exam_pool = "", False
     for first, lines in _paragraphs(text.split("\n")):
         try:
             result = _parse_paragraph(first, lines, codec)
         except _InvalidError as exc:
             errors.append(GiftError(filename, exc.line, exc.reason))
             continue
-        if isinstance(result, str):
-            category = result
+        if isinstance(result, _Category):
+            category, exam_pool = result
         elif result is not None:
-            result.category = category
+            result.category, result.exam_pool = category, exam_pool
             questions.append(result)
     if errors:
         raise GiftError.combine(errors)
@@ -131,8 +132,14 @@ def _paragraphs(lines: list[str]) -> Iterator[tuple[int, list[str]]]:
         yield start, run
 
 
-def _parse_paragraph(first: int, raw: list[str], codec: _Codec) -> ParsedQuestion | str | None:
-    """A question, a category (str) or None for a paragraph of comments."""
+class _Category(NamedTuple):
+    name: str
+    exam_pool: bool
+
+
+def _parse_paragraph(first: int, raw: list[str], codec: _Codec
+                     ) -> ParsedQuestion | _Category | None:
+    """A question, a category or None for a paragraph of comments."""
     lines: list[str] = []
     comments: list[str] = []
     directives: dict[str, int] = {}
@@ -146,7 +153,7 @@ def _parse_paragraph(first: int, raw: list[str], codec: _Codec) -> ParsedQuestio
                 if content:
                     reason = _("An lms: directive must come before the question.")
                     raise _InvalidError(number, reason)
-                if name not in DIRECTIVES:
+                if name not in DIRECTIVES and name != EXAM_POOL:
                     raise _InvalidError(number, _("Unknown directive “lms: %(name)s”.", name=name))
                 directives[name] = number
             lines.append(" ")  # Moodle blanks comment lines.
@@ -162,10 +169,15 @@ def _parse_paragraph(first: int, raw: list[str], codec: _Codec) -> ParsedQuestio
         return None
     if lines[content - first].startswith(CATEGORY):
         extra = [n for n, line in enumerate(lines, first) if n > content and line.strip(WS)]
-        if extra or directives:
-            line = extra[0] if extra else min(directives.values())
+        others = {n: v for n, v in directives.items() if n != EXAM_POOL}
+        if extra or others:
+            line = extra[0] if extra else min(others.values())
             raise _InvalidError(line, _("Put a blank line before and after $CATEGORY."))
-        return normalise_category(lines[content - first][len(CATEGORY) :])
+        return _Category(normalise_category(lines[content - first][len(CATEGORY) :]),
+                         EXAM_POOL in directives)
+    if EXAM_POOL in directives:
+        raise _InvalidError(directives[EXAM_POOL], _("“lms: exam-pool” marks a category: put "
+                                                     "it just above a $CATEGORY line."))
     text = codec.encode("\n".join(lines[content - first :]))
     question = _QuestionParser(codec, text, content).parse()
     for name, number in directives.items():

@@ -21,12 +21,13 @@ from lms.quizzes.parsed import (
     validate,
 )
 
-__all__ = ["CATEGORY", "DIRECTIVES", "WS", "dump_gift"]
+__all__ = ["CATEGORY", "DIRECTIVES", "EXAM_POOL", "WS", "dump_gift"]
 
 WS = " \t\n\r\0\x0b"
 """What PHP's ``trim()`` strips; Moodle trims with it (``str.strip()`` strips more)."""
 CATEGORY = "$CATEGORY:"
 DIRECTIVES = {"ignore-diacritics": "ignore_diacritics", "case-sensitive": "case_sensitive"}
+EXAM_POOL = "exam-pool"  # the one directive of a $CATEGORY paragraph
 """``// lms: NAME`` comment before a short-answer question → ParsedQuestion attribute set."""
 
 _ESCAPES = str.maketrans({c: "\\" + c for c in "\\#=~{}:"} | {"\n": "\\n", "\r": ""})
@@ -44,7 +45,8 @@ def dump_gift(questions: Iterable[ParsedQuestion]) -> str:
         if q.category != category:
             if "\n" in q.category or "\r" in q.category:
                 raise ValueError(f"category {q.category!r} contains a line break")
-            paragraphs.append(f"{CATEGORY} $course$/top/{q.category}".rstrip(WS))
+            line = f"{CATEGORY} $course$/top/{q.category}".rstrip(WS)
+            paragraphs.append(f"// lms: {EXAM_POOL}\n{line}" if q.exam_pool else line)
             category = q.category
         paragraphs.append(_dump_question(q))
     return "\n\n".join(paragraphs) + "\n" if paragraphs else ""

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -57,6 +58,28 @@ class Question(db.Model):
 
     def __repr__(self) -> str:
         return f"<Question {self.id} {self.name}>"
+
+
+class QuestionCategory(db.Model):
+    """What a course says of a question category: whether it is an exam pool.
+
+    Quizzes whose review shows right answers or feedback before they close may not draw
+    from an exam pool (nor fix its questions), so practice never hands out the exam.
+    """
+
+    __tablename__ = "question_categories"
+    __table_args__ = (UniqueConstraint("course_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    exam_pool: Mapped[bool] = mapped_column(Boolean, default=False,
+                                            server_default=text("false"))
+
+    def __repr__(self) -> str:
+        return f"<QuestionCategory {self.name}{' exam' if self.exam_pool else ''}>"
 
 
 class QuestionVersion(db.Model):

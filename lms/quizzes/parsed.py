@@ -70,6 +70,9 @@ class ParsedQuestion:
     name: str = ""
     text_format: TextFormat = "moodle"
     category: str = ""
+    #: The category is an exam pool (``// lms: exam-pool`` above its ``$CATEGORY``):
+    #: quizzes that show right answers or feedback before they close may not draw from it.
+    exam_pool: bool = False
     tags: list[str] = field(default_factory=list)
     general_feedback: str = ""
     answers: list[ParsedAnswer] = field(default_factory=list)

@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from lms.courses.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, render_markdown
 from lms.quizzes.attempt_models import Attempt, AttemptSlot
+from lms.quizzes.option_ids import slot_ids
 from lms.quizzes.timing import Timing, visible_review_items
 from lms.quizzes.types import get_type
 
@@ -38,17 +39,18 @@ def slot_payload(item: AttemptSlot, review: set[str], include_answer: bool) -> d
     version = item.version
     kind = get_type(version.type)
     fmt = version.text_format
+    ids = slot_ids(item.attempt_id, item.slot, version.type, version.data)
     out: dict[str, Any] = {
         "slot": item.slot, "id": item.question_id, "type": version.type,
         "text_html": str(text_html(version.text, fmt)),
-        "options": [{"id": o["id"], "text_html": str(text_html(o["text"], fmt))}
+        "options": [{"id": ids.public[o["id"]], "text_html": str(text_html(o["text"], fmt))}
                     for o in kind.options(version.data, item.option_order or None)],
     }
     if version.type == "matching":
-        out["items"] = [{"id": p["id"], "text_html": str(text_html(p["text"], fmt))}
+        out["items"] = [{"id": ids.public[p["id"]], "text_html": str(text_html(p["text"], fmt))}
                         for p in version.data["pairs"]]
     if include_answer:
-        out["response"] = item.response
+        out["response"] = ids.to_public(version.type, item.response)
         out["seq"] = item.seq
     if "correctness" in review and item.fraction is not None:
         out["fraction"] = item.fraction
@@ -65,10 +67,36 @@ def slot_payload(item: AttemptSlot, review: set[str], include_answer: bool) -> d
     return out
 
 
+def score_fields(attempt: Attempt, review: set[str]) -> dict[str, Any]:
+    """The attempt's score, if it is finished and the review shows scores now."""
+    if attempt.finished_at is None or "score" not in review:
+        return {}
+    return {"points": attempt.points, "max_points": attempt.max_points,
+            "score10": attempt.score10, "passed": attempt.passed}
+
+
+def result_payload(attempt: Attempt, now: datetime) -> dict[str, Any]:
+    """What a submit answers: the state, and the score only as the review allows."""
+    return {"state": attempt.state, **score_fields(attempt, review_items(attempt, now))}
+
+
+#: What a withdrawn learner's review never shows: it would give the key away.
+KEY_ITEMS = frozenset({"correctness", "right_answer", "feedback"})
+
+
+def review_items(attempt: Attempt, now: datetime) -> set[str]:
+    """What the learner may see of this attempt now: the quiz's review matrix, less the
+    key for a learner withdrawn since."""
+    from lms.quizzes.attempts import has_left
+
+    review = visible_review_items(attempt.quiz, attempt.finished_at, now)
+    return review - KEY_ITEMS if review & KEY_ITEMS and has_left(attempt) else review
+
+
 def attempt_payload(attempt: Attempt, timing: Timing, now: datetime, *,
                     include_answers: bool) -> dict[str, Any]:
     """The attempt as the API returns it (see the OpenAPI document)."""
-    review = visible_review_items(attempt.quiz, attempt.finished_at, now)
+    review = review_items(attempt, now)
     out: dict[str, Any] = {
         "id": attempt.id, "quiz_id": attempt.quiz_id, "number": attempt.number,
         "state": attempt.state,
@@ -76,7 +104,5 @@ def attempt_payload(attempt: Attempt, timing: Timing, now: datetime, *,
         "server_time": now.isoformat(),
         "questions": [slot_payload(item, review, include_answers) for item in attempt.slots],
     }
-    if attempt.finished_at is not None and "score" in review:
-        out.update(points=attempt.points, max_points=attempt.max_points,
-                   score10=attempt.score10, passed=attempt.passed)
+    out.update(score_fields(attempt, review))
     return out

@@ -38,6 +38,11 @@ def time_limit(quiz: Quiz, accommodation: Accommodation | None) -> timedelta | N
     return timedelta(seconds=round(seconds))
 
 
+def grace() -> timedelta:
+    """How long after a deadline saves and submits are still accepted (network delays)."""
+    return timedelta(seconds=current_app.config.get("LMS_QUIZ_GRACE_SECONDS", 30))
+
+
 def timing_for(quiz: Quiz, started_at: datetime,
                accommodation: Accommodation | None) -> Timing:
     """Deadline and grace windows of an attempt started at ``started_at``."""
@@ -47,7 +52,7 @@ def timing_for(quiz: Quiz, started_at: datetime,
     deadline = min(candidates) if candidates else None
     if deadline is None:
         return Timing(None, None, None)
-    late = timedelta(seconds=current_app.config.get("LMS_QUIZ_GRACE_SECONDS", 30))
+    late = grace()
     overdue = timedelta(seconds=current_app.config.get("LMS_QUIZ_OVERDUE_SECONDS", 3600))
     return Timing(deadline, deadline + late,
                   deadline + overdue if quiz.on_expiry == "grace" else None)
@@ -61,11 +66,16 @@ def attempts_limit(quiz: Quiz, accommodation: Accommodation | None) -> int:
 
 
 def review_window(quiz: Quiz, finished_at: datetime | None, now: datetime) -> str:
-    """Which review window applies now: during, immediately, later or after_close."""
+    """Which review window applies now: during, immediately, later or after_close.
+
+    ``after_close`` starts at the close plus the network grace, when nobody can still
+    save an answer: before that, a learner who finished could pass the right answers to
+    one who is still writing.
+    """
     if finished_at is None:
         return "during"
     closes = aware(quiz.closes_at)
-    if closes is not None and now >= closes:
+    if closes is not None and now >= closes + grace():
         return "after_close"
     if now - aware(finished_at) <= IMMEDIATE_REVIEW:
         return "immediately"

@@ -13,7 +13,7 @@ import math
 import re
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from flask_babel import gettext as _
@@ -71,6 +71,15 @@ class QuestionType(ABC):
         """Options to show, in ``order``, without weights or feedback."""
         return []
 
+    def public_keys(self, data: Mapping[str, Any]) -> list[str]:
+        """Every option key a learner sees (and answers with), to be shown opaque."""
+        return self.option_ids(data)
+
+    def map_ids(self, response: Any, mapping: Callable[[str], str]) -> Any:
+        """``response`` with each option key replaced by ``mapping(key)``; anything that
+        is not shaped like this type's response is returned as it is."""
+        return response
+
     @abstractmethod
     def check(self, data: Mapping[str, Any], response: Any) -> Any:
         """Validate and normalise a response; raise :class:`ResponseError` if malformed."""
@@ -107,6 +116,13 @@ def _clamp(value: float) -> float:
 
 
 class _ChoiceType(QuestionType):
+    def map_ids(self, response: Any, mapping: Callable[[str], str]) -> Any:
+        if isinstance(response, str):
+            return mapping(response)
+        if isinstance(response, list):
+            return [mapping(r) if isinstance(r, str) else r for r in response]
+        return response
+
     def option_ids(self, data: Mapping[str, Any]) -> list[str]:
         return [a["id"] for a in _answers(data)]
 
@@ -205,6 +221,28 @@ def normalise_short(text: str, *, case_sensitive: bool = False,
     return text if case_sensitive else text.casefold()
 
 
+def wildcard_match(pattern: str, text: str) -> bool:
+    """Whether ``text`` matches ``pattern``, where ``*`` stands for any run of characters.
+
+    No backtracking: the literal parts between stars are found left to right, each at its
+    leftmost place (which is always right for ``*``-only patterns), so the time is linear
+    in the text for a given pattern, whatever the text (a regex took 60 s on 1,000 chars).
+    """
+    if "*" not in pattern:
+        return pattern == text
+    first, *middle, last = pattern.split("*")
+    if len(first) + len(last) > len(text) or not (
+            text.startswith(first) and text.endswith(last)):
+        return False
+    position, end = len(first), len(text) - len(last)
+    for part in middle:
+        found = text.find(part, position, end)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
+
+
 class _AnswerListType(QuestionType):
     """Types whose response is graded by the best-matching answer of a list."""
 
@@ -253,8 +291,7 @@ class ShortAnswer(_AnswerListType):
         for a in _answers(data):
             pattern = normalise_short(a["text"], **opts)
             if "*" in pattern:
-                regex = ".*".join(re.escape(part) for part in pattern.split("*"))
-                ok = re.fullmatch(regex, given) is not None and (given or pattern == CATCH_ALL)
+                ok = wildcard_match(pattern, given) and bool(given or pattern == CATCH_ALL)
             else:
                 ok = given == pattern and given != ""
             if ok and (best is None or a["fraction"] > best["fraction"]):
@@ -334,6 +371,15 @@ class Matching(QuestionType):
     def options(self, data: Mapping[str, Any], order: list[str] | None) -> list[dict[str, str]]:
         by_id = {r["id"]: r for r in data["rights"]}
         return [{"id": i, "text": by_id[i]["text"]} for i in (order or list(by_id)) if i in by_id]
+
+    def public_keys(self, data: Mapping[str, Any]) -> list[str]:
+        return [p["id"] for p in data["pairs"]] + self.option_ids(data)
+
+    def map_ids(self, response: Any, mapping: Callable[[str], str]) -> Any:
+        if not isinstance(response, dict):
+            return response
+        return {mapping(k) if isinstance(k, str) else k: mapping(v) if isinstance(v, str) else v
+                for k, v in response.items()}
 
     def check(self, data: Mapping[str, Any], response: Any) -> dict[str, str]:
         lefts = {p["id"] for p in data["pairs"]}

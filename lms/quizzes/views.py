@@ -20,13 +20,14 @@ from lms.quizzes.attempts import (
     accommodation_for,
     can_take,
     finalize_if_due,
+    has_left,
     start_attempt,
     submit_attempt,
     timing_of,
 )
 from lms.quizzes.autosave import save_answer
 from lms.quizzes.queries import my_attempts, own_attempt, quiz_for
-from lms.quizzes.render import attempt_payload
+from lms.quizzes.render import attempt_payload, review_items
 from lms.quizzes.timing import attempts_limit, time_limit, visible_review_items
 from lms.quizzes.types import ResponseError
 
@@ -80,6 +81,9 @@ def start(quiz_id: int) -> Any:
 def attempt(attempt_id: int) -> Any:
     """The attempt page; finished attempts go to their review."""
     item = own_attempt(attempt_id, current_user)
+    if item.state in (AttemptState.IN_PROGRESS.value, AttemptState.OVERDUE.value) and \
+            has_left(item):
+        abort(404)
     now = utcnow()
     if finalize_if_due(item, now):
         db.session.commit()
@@ -122,6 +126,8 @@ def _form_response(question: dict[str, Any]) -> tuple[bool, Any]:
 def save(attempt_id: int) -> Any:
     """The no-JavaScript path: save every answer of the form, then maybe submit."""
     item = own_attempt(attempt_id, current_user)
+    if has_left(item):
+        abort(404)
     _require_form()
     now = utcnow()
     payload = attempt_payload(item, timing_of(item), now, include_answers=True)
@@ -168,8 +174,7 @@ def review(attempt_id: int) -> Any:
         return redirect(url_for("quizzes.attempt", attempt_id=attempt_id))
     payload = attempt_payload(item, timing_of(item), now, include_answers=True)
     return render_template("quizzes/review.html", attempt=item, quiz=item.quiz,
-                           payload=payload,
-                           review=visible_review_items(item.quiz, item.finished_at, now))
+                           payload=payload, review=review_items(item, now))
 
 
 @bp.app_template_filter("tojson_attr")

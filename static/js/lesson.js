@@ -29,6 +29,15 @@
     if (sent || !entries.some(function (e) { return e.isIntersecting; })) return;
     sent = true;
     post(completeUrl).then(function (response) {
+      if (response.status === 409) {
+        // Not read long enough yet: say how long, and try again at the next visit of the end.
+        response.json().then(function (body) {
+          var left = end.querySelector("[data-reading-left]");
+          if (left && body.error) left.textContent = body.error.message;
+        });
+        sent = false;
+        return;
+      }
       if (!response.ok) { sent = false; return; }
       observer.disconnect();
       note.textContent = "✓ " + note.dataset.doneText;

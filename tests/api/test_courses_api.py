@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from lms.auth.services import create_token
 from lms.courses.services import LessonDraft, create_lesson, publish
-from tests.conftest import make_class, make_course, make_user
+from tests.conftest import make_class, make_course, make_user, reading_not_required
 
 
 def _setup():
-    course = make_course("ql", "Quản lý nhà nước về Cơ yếu")
+    course = reading_not_required(make_course("ql", "Quản lý nhà nước về Cơ yếu"))
     author = make_user("lecturer")
     lessons = []
     for i in (1, 2):

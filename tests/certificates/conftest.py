@@ -9,11 +9,11 @@ import pytest
 from lms.classes.completion import recompute
 from lms.courses.progress import record_activity
 from lms.courses.services import LessonDraft, create_lesson, publish
-from tests.conftest import make_class, make_course, make_user
+from tests.conftest import make_class, make_course, make_user, reading_not_required
 
 
 def completed_class(n: int = 3, code: str = "K74-HN", mode: str = "manual"):
-    course = make_course(f"ql-{code.lower()}", "Quản lý nhà nước về Cơ yếu")
+    course = reading_not_required(make_course(f"ql-{code.lower()}", "Quản lý nhà nước về Cơ yếu"))
     author = make_user("lecturer")
     lesson = create_lesson(course, author, LessonDraft("Bài 1", 10, [], "x"))
     publish(lesson, author)

@@ -32,7 +32,7 @@ def _class(n_learners: int, code: str = "K1", names=None):
     klass = make_class(course, code, lecturer=lecturer, learners=tuple(learners))
     for i, learner in enumerate(learners):
         for lesson in lessons[: i % 4]:
-            record_activity(learner.id, lesson.id, complete=True)
+            record_activity(learner.id, lesson.id, complete=True, enforce_reading=False)
     return klass, lecturer, learners
 
 

@@ -51,9 +51,14 @@ def test_shipped_question_banks_are_listed_with_their_categories() -> None:
     assert len(course.questions) >= 6
     for number, question in enumerate(course.questions[:6], start=1):
         assert question.path.startswith(f"questions/0{number}-")
-        assert question.text.startswith("$CATEGORY: ")
+        assert question.text.startswith("// lms: exam-pool\n$CATEGORY: ")
         parsed = parse_gift(question.text, question.path)
-        assert {item.category for item in parsed} == {f"bai-0{number}"}
+        exam, practice = f"bai-0{number}", f"bai-0{number}-luyen-tap"
+        assert {item.category for item in parsed} == {exam, practice}
+        # Each lesson: an exam pool for the final test, a practice pool for the rest.
+        assert {item.category for item in parsed if item.exam_pool} == {exam}
+        assert sum(item.category == exam for item in parsed) >= 9
+        assert sum(item.category == practice for item in parsed) >= 6
 
 
 def test_shipped_quizzes() -> None:
@@ -92,7 +97,7 @@ def test_shipped_quizzes() -> None:
             5.0,
         )
         assert practice.grading == "highest"
-        assert practice.draw == (DrawRule(f"bai-0{n}", 5),)
+        assert practice.draw == (DrawRule(f"bai-0{n}-luyen-tap", 5),)
         assert practice.review.immediately == EVERYTHING
         assert practice.review.during == frozenset()
 

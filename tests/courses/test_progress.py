@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from lms.courses.models import LessonProgress
-from lms.courses.progress import MAX_GAP, record_activity
+from lms.courses.progress import MAX_GAP, NotReadYet, record_activity, required_seconds
 from lms.courses.services import LessonDraft, create_lesson, publish
 from lms.db import utcnow
 from lms.events import lesson_completed
@@ -44,7 +45,8 @@ def test_completion_is_sticky_and_signalled_once(app) -> None:
     lesson_completed.connect(listener)
     try:
         start = utcnow()
-        first = record_activity(learner.id, lesson.id, complete=True, now=start)
+        first = record_activity(learner.id, lesson.id, complete=True, now=start,
+                                enforce_reading=False)
         completed_at = first.completed_at
         again = record_activity(
             learner.id, lesson.id, complete=True, now=start + timedelta(minutes=5)
@@ -58,3 +60,34 @@ def test_completion_is_sticky_and_signalled_once(app) -> None:
         select(func.count(LessonProgress.id)).where(LessonProgress.user_id == learner.id)
     )
     assert count == 1
+
+
+def test_completion_waits_for_the_reading_share(app) -> None:
+    """Half of the lesson's 10 estimated minutes (the default share) before it is done;
+    the server's own record counts, gaps capped, and the event still counts as reading."""
+    lesson, learner = _lesson(), make_user("learner")
+    start = utcnow()
+    with pytest.raises(NotReadYet) as early:
+        record_activity(learner.id, lesson.id, complete=True, now=start)
+    assert early.value.seconds_needed == 300
+    for minute in range(1, 5):
+        record_activity(learner.id, lesson.id, now=start + timedelta(minutes=minute))
+    with pytest.raises(NotReadYet) as almost:
+        record_activity(learner.id, lesson.id, complete=True,
+                        now=start + timedelta(minutes=4, seconds=30))
+    assert almost.value.seconds_needed == 30
+    row = record_activity(learner.id, lesson.id, complete=True,
+                          now=start + timedelta(minutes=5))
+    assert row.status == "done" and row.seconds_spent == 300
+
+
+@pytest.mark.parametrize(("share", "needed"), [(0, 0), (0.25, 150), (1, 600)])
+def test_the_reading_share_comes_from_the_course(app, share, needed) -> None:
+    lesson = _lesson()
+    lesson.course.completion_policy = {"lessons": "all", "quizzes": [],
+                                       "min_read_share": share}
+    db.session.flush()
+    assert required_seconds(lesson.id) == needed
+    if share == 0:
+        row = record_activity(make_user("learner").id, lesson.id, complete=True)
+        assert row.status == "done"

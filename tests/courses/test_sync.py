@@ -103,7 +103,7 @@ def test_changed_question_gets_a_new_version(app, tmp_path: Path) -> None:
     ("questions/03-khung-phap-luat.gift", "{", "{{", "quan-ly-nha-nuoc-ve-co-yeu/questions/"
      "03-khung-phap-luat.gift:"),
     ("quizzes/kiem-tra-cuoi-khoa.toml", "count = 4", "count = 40",
-     "quan-ly-nha-nuoc-ve-co-yeu/quizzes/kiem-tra-cuoi-khoa.toml:1:"),
+     "quan-ly-nha-nuoc-ve-co-yeu/quizzes/kiem-tra-cuoi-khoa.toml:10:"),
     ("course.toml", "title =", "title = = ", "quan-ly-nha-nuoc-ve-co-yeu/course.toml:"),
 ])
 def test_broken_course_changes_nothing(app, tmp_path: Path, path: str, old: str, new: str,

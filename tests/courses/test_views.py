@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import time_machine
 from sqlalchemy import select
 
 from lms.courses.models import Lesson, LessonProgress
 from lms.courses.services import LessonDraft, create_lesson, publish
+from lms.db import utcnow
 from lms.extensions import db
 from tests.conftest import Auth, assign_lecturer, csrf_from, make_class, make_course, make_user
 
@@ -48,12 +52,18 @@ def test_learner_reads_lessons_and_progress_shows(auth: Auth, client) -> None:
         )
     )
     assert progress.status == "in_progress"
-    token = csrf_from(client, f"/courses/{course.slug}/lessons/{lessons[0].slug}")
-    done = client.post(
-        f"/courses/{course.slug}/lessons/{lessons[0].slug}/done", data={"csrf_token": token}
-    )
-    assert done.status_code == 302 and lessons[1].slug in done.headers["Location"]
-    assert 'value="33"' in client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    url = f"/courses/{course.slug}/lessons/{lessons[0].slug}"
+    # Too early: half of the 20 estimated minutes must be read first; the page says so.
+    assert "10 more minutes" in html or "10 phút" in html
+    early = client.post(f"{url}/done", data={"csrf_token": csrf_from(client, url)})
+    assert early.status_code == 302 and early.headers["Location"].endswith(url)
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        for _ in range(6):  # a visit every two minutes: 5 × 120 s counted
+            clock.shift(timedelta(minutes=2))
+            client.get(url)
+        done = client.post(f"{url}/done", data={"csrf_token": csrf_from(client, url)})
+        assert done.status_code == 302 and lessons[1].slug in done.headers["Location"]
+        assert 'value="33"' in client.get(f"/courses/{course.slug}").get_data(as_text=True)
 
 
 def test_outsiders_get_404_everywhere(auth: Auth, client) -> None:

@@ -143,3 +143,40 @@ def test_concurrent_autosaves_keep_one_row_and_the_highest_seq(scratch_url: str)
         assert rows[0].seq == 80 and rows[0].response == "trả lời 80"
         assert 80 in acknowledged
         db.engine.dispose()
+
+
+def test_concurrent_submits_grade_once(scratch_url: str) -> None:
+    """Five submits of one attempt at once (the finding: graded twice, two audit rows)."""
+    app, (quiz_id, user_ids) = _world(scratch_url)
+    with app.app_context():
+        from lms.audit.models import AuditEntry
+        from lms.auth.models import User
+
+        user = db.session.get(User, user_ids[0])
+        attempt, _ = start_attempt(db.session.get(Quiz, quiz_id), user)
+        _token, raw = create_token(user)
+        db.session.commit()
+        attempt_id = attempt.id
+        db.session.remove()
+    barrier = threading.Barrier(5, timeout=30)
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+
+    def submit() -> None:
+        client = app.test_client()
+        try:
+            barrier.wait()
+            response = client.post(f"/api/v1/attempts/{attempt_id}/submit",
+                                   headers={"Authorization": f"Bearer {raw}"})
+            statuses.append(response.status_code)
+        except BaseException as exc:
+            errors.append(exc)
+
+    _run([threading.Thread(target=submit) for _ in range(5)])
+    assert not errors, errors
+    assert statuses == [200] * 5
+    with app.app_context():
+        grades = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "grade", AuditEntry.target == f"attempt:{attempt_id}")).all()
+        assert len(grades) == 1, [g.details for g in grades]
+        db.engine.dispose()

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import time
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lms.quizzes.bank import content_of
 from lms.quizzes.gift import parse_gift
-from lms.quizzes.types import ResponseError, get_type
+from lms.quizzes.types import ResponseError, get_type, wildcard_match
 
 
 def _q(source: str):
@@ -100,3 +105,31 @@ def test_essay_is_graded_by_hand() -> None:
     kind, data = _q("Trình bày vai trò của cơ yếu. {}")
     assert kind.manual and kind.grade(data, "Một bài viết") is None
     assert kind.check(data, "Nguye\u0302\u0303n") == "Nguyễn"
+
+
+@given(st.text(alphabet="ab*", max_size=8), st.text(alphabet="ab", max_size=10))
+@settings(max_examples=400, deadline=None)
+def test_wildcard_match_agrees_with_a_regex(pattern: str, text: str) -> None:
+    regex = ".*".join(re.escape(part) for part in pattern.split("*"))
+    assert wildcard_match(pattern, text) is (re.fullmatch(regex, text, re.S) is not None)
+
+
+@pytest.mark.parametrize("stars", [1, 4, 12])
+def test_wildcard_grading_is_linear_on_adversarial_answers(stars: int) -> None:
+    """The finding: four ``*`` and a 600-character answer took 6,1 s (1,000: 60 s)."""
+    kind, data = _q("Tên? {=" + "*a" * stars + "*b#x}")
+    answer = "a" * 999  # the longest answer check() accepts, never matching the final b
+    kind.check(data, answer)
+    with pytest.raises(ResponseError):
+        kind.check(data, "a" * 1001)
+    fastest = min(_timed(lambda: kind.grade(data, answer)) for _ in range(3))
+    assert fastest < 0.010, fastest
+    # 2,000 characters straight through the matcher stay far below the bound too.
+    assert min(_timed(lambda: wildcard_match("*a" * stars + "*b", "a" * 2000))
+               for _ in range(3)) < 0.010
+
+
+def _timed(call) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start

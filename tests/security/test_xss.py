@@ -32,7 +32,14 @@ from lms.classes.models import Class, EnrolmentRole
 from lms.classes.services import enrol
 from lms.extensions import db
 from lms.quizzes.models import Quiz
-from tests.conftest import Auth, assign_lecturer, csrf_from, make_course, make_user
+from tests.conftest import (
+    Auth,
+    assign_lecturer,
+    csrf_from,
+    make_course,
+    make_user,
+    reading_not_required,
+)
 from tests.quizzes.conftest import make_quiz
 from tests.security.html_checks import assert_inert
 from tests.security.world import render_off_loop
@@ -108,7 +115,7 @@ def _client(app: Flask, user: User | None) -> tuple[Any, str]:
 @pytest.fixture
 def xss(app: Flask) -> XssWorld:
     """Everything entered through the web as an admin, a lecturer and a learner would."""
-    course = make_course("xss", "Khóa học")
+    course = reading_not_required(make_course("xss", "Khóa học"))
     admin_user, lecturer = make_user("admin"), make_user("lecturer")
     assign_lecturer(course, lecturer)
     db.session.commit()

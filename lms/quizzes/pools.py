@@ -1,0 +1,64 @@
+"""Exam pools: question categories kept out of anything that reveals answers early.
+
+A category marked as an exam pool (``// lms: exam-pool`` above its ``$CATEGORY`` line, or
+the toggle in the web bank) may only feed quizzes whose review shows neither the right
+answers nor per-option feedback before the quiz closes. Otherwise unlimited practice
+attempts would hand out the final test's bank, one review at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import select
+
+from lms.db_upsert import insert_for
+from lms.extensions import db
+from lms.quizzes.models import Question, QuestionCategory
+
+#: Review windows that open before the quiz's close, and what they must not show.
+EARLY_WINDOWS = ("during", "immediately", "later")
+REVEALING = ("right_answer", "feedback")
+
+
+def reveals_before_close(review: Mapping[str, Iterable[str]]) -> bool:
+    """Whether a review matrix shows right answers or feedback before the close."""
+    return any(item in REVEALING for window in EARLY_WINDOWS for item in review.get(window, ()))
+
+
+def exam_pools(course_id: int) -> set[str]:
+    """The course's exam-pool categories (one statement)."""
+    return set(db.session.scalars(select(QuestionCategory.name).where(
+        QuestionCategory.course_id == course_id, QuestionCategory.exam_pool.is_(True))))
+
+
+def forbidden_sources(review: Mapping[str, Iterable[str]], draw: Iterable[str],
+                      fixed: Mapping[str, str], exam: set[str]) -> list[str]:
+    """Exam pools a quiz with this review matrix would wrongly use: drawn categories, and
+    ``question (category)`` for fixed questions (``fixed`` maps name → category)."""
+    if not reveals_before_close(review):
+        return []
+    used = [category for category in draw if category in exam]
+    used += [f"{name} ({category})" for name, category in fixed.items() if category in exam]
+    return used
+
+
+def fixed_categories(course_id: int, names: Iterable[str]) -> dict[str, str]:
+    """Category of each named question of the course."""
+    wanted = list(names)
+    if not wanted:
+        return {}
+    return dict(db.session.execute(select(Question.name, Question.category).where(
+        Question.course_id == course_id, Question.name.in_(wanted))).all())
+
+
+def set_exam_pools(course_id: int, marks: Mapping[str, bool]) -> None:
+    """Record whether each category is an exam pool (upserts; other categories kept)."""
+    if not marks:
+        return
+    table = QuestionCategory.__table__
+    stmt = insert_for(table)
+    stmt = stmt.on_conflict_do_update(index_elements=["course_id", "name"],
+                                      set_={"exam_pool": stmt.excluded.exam_pool})
+    db.session.execute(stmt, [{"course_id": course_id, "name": name, "exam_pool": pool}
+                              for name, pool in sorted(marks.items())])
