@@ -14,6 +14,7 @@ import statistics
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 from burst_scenario import Learner, make_response, same_response
@@ -68,6 +69,8 @@ def verify(app: Any, learners: list[Learner], quiz_id: int) -> dict[str, Any]:
 
     from lms.extensions import db
     from lms.quizzes.attempt_models import Attempt, AttemptSlot
+    from lms.quizzes.models import QuestionVersion
+    from lms.quizzes.option_ids import slot_ids
 
     with app.app_context():
         user_ids = [x.user_id for x in learners]
@@ -76,11 +79,23 @@ def verify(app: Any, learners: list[Learner], quiz_id: int) -> dict[str, Any]:
                 Attempt.quiz_id == quiz_id, Attempt.user_id.in_(user_ids)
             )
         ).all()
-        rows = db.session.execute(
+        raw = db.session.execute(
             select(
-                AttemptSlot.attempt_id, AttemptSlot.slot, AttemptSlot.seq, AttemptSlot.response
-            ).where(AttemptSlot.attempt_id.in_([a.id for a in attempts]))
+                AttemptSlot.attempt_id, AttemptSlot.slot, AttemptSlot.seq, AttemptSlot.response,
+                QuestionVersion.type, QuestionVersion.data,
+            )
+            .join(QuestionVersion, QuestionVersion.id == AttemptSlot.question_version_id)
+            .where(AttemptSlot.attempt_id.in_([a.id for a in attempts]))
         ).all()
+        # Stored answers hold the bank's keys; clients sent the attempt's opaque ids.
+        rows = [
+            SimpleNamespace(
+                attempt_id=r.attempt_id, slot=r.slot, seq=r.seq,
+                response=slot_ids(r.attempt_id, r.slot, r.type, r.data).to_public(
+                    r.type, r.response),
+            )
+            for r in raw
+        ]
         db.session.remove()
         db.engine.dispose()
     by_user: dict[int, list[Any]] = defaultdict(list)

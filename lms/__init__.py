@@ -106,12 +106,14 @@ def _register_blueprints(app: Flask) -> None:
     from lms.auth import views as auth_views
     from lms.certificates import views as certificates_views
     from lms.classes import admin_views as _class_admin  # noqa: F401
+    from lms.classes import learner_views as _class_learner  # noqa: F401
     from lms.classes import settings_views as _class_settings  # noqa: F401
     from lms.classes import tasks as _class_tasks  # noqa: F401  (registers jobs)
     from lms.classes import views as classes_views
     from lms.core import views as core_views
     from lms.courses import authoring as _courses_authoring  # noqa: F401
     from lms.courses import views as courses_views
+    from lms.quizzes import accommodations as _quiz_accommodations  # noqa: F401
     from lms.quizzes import bank_views as _bank_views  # noqa: F401
     from lms.quizzes import builder as _quiz_builder  # noqa: F401
     from lms.quizzes import manage as _quiz_manage  # noqa: F401

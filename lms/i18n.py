@@ -14,6 +14,8 @@ from flask import Flask, current_app, has_request_context, session
 from flask_babel import get_locale, to_user_timezone
 from flask_login import current_user
 
+from lms.db import aware
+
 SUPPORTED_LOCALES = ("vi", "en")
 LOCALE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
@@ -40,7 +42,7 @@ def format_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = to_user_timezone(value) if value.tzinfo else value
+        value = to_user_timezone(aware(value))  # naive ones come from SQLite, in UTC
     return value.strftime("%d/%m/%Y")
 
 
@@ -48,7 +50,7 @@ def format_datetime(value: datetime | None) -> str:
     """``dd/mm/yyyy HH:MM`` in the user's time zone."""
     if value is None:
         return ""
-    local = to_user_timezone(value) if value.tzinfo else value
+    local = to_user_timezone(aware(value))  # naive ones come from SQLite, in UTC
     return local.strftime("%d/%m/%Y %H:%M")
 
 

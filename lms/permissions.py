@@ -134,3 +134,15 @@ def get_class_or_404(code: str, user: User, *, manage: bool = False) -> Class:
     if klass is None:
         abort(404)
     return klass
+
+
+def managed_learner_or_404(code: str, learner_id: int, user: User) -> tuple[Class, User]:
+    """A class ``user`` manages and a learner of it who is not withdrawn; 404 otherwise."""
+    klass = db.session.scalar(managed_classes(user).where(Class.code == code))
+    learner = db.session.get(User, learner_id)
+    if klass is None or learner is None or not db.session.scalar(select(Enrolment.id).where(
+            Enrolment.class_id == klass.id, Enrolment.user_id == learner_id,
+            Enrolment.role == EnrolmentRole.LEARNER.value,
+            Enrolment.state != EnrolmentState.WITHDRAWN.value)):
+        abort(404)
+    return klass, learner

@@ -114,19 +114,22 @@ def compute(klass: Class, user_ids: Iterable[int]) -> dict[int, Outcome]:
             moment = aware(attempt.finished_at or attempt.started_at)
             if activity.get(attempt.user_id) is None or moment > activity[attempt.user_id]:
                 activity[attempt.user_id] = moment
-    accommodations = {a.user_id: a for a in db.session.scalars(
-        select(Accommodation).where(Accommodation.user_id.in_(users)))} if quizzes else {}
+    # This class's accommodations (a per-quiz one wins over the class-wide one).
+    accommodations: dict[tuple[int, int | None], Accommodation] = {
+        (a.user_id, a.quiz_id): a for a in db.session.scalars(
+            select(Accommodation).where(Accommodation.class_id == klass.id,
+                                        Accommodation.user_id.in_(users)))} if quizzes else {}
     out = {}
     for user_id in users:
         out[user_id] = _outcome(user_id, len(lesson_ids), done.get(user_id, (0, None)),
-                                quizzes, attempts, accommodations.get(user_id),
-                                activity.get(user_id))
+                                quizzes, attempts, accommodations, activity.get(user_id))
     return out
 
 
 def _outcome(user_id: int, lessons_total: int, lessons: tuple[int, datetime | None],
              quizzes: list[tuple[Quiz, float]], attempts: dict[tuple[int, int], list[Attempt]],
-             accommodation: Accommodation | None, last_activity: datetime | None) -> Outcome:
+             accommodations: dict[tuple[int, int | None], Accommodation],
+             last_activity: datetime | None) -> Outcome:
     lessons_done, lessons_at = lessons
     passed, failed, best, moments = 0, False, None, [lessons_at]
     for index, (quiz, pass_mark) in enumerate(quizzes):
@@ -142,6 +145,8 @@ def _outcome(user_id: int, lessons_total: int, lessons: tuple[int, datetime | No
                               None)
             moments.append(aware(first_pass.finished_at) if first_pass else None)
             continue
+        accommodation = accommodations.get((user_id, quiz.id)) or accommodations.get(
+            (user_id, None))
         limit = attempts_limit(quiz, accommodation)
         closed = [a for a in mine if a.state in (AttemptState.FINISHED.value,
                                                  AttemptState.ABANDONED.value)]

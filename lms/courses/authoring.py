@@ -31,6 +31,7 @@ from lms.courses.services import (
     schedule,
 )
 from lms.courses.views import attachment_url_rewriter
+from lms.db import aware
 from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.permissions import can_edit_course, get_course_or_404
@@ -130,7 +131,7 @@ def edit_lesson(slug: str, lesson_slug: str) -> Any:
                 return redirect(url_for("courses.edit_lesson", slug=slug,
                                         lesson_slug=lesson.slug))
     shown = lesson.available_from
-    local = to_user_timezone(shown).replace(tzinfo=None) if shown else None
+    local = to_user_timezone(aware(shown)).replace(tzinfo=None) if shown else None
     return render_template("courses/edit.html", course=course, lesson=lesson, form=form,
                            preview=preview, schedule_form=ScheduleForm(available_from=local))
 

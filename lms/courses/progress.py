@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import case, func, select
 
@@ -116,6 +117,24 @@ def record_activity(user_id: int, lesson_id: int, *, complete: bool = False,
     if complete and previous_status != done:
         lesson_completed.send(progress, user_id=user_id, lesson_id=lesson_id)
     return progress
+
+
+def mark_done_by_staff(learner: Any, lesson: Any, actor: Any, reason: str) -> LessonProgress:
+    """A lecturer or admin marks a lesson done for a learner, with a reason (audited);
+    the reading-time rule does not apply. The caller checks who may do it."""
+    from flask_babel import gettext as _
+
+    from lms.audit.services import record
+    from lms.errors import InvalidInput
+    from lms.vietnamese import clean_text
+
+    reason = clean_text(reason or "")
+    if not reason:
+        raise InvalidInput("reason", _("Give the reason for marking the lesson done."))
+    row = record_activity(learner.id, lesson.id, complete=True, enforce_reading=False)
+    record("lesson_marked_done", actor.id, learner.username, lesson=lesson.slug,
+           reason=reason[:300], seconds_spent=row.seconds_spent)
+    return row
 
 
 def progress_by_lesson(user_id: int, lesson_ids: list[int]) -> dict[int, LessonProgress]:

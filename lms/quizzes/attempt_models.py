@@ -124,18 +124,31 @@ class AttemptSlot(db.Model):
 
 
 class Accommodation(db.Model):
-    """A learner's standing accommodation: more time and/or more attempts, on every quiz."""
+    """A learner's accommodation in one class: more time and/or more attempts on the
+    class's quizzes, or on one quiz of it (``quiz_id``). A per-quiz row wins over the
+    class-wide one. It applies only while the learner is in that class."""
 
     __tablename__ = "accommodations"
     __table_args__ = (
         CheckConstraint("extra_minutes >= 0", name="extra_minutes_positive"),
         CheckConstraint("time_multiplier >= 1 AND time_multiplier <= 5", name="multiplier_range"),
         CheckConstraint("extra_attempts >= 0", name="extra_attempts_positive"),
+        Index("uq_accommodations_class_wide", "user_id", "class_id", unique=True,
+              sqlite_where=text("quiz_id IS NULL"), postgresql_where=text("quiz_id IS NULL")),
+        Index("uq_accommodations_per_quiz", "user_id", "class_id", "quiz_id", unique=True,
+              sqlite_where=text("quiz_id IS NOT NULL"),
+              postgresql_where=text("quiz_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), unique=True
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    class_id: Mapped[int] = mapped_column(
+        ForeignKey("classes.id", ondelete="CASCADE"), index=True
+    )
+    quiz_id: Mapped[int | None] = mapped_column(
+        ForeignKey("quizzes.id", ondelete="CASCADE"), index=True
     )
     extra_minutes: Mapped[int] = mapped_column(Integer, default=0)
     time_multiplier: Mapped[float] = mapped_column(Float, default=1.0)

@@ -43,9 +43,27 @@ class AttemptClosed(Exception):  # noqa: N818 (a state, read as "raise AttemptCl
         self.message = message
 
 
-def accommodation_for(user_id: int) -> Accommodation | None:
-    """The learner's accommodation, if any."""
-    return db.session.scalar(select(Accommodation).where(Accommodation.user_id == user_id))
+def accommodation_id(user_id: Any, course_id: Any, quiz_id: Any) -> Any:
+    """Scalar subquery: the id of the accommodation that applies to this learner on this
+    quiz (columns or values): one of a class of the quiz's course that the learner is
+    still in, for this quiz or for all the class's quizzes; the per-quiz one wins."""
+    return (select(Accommodation.id)
+            .join(Class, Class.id == Accommodation.class_id)
+            .join(Enrolment, (Enrolment.class_id == Class.id)
+                  & (Enrolment.user_id == Accommodation.user_id))
+            .where(Accommodation.user_id == user_id, Class.course_id == course_id,
+                   Enrolment.role == EnrolmentRole.LEARNER.value,
+                   Enrolment.state != EnrolmentState.WITHDRAWN.value,
+                   (Accommodation.quiz_id.is_(None)) | (Accommodation.quiz_id == quiz_id))
+            .order_by(Accommodation.quiz_id.is_(None), Accommodation.updated_at.desc(),
+                      Accommodation.id.desc())
+            .limit(1).scalar_subquery())
+
+
+def accommodation_for(user_id: int, quiz: Quiz) -> Accommodation | None:
+    """The learner's accommodation on this quiz, if any (one statement)."""
+    return db.session.scalar(select(Accommodation).where(
+        Accommodation.id == accommodation_id(user_id, quiz.course_id, quiz.id)))
 
 
 def learner_enrolment(user_id: Any, course_id: Any) -> Any:
@@ -109,7 +127,8 @@ def can_manage(user: User, quiz: Quiz) -> bool:
 
 def timing_of(attempt: Attempt) -> Timing:
     """The attempt's deadline and windows, with the learner's current accommodation."""
-    return timing_for(attempt.quiz, attempt.started_at, accommodation_for(attempt.user_id))
+    return timing_for(attempt.quiz, attempt.started_at,
+                      accommodation_for(attempt.user_id, attempt.quiz))
 
 
 # --- start -----------------------------------------------------------------------------
@@ -167,7 +186,7 @@ def start_attempt(quiz: Quiz, user: User, *, preview: bool = False,
     used = db.session.scalar(select(func.count(Attempt.id)).where(
         Attempt.quiz_id == quiz.id, Attempt.user_id == user.id,
         Attempt.preview.is_(False))) or 0
-    allowed = attempts_limit(quiz, accommodation_for(user.id))
+    allowed = attempts_limit(quiz, accommodation_for(user.id, quiz))
     if not preview and allowed and used >= allowed:
         raise AttemptClosed(_("You have used all your attempts."))
     seed = secrets.randbelow(2**31)

@@ -15,7 +15,7 @@ from lms.db import utcnow
 from lms.db_upsert import insert_for
 from lms.extensions import db
 from lms.quizzes.attempt_models import Accommodation, Attempt, AttemptSlot, AttemptState
-from lms.quizzes.attempts import AttemptClosed, learner_enrolment
+from lms.quizzes.attempts import AttemptClosed, accommodation_id, learner_enrolment
 from lms.quizzes.models import QuestionVersion, Quiz
 from lms.quizzes.option_ids import slot_ids
 from lms.quizzes.timing import timing_for
@@ -52,7 +52,8 @@ def _answer_context_query() -> Any:
                      .join(AttemptSlot.__table__,
                            and_(s.attempt_id == a.id, s.slot == bindparam("slot")))
                      .join(QuestionVersion.__table__, v.id == s.question_version_id)
-                     .outerjoin(Accommodation.__table__, acc.user_id == a.user_id))
+                     .outerjoin(Accommodation.__table__,
+                                acc.id == accommodation_id(a.user_id, q.course_id, q.id)))
         .where(a.id == bindparam("attempt_id"), a.user_id == bindparam("user_id"))
     )
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from lms.auth.forms import EmptyForm
 from lms.courses.models import Course
 from lms.courses.services import log_edit
+from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.permissions import can_edit_course, get_course_or_404
 from lms.quizzes import bp
@@ -21,6 +22,7 @@ from lms.quizzes.cli import read_question_file
 from lms.quizzes.gift import dump_gift, parse_gift
 from lms.quizzes.models import Question, QuestionVersion
 from lms.quizzes.parsed import QuestionFormatError
+from lms.quizzes.pools import exam_pools, mark_exam_pool
 from lms.quizzes.render import text_html
 from lms.quizzes.types import get_type
 
@@ -71,7 +73,35 @@ def bank(slug: str) -> Any:
         Question.course_id == course.id, Question.archived.is_(False)).distinct()
         .order_by(Question.category)).all()
     return render_template("quizzes/bank.html", course=course, rows=db.session.execute(query).all(),
-                           categories=categories, q=q, category=category, form=EmptyForm())
+                           categories=categories, q=q, category=category, form=EmptyForm(),
+                           exam=exam_pools(course.id))
+
+
+@bp.route("/courses/<slug>/questions/pools", methods=["POST"])
+@login_required
+def set_pool(slug: str) -> Any:
+    """Mark a category as an exam pool, or as a practice category again."""
+    course = _editable(slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    category = request.form.get("category", "")
+    known = db.session.scalar(select(Question.id).where(
+        Question.course_id == course.id, Question.category == category).limit(1))
+    if known is None:
+        abort(404)
+    exam = request.form.get("exam_pool") == "1"
+    try:
+        mark_exam_pool(course.id, category, exam)
+    except InvalidInput as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        log_edit(course, current_user, "category.exam_pool" if exam else "category.practice",
+                 None, category)
+        db.session.commit()
+        flash(_("“%(category)s” is now an exam pool.", category=category) if exam else
+              _("“%(category)s” is now a practice category.", category=category), "success")
+    return redirect(url_for("quizzes.bank", slug=slug))
 
 
 @bp.route("/courses/<slug>/questions/<int:question_id>")

@@ -1,5 +1,5 @@
-"""Lecturer quiz pages: results, the essay grading queue, regrade, item analysis,
-and learners' accommodations. Only the quiz's managers; everyone else gets 404."""
+"""Lecturer quiz pages: results, the essay grading queue, regrade, item analysis. Only
+the quiz's managers; everyone else gets 404. (Accommodations: ``accommodations.py``.)"""
 
 from __future__ import annotations
 
@@ -13,13 +13,11 @@ from sqlalchemy import select
 
 from lms import charts
 from lms.auth.forms import EmptyForm
-from lms.auth.models import User
-from lms.classes.models import Class, Enrolment, EnrolmentRole
 from lms.errors import InvalidInput
 from lms.extensions import db
-from lms.permissions import can_edit_course, managed_classes
+from lms.permissions import can_edit_course
 from lms.quizzes import bp
-from lms.quizzes.attempt_models import Accommodation, AttemptSlot
+from lms.quizzes.attempt_models import AttemptSlot
 from lms.quizzes.attempts import grade_manually, regrade_quiz
 from lms.quizzes.grading import (
     closed_attempts,
@@ -120,57 +118,3 @@ def analysis(quiz_id: int) -> Any:
         x_label=_("Score"), y_label=_("Learners"), empty_text=_("No data yet."))
     return render_template("quizzes/analysis.html", quiz=quiz, stats=stats,
                            questions=questions, histogram=histogram)
-
-
-def _learner_or_404(user_id: int) -> User:
-    """A learner in a class the current user manages."""
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_learner:
-        abort(404)
-    if not current_user.is_admin:
-        mine = managed_classes(current_user).with_only_columns(Class.id)
-        if not db.session.scalar(select(Enrolment.id).where(
-                Enrolment.user_id == user.id, Enrolment.role == EnrolmentRole.LEARNER.value,
-                Enrolment.class_id.in_(mine)).limit(1)):
-            abort(404)
-    return user
-
-
-@bp.route("/learners/<int:user_id>/accommodation", methods=["GET", "POST"])
-@login_required
-def accommodation(user_id: int) -> Any:
-    """A learner's accommodation: extra minutes or a time multiplier, extra attempts."""
-    if not (current_user.is_admin or current_user.is_lecturer):
-        abort(404)
-    learner = _learner_or_404(user_id)
-    item = db.session.scalar(select(Accommodation).where(Accommodation.user_id == learner.id))
-    if request.method == "POST":
-        _post_ok()
-        try:
-            minutes = int(request.form.get("extra_minutes") or 0)
-            multiplier = float((request.form.get("time_multiplier") or "1").replace(",", "."))
-            attempts = int(request.form.get("extra_attempts") or 0)
-        except ValueError:
-            flash(_("Write whole numbers (the multiplier may be decimal, e.g. 1,5)."), "error")
-            return redirect(request.path)
-        if not (0 <= minutes <= 600 and 1 <= multiplier <= 5 and 0 <= attempts <= 20):
-            flash(_("Allowed: 0–600 extra minutes, a multiplier of 1–5, 0–20 extra attempts."),
-                  "error")
-            return redirect(request.path)
-        if item is None:
-            item = Accommodation(user_id=learner.id)
-            db.session.add(item)
-        item.extra_minutes, item.time_multiplier, item.extra_attempts = minutes, multiplier, \
-            attempts
-        item.note = request.form.get("note", "")[:500]
-        item.updated_by_id = current_user.id
-        from lms.audit.services import record
-
-        record("accommodation", current_user.id, learner.username, extra_minutes=minutes,
-               time_multiplier=multiplier, extra_attempts=attempts)
-        db.session.commit()
-        flash(_("Accommodation saved; it applies at once, also to attempts in progress."),
-              "success")
-        return redirect(request.path)
-    return render_template("quizzes/accommodation.html", learner=learner, item=item,
-                           form=EmptyForm())

@@ -28,13 +28,14 @@ UNKNOWN = "?"  # prefix of an id that maps to no option: the type's check() refu
 
 
 @lru_cache(maxsize=4)
-def _derived(secret: bytes) -> bytes:
-    return hmac.new(secret, b"lms.quizzes.option-ids", hashlib.sha256).digest()
+def derive_key(secret: str | bytes) -> bytes:
+    """The option-id key derived from the app's secret (never the secret itself)."""
+    raw = secret.encode() if isinstance(secret, str) else secret
+    return hmac.new(raw, b"lms.quizzes.option-ids", hashlib.sha256).digest()
 
 
 def _key() -> bytes:
-    secret = current_app.config["SECRET_KEY"]
-    return _derived(secret.encode() if isinstance(secret, str) else secret)
+    return derive_key(current_app.config["SECRET_KEY"])
 
 
 def _ids(key: bytes, attempt_id: int, slot: int, stable: Iterable[str], length: int
@@ -63,10 +64,12 @@ class SlotIds:
                                       lambda p: self.stable.get(p, f"{UNKNOWN}{p}"))
 
 
-def slot_ids(attempt_id: int, slot: int, kind: str, data: Mapping[str, Any]) -> SlotIds:
-    """The option ids of one question of an attempt."""
+def slot_ids(attempt_id: int, slot: int, kind: str, data: Mapping[str, Any],
+             key: bytes | None = None) -> SlotIds:
+    """The option ids of one question of an attempt (``key``: :func:`derive_key`, by
+    default from the running app's secret)."""
     stable = get_type(kind).public_keys(data)
-    key, length = _key(), LENGTH
+    key, length = key or _key(), LENGTH
     public = _ids(key, attempt_id, slot, stable, length)
     while len(set(public.values())) < len(public):  # a clash: longer ids for this slot
         length += 6

@@ -62,3 +62,29 @@ def set_exam_pools(course_id: int, marks: Mapping[str, bool]) -> None:
                                       set_={"exam_pool": stmt.excluded.exam_pool})
     db.session.execute(stmt, [{"course_id": course_id, "name": name, "exam_pool": pool}
                               for name, pool in sorted(marks.items())])
+
+
+def mark_exam_pool(course_id: int, category: str, exam_pool: bool) -> None:
+    """Mark (or unmark) a category as an exam pool from the web bank.
+
+    :raises InvalidInput: marking it would put an exam pool under a quiz that shows right
+        answers or feedback before it closes (the quizzes are named).
+    """
+    from flask_babel import gettext as _
+
+    from lms.errors import InvalidInput
+    from lms.quizzes.models import Quiz
+
+    if exam_pool:
+        quizzes = db.session.scalars(select(Quiz).where(
+            Quiz.course_id == course_id, Quiz.archived.is_(False)).order_by(Quiz.slug)).all()
+        fixed = fixed_categories(course_id, [n for q in quizzes for n in q.fixed_questions])
+        clash = [q.title for q in quizzes if forbidden_sources(
+            q.review, [rule["category"] for rule in q.draw],
+            {n: fixed[n] for n in q.fixed_questions if n in fixed}, {category})]
+        if clash:
+            raise InvalidInput("category", _(
+                "“%(category)s” cannot become an exam pool: %(quizzes)s show right answers "
+                "or feedback before they close and use it.", category=category,
+                quizzes=", ".join(clash)))
+    set_exam_pools(course_id, {category: exam_pool})

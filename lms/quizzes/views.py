@@ -47,7 +47,7 @@ def quiz(quiz_id: int) -> Any:
     for attempt in attempts:
         if finalize_if_due(attempt, now):
             db.session.commit()
-    accommodation = accommodation_for(current_user.id)
+    accommodation = accommodation_for(current_user.id, item)
     open_attempt = next((a for a in attempts if a.state in ("in_progress", "overdue")), None)
     limit = attempts_limit(item, accommodation)
     used = sum(1 for a in attempts if not a.preview)

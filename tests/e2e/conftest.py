@@ -265,6 +265,7 @@ class E2EServer:
     database_url: str
     tmp: Path
     logs: dict[str, Path] = field(default_factory=dict)
+    secret_key: str = ""
 
     def logs_tail(self) -> str:
         return "\n".join(f"--- {name} ---\n{_tail(path)}" for name, path in self.logs.items())
@@ -305,8 +306,9 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2EServer]:
     server = E2EServer(f"http://127.0.0.1:{port}", database.url, tmp,
                        {"setup": tmp / "setup.log", "worker": tmp / "worker.log",
                         "gunicorn": tmp / "gunicorn.log"})
+    server.secret_key = secrets.token_urlsafe(32)
     env = _lms_env() | {
-        "LMS_SECRET_KEY": secrets.token_urlsafe(32),
+        "LMS_SECRET_KEY": server.secret_key,
         "LMS_DATABASE_URL": database.url,
         "LMS_BASE_URL": server.base_url,
         "LMS_REDIS_URL": redis_.url,

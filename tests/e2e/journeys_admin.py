@@ -164,7 +164,9 @@ def admin_journey(sc: Scenario) -> None:
     page.locator("button[name=action][value=revoke]").click()
     expect(page.locator(".flashes .flash-success")).to_contain_text(certificate["serial"])
     expect(page.locator("main ul").last).to_contain_text(reason)
-    expect(page.locator("#reason")).to_have_count(0)  # only a valid certificate has actions
+    # A revoked certificate offers no revoke, only an explicit reissue with a reason.
+    expect(page.locator("button[name=action][value=revoke]")).to_have_count(0)
+    expect(page.locator("button[name=action][value=reissue]")).to_have_count(1)
     a.check("admin/certificate")
     a.shot("7-certificate-revoked")
 
@@ -179,20 +181,24 @@ def admin_journey(sc: Scenario) -> None:
     visitor.check("admin/verify-revoked")
     visitor.shot("8-verify-revoked")
 
-    # Bulk issue for K74-HN: the learner whose certificate was revoked gets a new one.
+    # A revocation never undoes itself: the class's bulk issue does not offer the learner.
     page.goto(f"/admin/classes/{data.DEMO_CLASS}/certificates")
-    eligible = page.locator("input[name=user_id]")
-    expect(eligible).to_have_count(1)
-    expect(page.locator("label.check")).to_contain_text(certificate["holder"])
+    expect(page.locator("input[name=user_id]")).to_have_count(0)
+    expect(page.locator("button[name=action][value=issue]")).to_be_disabled()
     a.check("admin/class-certificates")
     a.shot("9-class-certificates")
-    page.locator("button[name=action][value=issue]").click()
+    page.locator("button[name=action][value=zip]").click()
     expect(page).to_have_url(re.compile(r"/admin/certificate-runs/\d+$"))
     run_progress = page.locator("main progress")
     expect(run_progress).to_have_attribute("value", "100", timeout=JOB_SECONDS * 1000)
-    expect(page.locator("main [role=status]")).to_contain_text("1")
     a.check("admin/certificate-run")
     a.shot("10-certificate-run")
+    # Only an explicit reissue, with its reason, gives the learner a certificate again.
+    page.goto(f"/admin/certificates?q={certificate['serial']}")
+    page.get_by_role("link", name=certificate["serial"]).click()
+    page.locator("#reason").fill("Hội đồng xem xét lại, cấp lại (kiểm thử E2E)")
+    page.locator("button[name=action][value=reissue]").click()
+    expect(page.locator(".flashes .flash-success")).to_contain_text("CY-")
     page.goto(f"/admin/certificates?class={data.DEMO_CLASS}&q="
               f"{certificate['holder'].replace(' ', '+')}")
     expect(page.locator("tbody tr")).to_have_count(2)  # the revoked one and the new one

@@ -19,6 +19,7 @@ TEXT = {
     "vi": {
         "welcome": "Xin chào, {name}",
         "lesson_done": "Đã hoàn thành bài học.",
+        "keep_reading": "Hãy đọc tiếp",
         "start": "Bắt đầu làm bài",
         "saved": "Đã lưu",
         "not_saved": "Chưa lưu: mất kết nối",
@@ -30,6 +31,7 @@ TEXT = {
     "en": {
         "welcome": "Welcome, {name}",
         "lesson_done": "Lesson completed.",
+        "keep_reading": "Keep reading",
         "start": "Start an attempt",
         "saved": "Saved",
         "not_saved": "Not saved: connection lost",
@@ -128,6 +130,12 @@ def learner_journey(sc: Scenario, lang: str) -> None:
         page.goto(href)
         end = page.locator("#lesson-end")
         end.scroll_into_view_if_needed()
+        # Reaching the end at once does not count: the page says how long is left.
+        expect(end.locator("[data-reading-left]")).to_contain_text(text["keep_reading"])
+        expect(end.locator(".done-note")).to_be_hidden()
+        data.credit_reading(sc.server.database_url, person.username, href.rsplit("/", 1)[1])
+        page.reload()
+        end.scroll_into_view_if_needed()
         expect(end.locator(".done-note")).to_be_visible()
         expect(end.locator(".done-note")).to_contain_text(text["lesson_done"])
         if index == 0:
@@ -148,7 +156,7 @@ def learner_journey(sc: Scenario, lang: str) -> None:
     page.get_by_role("button", name=text["start"]).click()
     expect(page).to_have_url(re.compile(r"/attempts/\d+$"))
     attempt_id = int(page.url.rsplit("/", 1)[1])
-    keys = data.answer_keys(sc.server.database_url, attempt_id)
+    keys = data.answer_keys(sc.server.database_url, attempt_id, sc.server.secret_key)
     slots = sorted(keys)
     assert len(slots) == 20, keys
     expect(page.locator("fieldset.question")).to_have_count(20)

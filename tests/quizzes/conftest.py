@@ -45,6 +45,7 @@ class QuizWorld:
     learner: User
     lecturer: User
     token: str
+    class_id: int = 0
 
     @property
     def headers(self) -> dict[str, str]:
@@ -74,6 +75,6 @@ def world(app) -> QuizWorld:
                       source_order=i)
     quiz = make_quiz(course)
     learner, lecturer = make_user("learner"), make_user("lecturer")
-    make_class(course, "K1", lecturer=lecturer, learners=(learner,))
+    klass = make_class(course, "K1", lecturer=lecturer, learners=(learner,))
     _token, raw = create_token(learner)
-    return QuizWorld(course, quiz, learner, lecturer, raw)
+    return QuizWorld(course, quiz, learner, lecturer, raw, klass.id)

@@ -153,7 +153,8 @@ def test_deadline_is_enforced_with_frozen_time(client, world: QuizWorld) -> None
 def test_accommodation_applies_to_a_running_attempt(client, world: QuizWorld) -> None:
     with time_machine.travel(utcnow(), tick=False) as traveller:
         start = _start(client, world).json
-        db.session.add(Accommodation(user_id=world.learner.id, time_multiplier=1.5))
+        db.session.add(Accommodation(user_id=world.learner.id, class_id=world.class_id,
+                                     time_multiplier=1.5))
         db.session.commit()
         later = client.get(f"/api/v1/attempts/{start['id']}", headers=world.headers).json
         from datetime import datetime

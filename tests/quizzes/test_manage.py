@@ -34,7 +34,7 @@ def test_staff_pages_are_404_for_learners_and_other_lecturers(auth: Auth, client
                                                               world: QuizWorld) -> None:
     urls = [f"/quizzes/{world.quiz.id}/results", f"/quizzes/{world.quiz.id}/grading",
             f"/quizzes/{world.quiz.id}/analysis", f"/courses/{world.course.slug}/questions",
-            f"/learners/{world.learner.id}/accommodation"]
+            f"/classes/K1/learners/{world.learner.id}/accommodation"]
     for user in (world.learner, make_user("lecturer")):
         auth.login_as(user)
         for url in urls:
@@ -107,7 +107,7 @@ def test_analysis_page_renders_svg(auth: Auth, client, world: QuizWorld) -> None
 
 def test_accommodation_form(auth: Auth, client, world: QuizWorld) -> None:
     auth.login_as(world.lecturer)
-    url = f"/learners/{world.learner.id}/accommodation"
+    url = f"/classes/K1/learners/{world.learner.id}/accommodation"
     token = csrf_from(client, url)
     client.post(url, data={"csrf_token": token, "extra_minutes": "10", "time_multiplier": "1,5",
                            "extra_attempts": "1"})

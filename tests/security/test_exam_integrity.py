@@ -73,6 +73,7 @@ def test_guessing_by_option_id_scores_at_chance(shipped: Shipped, strategy) -> N
         attempt, _result = learner.take(_final_id(learner), strategy)
         scores.append(_score(attempt["id"]))
     # Chance on the shipped final is about 2,5/10; the finding was 9,0 for every learner.
+    print(f"\n[attack] {strategy.__name__}: scores {scores}, mean {fmean(scores):.2f}")
     assert fmean(scores) < 4.0, scores
     assert sum(s >= 5.0 for s in scores) <= 1, scores
 
@@ -113,6 +114,8 @@ def test_harvesting_reviews_gives_away_nothing_of_the_exam(shipped: Shipped) -> 
         chooser = harvest.by_text_chooser(harvest.same_ids_chooser(lowest_id))
         attempt, _ = learner.take(_final_id(learner), chooser)
         scores.append(_score(attempt["id"]))
+    print(f"\n[attack] harvest: {len(harvest.by_text)} answers harvested in {spy.calls} "
+          f"calls, {len(leaked)} of the exam; scores by text {scores}, mean {fmean(scores):.2f}")
     assert fmean(scores) < 4.0, scores
 
 

@@ -149,6 +149,9 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("quizzes.regrade", "POST"): exp(302, EDITORS, lecturer_other=403),
     ("quizzes.accommodation", "GET"): exp(200, K1_STAFF),
     ("quizzes.accommodation", "POST"): exp(302, K1_STAFF),
+    ("classes.learner_lessons", "GET"): exp(200, K1_STAFF),
+    ("quizzes.set_pool", "POST"): exp(302, EDITORS),
+    ("classes.learner_lessons", "POST"): exp(302, K1_STAFF),
     # classes and reports
     ("classes.index", "GET"): exp(200),
     ("classes.overview_page", "GET"): exp(200, STAFF, denied=403),

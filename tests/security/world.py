@@ -155,7 +155,7 @@ def build_world() -> World:
     run_export(job.id)
     run = IssueRun(class_id=klass.id, kind="zip", requested_by_id=users["admin"].id,
                    status="done", data=b"PK\x05\x06" + b"\x00" * 18)
-    accommodation = Accommodation(user_id=owner.id, extra_minutes=15)
+    accommodation = Accommodation(user_id=owner.id, class_id=klass.id, extra_minutes=15)
     db.session.add_all([run, accommodation])
     db.session.commit()
     tokens = {role: create_token(user)[1] for role, user in users.items()}
@@ -171,6 +171,10 @@ BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     ("certificates.admin_detail", "POST"): lambda w: {"action": "revoke", "reason": "thử"},
     ("quizzes.grading", "POST"): lambda w: {"slot_id": w.essay_slot.id, "points": "1"},
     ("api.put_answer", "PUT"): lambda w: {"response": "x", "seq": 1},
+    ("quizzes.set_pool", "POST"): lambda w: {"category": w.question.category,
+                                             "exam_pool": "1"},
+    ("classes.learner_lessons", "POST"): lambda w: {"lesson_id": w.lesson.id,
+                                                    "reason": "Học trực tiếp trên lớp"},
 }
 """Request bodies of the matrix (an empty form, or JSON, otherwise)."""
 
