@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import MetaData, Table, create_engine, inspect, text
 
 from lms.extensions import db
 from tests.conftest import make_app
@@ -21,6 +22,7 @@ EXPECTED_TABLES = {
     "question_versions", "quizzes", "attempts", "attempt_slots", "accommodations",
     "class_completions", "activation_codes", "roster_imports", "export_jobs", "certificates",
     "certificate_events", "certificate_serials", "certificate_runs", "audit_log", "audit_head",
+    "question_categories",
 }
 
 
@@ -67,3 +69,41 @@ def test_postgresql_empty_to_head() -> None:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_accommodations_move_into_the_learners_classes(tmp_path: Path) -> None:
+    """0010: a learner's one accommodation (every quiz of every course) becomes one per
+    class the learner is in, so no granted time is lost; withdrawn classes get none."""
+    app = make_app(f"sqlite:///{tmp_path / 'acc.sqlite3'}")
+    with app.app_context():
+        upgrade(revision="0009_exam_pools")
+        with db.engine.begin() as conn:
+            _insert(conn, "users", id=1, username="hv", role="learner", locale="vi")
+            _insert(conn, "courses", id=1, slug="c")
+            for class_id, state in ((1, "active"), (2, "completed"), (3, "withdrawn")):
+                _insert(conn, "classes", id=class_id, code=f"K{class_id}", course_id=1,
+                        certificate_mode="auto", status="active")
+                _insert(conn, "enrolments", class_id=class_id, user_id=1, role="learner",
+                        state=state)
+            _insert(conn, "accommodations", user_id=1, extra_minutes=15, time_multiplier=1.5,
+                    extra_attempts=1)
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT class_id, quiz_id, extra_minutes, time_multiplier, extra_attempts "
+                "FROM accommodations ORDER BY class_id")).all()
+        assert [tuple(r) for r in rows] == [(1, None, 15, 1.5, 1), (2, None, 15, 1.5, 1)]
+        db.engine.dispose()
+
+
+def _insert(conn, table: str, **values) -> None:
+    """A row of the schema as it is at this revision; required columns not given get a
+    plain value of their type."""
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    plain = {"INTEGER": 0, "BOOLEAN": False, "FLOAT": 1.0, "JSON": {}, "DATETIME": when,
+             "DATE": when.date()}
+    for column in inspect(conn).get_columns(table):
+        name, kind = column["name"], str(column["type"]).split("(")[0]
+        if name not in values and not column["nullable"] and name != "id":
+            values[name] = plain.get(kind, "")
+    conn.execute(Table(table, MetaData(), autoload_with=conn).insert().values(**values))

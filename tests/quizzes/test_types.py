@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from lms.quizzes.bank import content_of
 from lms.quizzes.gift import parse_gift
-from lms.quizzes.types import ResponseError, get_type, wildcard_match
+from lms.quizzes.short_text import wildcard_match
+from lms.quizzes.types import ResponseError, get_type
 
 
 def _q(source: str):

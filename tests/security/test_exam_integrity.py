@@ -9,6 +9,7 @@ as read in a second, and a revoked certificate never comes back on its own.
 from __future__ import annotations
 
 import io
+import re
 from statistics import fmean
 from zoneinfo import ZoneInfo
 
@@ -237,3 +238,34 @@ def test_a_revoked_pdf_says_revoked_first(shipped: Shipped, client, runner, tmp_
     assert "Đã bị thu hồi" in text[verdict:verdict + 400], text[verdict:verdict + 400]
     assert f"{when.astimezone(VN):%d/%m/%Y}" in text[verdict:verdict + 400]
     assert verdict < text.index("Chữ ký")
+
+
+RADIO = re.compile(r'<input type="(radio|checkbox)" name="q(\d+)" value="([^"]+)"')
+
+
+def test_the_web_form_gives_nothing_away_either(shipped: Shipped, app) -> None:
+    """The same guess through the page: the lowest value of each question's inputs."""
+    from lms.auth.models import User
+
+    scores = []
+    for learner in shipped.learners:
+        client = app.test_client()
+        db.session.get(User, learner.user.id).must_change_password = False
+        db.session.commit()
+        Auth(client).login_as(learner.user)
+        quiz_id = _final_id(learner)
+        started = client.post(f"/quizzes/{quiz_id}/start",
+                              data={"csrf_token": csrf_from(client, f"/quizzes/{quiz_id}")})
+        url = started.headers["Location"]
+        page = client.get(url).get_data(as_text=True)
+        inputs: dict[str, list[tuple[str, str]]] = {}
+        for kind, slot, value in RADIO.findall(page):
+            inputs.setdefault(slot, []).append((kind, value))
+        form = {"csrf_token": csrf_from(client, url), "action": "submit"}
+        for slot, values in inputs.items():
+            if values[0][0] == "radio":
+                form[f"q{slot}"] = min(v for _k, v in values)
+        assert client.post(url, data=form).status_code == 302
+        scores.append(_score(int(url.rsplit("/", 1)[1])))
+    print(f"\n[attack] web lowest value: scores {scores}, mean {fmean(scores):.2f}")
+    assert fmean(scores) < 4.0, scores
