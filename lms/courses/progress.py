@@ -1,8 +1,9 @@
 """Learners' lesson progress: visits, time spent and completion, written at once.
 
 Time spent is measured on the server: each event (page view, heartbeat, completion) adds
-the time since the previous one, capped, so an idle tab does not count for hours and a
-tampered client cannot claim more than the wall clock allows.
+the time since the learner's previous event on any lesson, capped, so an idle tab does not
+count for hours, lessons open side by side share one clock, and a tampered client cannot
+claim more than the wall clock allows.
 """
 
 from __future__ import annotations
@@ -81,7 +82,11 @@ def record_activity(user_id: int, lesson_id: int, *, complete: bool = False,
     added = 0
     previous_status = existing.status if existing is not None else None
     if existing is not None:
-        gap = now - _as_aware(existing.last_seen_at)
+        # Time since the learner's latest event on *any* lesson: six lessons kept open
+        # side by side share one clock instead of counting six times.
+        latest = db.session.scalar(select(func.max(LessonProgress.last_seen_at)).where(
+            LessonProgress.user_id == user_id))
+        gap = now - _as_aware(max(latest or existing.last_seen_at, existing.last_seen_at))
         added = int(min(max(gap, timedelta(0)), MAX_GAP).total_seconds())
     done = ProgressStatus.DONE.value
     if complete and previous_status != done and enforce_reading:

@@ -15,7 +15,7 @@ from lms.db import utcnow
 from lms.db_upsert import insert_for
 from lms.extensions import db
 from lms.quizzes.attempt_models import Accommodation, Attempt, AttemptSlot, AttemptState
-from lms.quizzes.attempts import AttemptClosed, accommodation_id, learner_enrolment
+from lms.quizzes.attempts import AttemptClosed, accommodation_id, can_take_course
 from lms.quizzes.models import QuestionVersion, Quiz
 from lms.quizzes.option_ids import slot_ids
 from lms.quizzes.timing import timing_for
@@ -40,20 +40,20 @@ class PreparedAnswer:
 @cache
 def _answer_context_query() -> Any:
     # Built once per process: constructing statements costs more than running them here.
-    a, q, s, v, acc = (Attempt.__table__.c, Quiz.__table__.c, AttemptSlot.__table__.c,
-                       QuestionVersion.__table__.c, Accommodation.__table__.c)
+    # Neither the accommodation nor the enrolment is read here: an accommodation only
+    # ever adds time, so it is looked up only past the plain deadline; and withdrawal
+    # closes the learner's attempts, so the enrolment is checked only for a closed one.
+    a, q, s, v = (Attempt.__table__.c, Quiz.__table__.c, AttemptSlot.__table__.c,
+                  QuestionVersion.__table__.c)
     return (
-        select(a.state, a.started_at, q.time_limit_seconds, q.closes_at, q.on_expiry,
-               s.question_id, s.question_version_id, s.seq, v.type, v.data,
-               acc.extra_minutes, acc.time_multiplier, a.preview,
-               learner_enrolment(a.user_id, q.course_id).label("enrolled"))
+        select(a.state, a.started_at, a.preview, q.id.label("quiz_id"), q.course_id,
+               q.time_limit_seconds, q.closes_at, q.on_expiry, s.question_id,
+               s.question_version_id, s.seq, v.type, v.data)
         .select_from(Attempt.__table__
                      .join(Quiz.__table__, q.id == a.quiz_id)
                      .join(AttemptSlot.__table__,
                            and_(s.attempt_id == a.id, s.slot == bindparam("slot")))
-                     .join(QuestionVersion.__table__, v.id == s.question_version_id)
-                     .outerjoin(Accommodation.__table__,
-                                acc.id == accommodation_id(a.user_id, q.course_id, q.id)))
+                     .join(QuestionVersion.__table__, v.id == s.question_version_id))
         .where(a.id == bindparam("attempt_id"), a.user_id == bindparam("user_id"))
     )
 
@@ -88,18 +88,21 @@ def check_answer(attempt_id: int, user_id: int, slot: int, response: Any, seq: i
     now = now or utcnow()
     row = db.session.execute(_answer_context_query(), {
         "attempt_id": attempt_id, "user_id": user_id, "slot": slot}).first()
-    if row is None or not (row.preview or row.enrolled):  # withdrawn: the door is closed
+    if row is None:
         raise LookupError(attempt_id)
     if row.state != AttemptState.IN_PROGRESS.value:
+        if not row.preview and not can_take_course(user_id, row.course_id):
+            raise LookupError(attempt_id)  # withdrawn: the door is closed
         raise AttemptClosed(_("This attempt is closed: it can no longer be changed."))
-    accommodation = (Accommodation(extra_minutes=row.extra_minutes or 0,
-                                   time_multiplier=row.time_multiplier or 1.0)
-                     if row.extra_minutes is not None else None)
     quiz = Quiz(time_limit_seconds=row.time_limit_seconds, closes_at=row.closes_at,
                 on_expiry=row.on_expiry)
-    timing = timing_for(quiz, row.started_at, accommodation)
+    timing = timing_for(quiz, row.started_at, None)
     if timing.late_until is not None and now > timing.late_until:
-        raise AttemptClosed(_("Time is up: answers can no longer be saved."))
+        accommodation = db.session.scalar(select(Accommodation).where(
+            Accommodation.id == accommodation_id(user_id, row.course_id, row.quiz_id)))
+        timing = timing_for(quiz, row.started_at, accommodation)
+        if timing.late_until is not None and now > timing.late_until:
+            raise AttemptClosed(_("Time is up: answers can no longer be saved."))
     # The learner answers with this attempt's opaque ids; we store the bank's keys.
     stable = slot_ids(attempt_id, slot, row.type, row.data).to_stable(row.type, response)
     value = get_type(row.type).check(row.data, stable)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -38,7 +38,8 @@ def _key() -> bytes:
     return derive_key(current_app.config["SECRET_KEY"])
 
 
-def _ids(key: bytes, attempt_id: int, slot: int, stable: Iterable[str], length: int
+@lru_cache(maxsize=8192)  # the autosave hot path asks for the same slots again and again
+def _ids(key: bytes, attempt_id: int, slot: int, stable: tuple[str, ...], length: int
          ) -> dict[str, str]:
     out = {}
     for item in stable:
@@ -68,7 +69,7 @@ def slot_ids(attempt_id: int, slot: int, kind: str, data: Mapping[str, Any],
              key: bytes | None = None) -> SlotIds:
     """The option ids of one question of an attempt (``key``: :func:`derive_key`, by
     default from the running app's secret)."""
-    stable = get_type(kind).public_keys(data)
+    stable = tuple(get_type(kind).public_keys(data))
     key, length = key or _key(), LENGTH
     public = _ids(key, attempt_id, slot, stable, length)
     while len(set(public.values())) < len(public):  # a clash: longer ids for this slot

@@ -16,6 +16,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from tests.faults.procs import qb
@@ -166,6 +167,8 @@ def check_saves(app: Any, takers: list[Taker]) -> dict[str, int]:
 
     from lms.extensions import db
     from lms.quizzes.attempt_models import Attempt, AttemptSlot
+    from lms.quizzes.models import QuestionVersion
+    from lms.quizzes.option_ids import slot_ids
 
     user_ids = [t.learner.user_id for t in takers]
     with app.app_context():
@@ -174,10 +177,15 @@ def check_saves(app: Any, takers: list[Taker]) -> dict[str, int]:
                 select(Attempt.user_id, func.count(Attempt.id))
                 .where(Attempt.user_id.in_(user_ids)).group_by(Attempt.user_id)).all()
             attempt_ids = [t.learner.attempt_id for t in takers]
-            rows = db.session.execute(
+            raw = db.session.execute(
                 select(AttemptSlot.attempt_id, AttemptSlot.slot, AttemptSlot.seq,
-                       AttemptSlot.response)
+                       AttemptSlot.response, QuestionVersion.type, QuestionVersion.data)
+                .join(QuestionVersion, QuestionVersion.id == AttemptSlot.question_version_id)
                 .where(AttemptSlot.attempt_id.in_(attempt_ids))).all()
+            # Stored answers hold the bank's keys; the clients sent the attempt's ids.
+            rows = [SimpleNamespace(attempt_id=r.attempt_id, slot=r.slot, seq=r.seq,
+                                    response=slot_ids(r.attempt_id, r.slot, r.type, r.data)
+                                    .to_public(r.type, r.response)) for r in raw]
         finally:
             db.session.remove()
             db.engine.dispose()
