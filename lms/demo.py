@@ -50,13 +50,23 @@ DEMO_ACCOUNTS = (
 
 
 def ensure_courses(courses_dir: Path) -> list[Course]:
-    """Import (sync) every course under ``courses_dir``; unchanged files change nothing."""
+    """Import the courses under ``courses_dir`` that are not in the database yet.
+
+    Once a course is in the database, the database is the source of truth: a restart
+    (``make run`` runs ``lms demo``) never changes it, so lecturers' web edits stay.
+    Bringing file changes in is ``lms courses import``'s job, with its comparison.
+    """
+    from lms.courses.files import load_course
     from lms.courses.sync import import_course
 
     loaded = []
     for toml_path in sorted(courses_dir.glob("*/course.toml")):
-        report = import_course(toml_path.parent)
-        loaded.append(db.session.scalar(select(Course).where(Course.slug == report.course)))
+        slug = load_course(toml_path.parent).slug
+        course = db.session.scalar(select(Course).where(Course.slug == slug))
+        if course is None:
+            import_course(toml_path.parent)
+            course = db.session.scalar(select(Course).where(Course.slug == slug))
+        loaded.append(course)
     return [course for course in loaded if course is not None]
 
 
