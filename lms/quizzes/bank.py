@@ -8,6 +8,7 @@ never deleted, so past attempts stay intact.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
@@ -33,7 +34,7 @@ from lms.courses.models import Course
 from lms.extensions import db
 from lms.quizzes.gift import GiftError, dump_gift, parse_gift
 from lms.quizzes.models import Question, QuestionVersion, Quiz
-from lms.quizzes.parsed import ParsedQuestion
+from lms.quizzes.parsed import ParsedQuestion, nfc
 from lms.quizzes.pools import exam_pools, forbidden_sources, set_exam_pools
 from lms.quizzes.types import get_type
 
@@ -67,7 +68,11 @@ def to_parsed(question: Question, version: QuestionVersion,
 
 def save_question(course: Course, q: ParsedQuestion, actor: User | None, *,
                   name: str, source_path: str = "", source_order: int = 0) -> tuple[Question, str]:
-    """Create or update the question ``name``; returns it and "created"/"updated"/"unchanged"."""
+    """Create or update the question ``name``; returns it and "created"/"updated"/"unchanged".
+
+    Every text is stored in NFC, whichever path the question came by.
+    """
+    q, name = nfc(q), unicodedata.normalize("NFC", name)
     question = db.session.scalar(select(Question).where(Question.course_id == course.id,
                                                         Question.name == name))
     content = content_of(q)

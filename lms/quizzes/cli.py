@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from lms.quizzes.bank import save_question, to_parsed
 from lms.quizzes.gift import dump_gift, parse_gift
 from lms.quizzes.models import Question, QuestionVersion
 from lms.quizzes.moodlexml import parse_moodle_xml
-from lms.quizzes.parsed import ParsedQuestion, QuestionFormatError
+from lms.quizzes.parsed import ParsedQuestion, QuestionFormatError, nfc
 
 
 def read_question_file(data: bytes, filename: str) -> list[ParsedQuestion]:
@@ -25,14 +26,14 @@ def read_question_file(data: bytes, filename: str) -> list[ParsedQuestion]:
     """
     head = data.lstrip()[:100].lower()
     if head.startswith((b"<?xml", b"<quiz")):
-        return parse_moodle_xml(data, filename)
+        return [nfc(q) for q in parse_moodle_xml(data, filename)]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise QuestionFormatError(filename, line, "not valid UTF-8; save the file as UTF-8") \
             from exc
-    return parse_gift(text, filename)
+    return [nfc(q) for q in parse_gift(unicodedata.normalize("NFC", text), filename)]
 
 
 def _course(slug: str) -> Course:

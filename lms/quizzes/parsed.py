@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
-from typing import Final, Literal, get_args
+import unicodedata
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Final, Literal, get_args
 
 from flask_babel import gettext as _
 
@@ -82,6 +83,24 @@ class ParsedQuestion:
     case_sensitive: bool = False
     ignore_diacritics: bool = False
     line: int = field(default=0, compare=False)
+
+
+def nfc(question: ParsedQuestion) -> ParsedQuestion:
+    """The question with every text in NFC (a file typed on a Mac comes as NFD), so that
+    the same question read from any source is stored, named and compared the same way."""
+
+    def norm(value: Any) -> Any:
+        if isinstance(value, str):
+            return unicodedata.normalize("NFC", value)
+        if isinstance(value, list):
+            return [norm(v) for v in value]
+        if isinstance(value, ParsedAnswer):
+            return replace(value, **{f.name: norm(getattr(value, f.name))
+                                     for f in fields(value)})
+        return value
+
+    return replace(question, **{f.name: norm(getattr(question, f.name))
+                                for f in fields(question) if f.name != "line"})
 
 
 class QuestionFormatError(Exception):
