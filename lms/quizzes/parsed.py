@@ -170,6 +170,19 @@ def normalise_category(path: str) -> str:
     return _CONTEXT_PREFIX.sub("", path.strip(), count=1)
 
 
+#: Moodle's grade fractions (``question_bank::fraction_options_full``): p/q for q ≤ 6,
+#: p/10, 1/q for q ≤ 10 and 1/20, their negatives, and 0. Moodle's importers refuse any
+#: other weight (matched within 0.00001), and so do we.
+_POSITIVE = (1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4, 0.3333333, 0.3,
+             0.25, 0.2, 0.1666667, 0.1428571, 0.125, 0.1111111, 0.1, 0.05)
+MOODLE_FRACTIONS: Final = (*_POSITIVE, 0.0, *(-f for f in _POSITIVE))
+
+
+def is_moodle_fraction(fraction: float) -> bool:
+    """Whether Moodle accepts ``fraction`` as an answer's grade."""
+    return any(abs(fraction - f) < 0.00001 for f in MOODLE_FRACTIONS)
+
+
 def validate(q: ParsedQuestion) -> str | None:
     """Return why ``q`` cannot be used (a translated sentence), or ``None`` if it is sound.
 
@@ -181,6 +194,13 @@ def validate(q: ParsedQuestion) -> str | None:
         if not -1 <= answer.fraction <= 1:
             return _(
                 "Weight %(weight)s%% is outside -100%%..100%%.",
+                weight=format_percent(answer.fraction),
+            )
+        if not is_moodle_fraction(answer.fraction):
+            return _(
+                "Weight %(weight)s%% is not one of Moodle's grades (100%%, 90%%, 83.33333%%, "
+                "80%%, 75%%, 70%%, 66.66667%%, 60%%, 50%%, 40%%, 33.33333%%, 30%%, 25%%, 20%%, "
+                "16.66667%%, 14.28571%%, 12.5%%, 11.11111%%, 10%%, 5%%, their negatives, 0).",
                 weight=format_percent(answer.fraction),
             )
     fractions = [a.fraction for a in q.answers]

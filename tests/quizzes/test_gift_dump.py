@@ -12,6 +12,7 @@ from lms.quizzes.gift import dump_gift, parse_gift
 from lms.quizzes.gift_dump import WS
 from lms.quizzes.parsed import (
     CATCH_ALL,
+    MOODLE_FRACTIONS,
     QUESTION_TYPES,
     ParsedAnswer,
     ParsedQuestion,
@@ -109,7 +110,8 @@ CHAR = st.one_of(SPECIAL, st.characters(exclude_categories=("Cs",), exclude_char
 TEXT = st.lists(CHAR, min_size=1, max_size=12).map("".join).filter(lambda s: s == s.strip(WS))
 SAFE_TEXT = TEXT.filter(lambda s: "->" not in s)
 MAYBE = st.one_of(st.just(""), TEXT)
-PERCENT = st.one_of(st.integers(-100, 100).map(float), st.sampled_from([33.33333, -12.5, 0.5]))
+# Moodle's grade list (as GIFT writes it: 33.33333 for 1/3); other weights are refused.
+PERCENT = st.sampled_from(MOODLE_FRACTIONS).map(lambda f: round(f * 100, 5))
 FRACTION = PERCENT.map(lambda p: p / 100)
 NUMBER = st.floats(allow_nan=False, allow_infinity=False)
 
@@ -129,7 +131,7 @@ def question(draw: st.DrawFn) -> ParsedQuestion:
         others = draw(st.lists(st.builds(ParsedAnswer, TEXT, FRACTION, MAYBE), min_size=1))
         q.answers = [ParsedAnswer(draw(TEXT), 1.0, draw(MAYBE)), *others]
     elif kind == "multiple_choice":
-        cut = draw(st.integers(1, 99))
+        cut = draw(st.sampled_from([10, 20, 25, 30, 40, 50, 60, 70, 75, 80, 90]))
         q.answers = [ParsedAnswer(draw(TEXT), p / 100, draw(MAYBE)) for p in (cut, 100 - cut)]
         wrong = st.builds(ParsedAnswer, TEXT, PERCENT.map(lambda p: -abs(p) / 100))
         q.answers += draw(st.lists(wrong))
