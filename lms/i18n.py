@@ -65,10 +65,20 @@ def format_number(value: float | Decimal | int | None, digits: int = 1) -> str:
     return format_decimal(rounded, format=pattern, locale=str(get_locale() or "vi"))
 
 
+def format_answer_number(value: float | int | str | None) -> str:
+    """A learner's numerical answer as typed back into a field: no grouping, no trailing
+    zeros, the locale's decimal separator (``25``, ``9,5``); text is left as it is."""
+    if value is None or isinstance(value, str | bool):
+        return "" if value is None else str(value)
+    return format_decimal(Decimal(str(value)), format="0.##########",
+                          locale=str(get_locale() or "vi"))
+
+
 def init_app(app: Flask) -> None:
     """Register the template filters and globals."""
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["answer_number"] = format_answer_number
     app.jinja_env.filters["number"] = format_number
     from lms.grading_scale import classify
 

@@ -62,3 +62,16 @@ def test_dates_and_numbers(app) -> None:
 def test_decimal_comma(app, value: float, expected: str) -> None:
     with app.test_request_context():
         assert format_number(value) == expected
+
+
+def test_numerical_answers_are_shown_as_typed(app) -> None:
+    """The finding of a CI run: an answer of 25 came back into the field as "25.0"."""
+    from flask_babel import force_locale
+
+    from lms.i18n import format_answer_number
+
+    with app.test_request_context(), force_locale("vi"):
+        assert [format_answer_number(v) for v in (25.0, 9.5, 2011, 0.125, None, "abc")] == [
+            "25", "9,5", "2011", "0,125", "", "abc"]
+    with app.test_request_context(), force_locale("en"):
+        assert format_answer_number(9.5) == "9.5"
