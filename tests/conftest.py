@@ -303,3 +303,15 @@ def reading_not_required(course: Course) -> Course:
     course.completion_policy = {**policy, "min_read_share": 0}
     db.session.flush()
     return course
+
+
+def shipped_copy(tmp_path: Any) -> Any:
+    """A copy of the shipped course's files, to change without touching the repository."""
+    import shutil
+
+    from lms import ROOT
+
+    source = ROOT / "courses" / "quan-ly-nha-nuoc-ve-co-yeu"
+    target = tmp_path / source.name
+    shutil.copytree(source, target)
+    return target

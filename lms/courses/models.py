@@ -218,3 +218,23 @@ class ContentEdit(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     user: Mapped[User | None] = relationship()
+
+
+class CourseSyncBase(db.Model):
+    """The content hash of one course item (the course file, a lesson, a question, a quiz,
+    an attachment) as of the last import or export: the base of the three-way comparison
+    that tells a web edit from a file change."""
+
+    __tablename__ = "course_sync_bases"
+    __table_args__ = (UniqueConstraint("course_id", "kind", "key"),
+                      CheckConstraint("kind IN ('course', 'lesson', 'question', 'quiz', "
+                                      "'attachment')", name="kind_valid"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(12))
+    key: Mapped[str] = mapped_column(String(300))
+    hash: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -8,6 +8,7 @@ course (``CourseFilesError``) changes nothing.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import logging
 from collections.abc import Callable
@@ -27,6 +28,20 @@ from lms.courses.files import (
 )
 from lms.courses.models import Attachment, Course, Lesson, LessonProgress, LessonStatus
 from lms.courses.services import log_edit, publish
+from lms.courses.sync_merge import merge
+from lms.courses.sync_state import (
+    CONFLICT,
+    UNCHANGED,
+    WEB_CHANGED,
+    WEB_ONLY,
+    WEB_REMOVED,
+    Planned,
+    bases_of,
+    compare,
+    items_of,
+    pending_drafts,
+    record_bases,
+)
 from lms.db import utcnow
 from lms.extensions import db
 
@@ -51,6 +66,7 @@ class ImportReport:
     lessons_deleted: list[str] = field(default_factory=list)
     attachments_changed: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)  # the three-way decisions, item by item
 
     def lines(self) -> list[str]:
         """A short human summary."""
@@ -62,7 +78,7 @@ class ImportReport:
                              ("lessons deleted", self.lessons_deleted),
                              ("attachments added or changed", self.attachments_changed)):
             out.append(f"{label}: {len(items)}" + (f" ({', '.join(items)})" if items else ""))
-        return out + self.extra
+        return out + self.extra + self.items
 
 
 def _sync_lesson(course: Course, item: LessonFile, actor: User | None,
@@ -105,12 +121,93 @@ def _sync_attachment(course: Course, item: AttachmentFile, report: ImportReport)
     report.attachments_changed.append(item.name)
 
 
-def import_course(root: Path, actor: User | None = None) -> ImportReport:
+class SyncConflict(Exception):  # noqa: N818 (a state, read as "raise SyncConflict")
+    """Items changed both in the files and on the web since the last import or export;
+    nothing was written. ``conflicts`` says which, by whom and when."""
+
+    def __init__(self, conflicts: list[ConflictReport]) -> None:
+        super().__init__(f"{len(conflicts)} conflicts")
+        self.conflicts = conflicts
+
+
+@dataclass(frozen=True)
+class ConflictReport:
+    """One conflict, as the import reports it."""
+
+    path: str
+    who: str
+    when: str
+    diff: str
+
+    def lines(self) -> list[str]:
+        head = (f"{self.path}: edited on the web by {self.who} at {self.when}, "
+                "also changed in the file")
+        return [head, *("    " + line for line in self.diff.splitlines())]
+
+
+def import_course(root: Path, actor: User | None = None,
+                  prefer: str | None = None) -> ImportReport:
     """Load the course in ``root`` into the database (flushes; the caller commits).
 
+    A course already in the database is compared item by item with it and with the base
+    recorded at the last import or export (:mod:`lms.courses.sync_state`): web edits are
+    kept, file changes go in, web-only items stay.
+
     :raises lms.courses.files.CourseFilesError: when any file is broken (nothing changed).
+    :raises SyncConflict: an item changed on both sides and ``prefer`` (``"files"`` or
+        ``"web"``) is not given (nothing changed).
     """
     files = load_course(root)
+    course = db.session.scalar(select(Course).where(Course.slug == files.slug))
+    if course is None:
+        report = _apply(files, actor)
+        record_bases(_course(files.slug), items_of(files).values())
+        return report
+    plans = plan_import(course, files)
+    conflicts = [p for p in plans if p.status == CONFLICT]
+    if conflicts and prefer is None:
+        raise SyncConflict([_conflict_report(course, p) for p in conflicts])
+    merged = merge(files, course_files_from_db(course), plans, prefer)
+    report = _apply(merged, actor)
+    for plan in plans:
+        if plan.status == UNCHANGED:
+            continue
+        label = {WEB_CHANGED: "kept web edit", WEB_ONLY: "kept web-only item",
+                 WEB_REMOVED: "kept removed on the web"}.get(plan.status, plan.status)
+        if plan.status == CONFLICT:
+            label = f"conflict resolved ({prefer})"
+        report.items.append(f"{label}: {plan.path} ({plan.kind} {plan.key})")
+    record_bases(course, items_of(merged).values())
+    return report
+
+
+def plan_import(course: Course, files: CourseFiles) -> list[Planned]:
+    """What importing ``files`` into ``course`` would do, item by item (reads only)."""
+    web = pending_drafts(course, items_of(course_files_from_db(course)))
+    return compare(items_of(files), web, bases_of(course))
+
+
+def _course(slug: str) -> Course:
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    assert course is not None
+    return course
+
+
+def _conflict_report(course: Course, plan: Planned) -> ConflictReport:
+    from lms.courses.sync_who import last_web_edit
+
+    who, when = last_web_edit(course, plan.kind, plan.key)
+    before = plan.web.text.splitlines() if plan.web else []
+    after = plan.file.text.splitlines() if plan.file else []
+    diff = list(difflib.unified_diff(before, after, "web", "file", n=0, lineterm=""))[2:]
+    shown = [line[:160] for line in diff[:12]]
+    if len(diff) > 12:
+        shown.append(f"… {len(diff) - 12} more lines")
+    return ConflictReport(plan.path, who, when, "\n".join(shown))
+
+
+def _apply(files: CourseFiles, actor: User | None) -> ImportReport:
+    """Write ``files`` into the database: the import as it always was."""
     course = db.session.scalar(select(Course).where(Course.slug == files.slug))
     report = ImportReport(course=files.slug, created_course=course is None)
     if course is None:
@@ -200,5 +297,8 @@ def course_files_from_db(course: Course, base: CourseFiles | None = None) -> Cou
 
 
 def export_course(course: Course, dest: Path) -> None:
-    """Write ``course`` as files into ``dest`` (the same layout the import reads)."""
-    dump_course(course_files_from_db(course), dest)
+    """Write ``course`` as files into ``dest`` (the same layout the import reads), and
+    record them as the base of the next import: importing them back is a no-op."""
+    files = course_files_from_db(course)
+    dump_course(files, dest)
+    record_bases(course, items_of(files).values())

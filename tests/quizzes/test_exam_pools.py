@@ -4,7 +4,6 @@ course import refuses it with file:line; the quiz builder refuses it with a mess
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,16 +17,11 @@ from lms.extensions import db
 from lms.quizzes.gift import GiftError, parse_gift
 from lms.quizzes.models import QuestionCategory, Quiz
 from lms.quizzes.pools import exam_pools, reveals_before_close
-from tests.conftest import Auth, assign_lecturer, csrf_from, make_user
+from tests.conftest import Auth, assign_lecturer, csrf_from, make_user, shipped_copy
 
 SHIPPED = ROOT / "courses" / "quan-ly-nha-nuoc-ve-co-yeu"
 PRACTICE = "quizzes/luyen-tap-bai-01.toml"
 
-
-def _copy(tmp_path: Path) -> Path:
-    root = tmp_path / SHIPPED.name
-    shutil.copytree(SHIPPED, root)
-    return root
 
 
 def test_the_directive_marks_the_category() -> None:
@@ -40,7 +34,7 @@ def test_the_directive_marks_the_category() -> None:
 
 
 def test_the_shipped_course_keeps_practice_out_of_the_exam(app, tmp_path: Path) -> None:
-    import_course(_copy(tmp_path))
+    import_course(shipped_copy(tmp_path))
     course_id = db.session.scalar(select(Quiz.course_id).where(Quiz.slug == "kiem-tra-cuoi-khoa"))
     assert exam_pools(course_id) == {f"bai-0{n}" for n in range(1, 7)}
     for quiz in db.session.scalars(select(Quiz).where(Quiz.course_id == course_id)):
@@ -52,7 +46,7 @@ def test_the_shipped_course_keeps_practice_out_of_the_exam(app, tmp_path: Path) 
 
 
 def test_import_refuses_a_practice_quiz_on_the_exam_pool(app, tmp_path: Path) -> None:
-    root = _copy(tmp_path)
+    root = shipped_copy(tmp_path)
     path = root / PRACTICE
     text = path.read_text(encoding="utf-8").replace('"bai-01-luyen-tap"', '"bai-01"')
     path.write_text(text, encoding="utf-8")
@@ -66,7 +60,7 @@ def test_import_refuses_a_practice_quiz_on_the_exam_pool(app, tmp_path: Path) ->
 
 
 def test_the_pool_round_trips_through_export(app, tmp_path: Path) -> None:
-    root = _copy(tmp_path)
+    root = shipped_copy(tmp_path)
     import_course(root)
     out = tmp_path / "out"
     export_course(db.session.scalar(select(Course)), out)
@@ -77,7 +71,7 @@ def test_the_pool_round_trips_through_export(app, tmp_path: Path) -> None:
 
 def _as_editor(auth: Auth, tmp_path: Path) -> Course:
     """The shipped course, imported, and one of its lecturers logged in."""
-    import_course(_copy(tmp_path))
+    import_course(shipped_copy(tmp_path))
     course = db.session.scalar(select(Course))
     lecturer = make_user("lecturer")
     assign_lecturer(course, lecturer)

@@ -1,0 +1,172 @@
+"""The three-way comparison of a course's files with its database (issue 12).
+
+Every item of a course (the course file, each lesson, question, quiz and attachment) is
+rendered canonically, as the exporter writes it, and hashed. Comparing the hash in the
+files, in the database now, and the base (recorded at the last import or export) tells a
+file change from a web edit:
+
+====================  ==============================================================
+status                meaning (f: files, d: database, b: base)
+====================  ==============================================================
+``unchanged``         f = d
+``file changed``      d = b ≠ f: the files win
+``web changed``       f = b ≠ d: the web edit is kept
+``conflict``          f ≠ b, d ≠ b, f ≠ d (or no base to tell): nothing is written
+``web only``          only in the database, never in the files: kept, never deleted
+``file only``         new in the files: created
+``file removed``      gone from the files, untouched on the web: archived or removed
+``web removed``       removed on the web, unchanged in the files: stays removed
+====================  ==============================================================
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import PurePosixPath
+
+from sqlalchemy import delete, select
+
+from lms.courses.files import CourseFiles, CourseFilesError, LessonFile, Problem
+from lms.courses.files_dump import render_course_toml, render_lesson, render_quiz
+from lms.courses.models import Course, CourseSyncBase, Lesson, LessonStatus
+from lms.db import utcnow
+from lms.extensions import db
+
+Key = tuple[str, str]  # (kind, key)
+
+UNCHANGED, FILE_CHANGED, WEB_CHANGED, CONFLICT = ("unchanged", "file changed", "web changed",
+                                                  "conflict")
+WEB_ONLY, FILE_ONLY, FILE_REMOVED, WEB_REMOVED = ("web only", "file only", "file removed",
+                                                  "web removed")
+#: Statuses whose database version is what the course keeps.
+WEB_WINS = frozenset({WEB_CHANGED, WEB_ONLY, WEB_REMOVED})
+
+
+@dataclass(frozen=True)
+class Item:
+    """One item as files: where it lives and its canonical text."""
+
+    kind: str
+    key: str
+    path: str
+    text: str
+
+    @property
+    def hash(self) -> str:
+        return hashlib.sha256(f"{self.kind}\0{self.text}".encode()).hexdigest()
+
+
+def question_name(path: str, index: int, name: str) -> str:
+    """A question's identity in its course: its name, or its file and place if unnamed."""
+    return name or f"{PurePosixPath(path).stem}-{index:03d}"
+
+
+def items_of(files: CourseFiles) -> dict[Key, Item]:
+    """Every item of a course, rendered as the exporter writes it."""
+    from lms.quizzes.gift import GiftError, dump_gift, parse_gift
+
+    out: dict[Key, Item] = {("course", "course.toml"): Item(
+        "course", "course.toml", "course.toml", render_course_toml(files))}
+    banks, problems = [], []
+    for bank in files.questions:
+        try:
+            banks.append((bank, parse_gift(bank.text, f"{files.slug}/{bank.path}")))
+        except GiftError as exc:
+            problems += [Problem(e.filename, e.line, e.reason) for e in exc.errors]
+    if problems:
+        raise CourseFilesError(problems)
+    for lesson in files.lessons:
+        out[("lesson", lesson.slug)] = Item("lesson", lesson.slug, lesson.path,
+                                            f"{lesson.path}\n{render_lesson(lesson)}")
+    for bank, questions in banks:
+        for index, question in enumerate(questions, start=1):
+            name = question_name(bank.path, index, question.name)
+            named = replace(question, name=name)  # the database names unnamed ones
+            out[("question", name)] = Item("question", name, bank.path,
+                                           f"{bank.path}\n{dump_gift([named])}")
+    for quiz in files.quizzes:
+        out[("quiz", quiz.slug)] = Item("quiz", quiz.slug, quiz.path, render_quiz(quiz))
+    for attachment in files.attachments:
+        out[("attachment", attachment.name)] = Item("attachment", attachment.name,
+                                                    attachment.path, attachment.sha256)
+    return out
+
+
+def pending_drafts(course: Course, items: dict[Key, Item]) -> dict[Key, Item]:
+    """``items`` (the database's) with unpublished lesson drafts counted as web edits."""
+    out = dict(items)
+    for lesson in db.session.scalars(select(Lesson).where(
+            Lesson.course_id == course.id, Lesson.status == LessonStatus.PUBLISHED.value)):
+        revision, key = lesson.published_revision, ("lesson", lesson.slug)
+        if revision is None or key not in out:
+            continue
+        if (lesson.title, lesson.minutes, list(lesson.objectives), lesson.body) != (
+                revision.title, revision.minutes, list(revision.objectives), revision.body):
+            draft = LessonFile(slug=lesson.slug, position=lesson.position, title=lesson.title,
+                               minutes=lesson.minutes, objectives=tuple(lesson.objectives),
+                               body=lesson.body, path=out[key].path)
+            item = out[key]
+            out[key] = Item(item.kind, item.key, item.path,
+                            f"{item.text}\n[draft]\n{render_lesson(draft)}")
+    return out
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What an import does with one item."""
+
+    kind: str
+    key: str
+    path: str
+    status: str
+    file: Item | None
+    web: Item | None
+
+    def line(self) -> str:
+        return f"{self.status}: {self.path} ({self.kind} {self.key})"
+
+
+def compare(files: Mapping[Key, Item], web: Mapping[Key, Item],
+            bases: Mapping[Key, str]) -> list[Planned]:
+    """The status of every item, in a stable order (kind, then path, then key)."""
+    out = []
+    for key in set(files) | set(web):
+        f, d, b = files.get(key), web.get(key), bases.get(key)
+        fh, dh = (f.hash if f else None), (d.hash if d else None)
+        if fh == dh:
+            status = UNCHANGED
+        elif d is None:
+            status = FILE_ONLY if b is None else (WEB_REMOVED if fh == b else CONFLICT)
+        elif f is None:
+            status = WEB_ONLY if b is None else (FILE_REMOVED if dh == b else CONFLICT)
+        elif b is not None and dh == b:
+            status = FILE_CHANGED
+        elif b is not None and fh == b:
+            status = WEB_CHANGED
+        else:
+            status = CONFLICT
+        item = f or d
+        assert item is not None
+        out.append(Planned(key[0], key[1], (d or f).path if status in WEB_WINS else item.path,
+                           status, f, d))
+    order = {"course": 0, "lesson": 1, "question": 2, "quiz": 3, "attachment": 4}
+    return sorted(out, key=lambda p: (order[p.kind], p.path, p.key))
+
+
+def bases_of(course: Course) -> dict[Key, str]:
+    """The recorded bases of a course (one statement)."""
+    return {(row.kind, row.key): row.hash for row in db.session.scalars(
+        select(CourseSyncBase).where(CourseSyncBase.course_id == course.id))}
+
+
+def record_bases(course: Course, items: Iterable[Item], now: datetime | None = None) -> None:
+    """Replace the course's bases with these items' hashes (after an import or export)."""
+    now = now or utcnow()
+    db.session.execute(delete(CourseSyncBase).where(CourseSyncBase.course_id == course.id))
+    rows = [{"course_id": course.id, "kind": i.kind, "key": i.key, "hash": i.hash,
+             "recorded_at": now} for i in items]
+    if rows:
+        db.session.execute(CourseSyncBase.__table__.insert(), rows)
