@@ -163,11 +163,12 @@ def import_course(root: Path, actor: User | None = None,
         report = _apply(files, actor)
         record_bases(_course(files.slug), items_of(files).values())
         return report
-    plans = plan_import(course, files)
+    web_files = course_files_from_db(course)
+    plans = plan_import(course, files, web_files)
     conflicts = [p for p in plans if p.status == CONFLICT]
     if conflicts and prefer is None:
         raise SyncConflict([_conflict_report(course, p) for p in conflicts])
-    merged = merge(files, course_files_from_db(course), plans, prefer)
+    merged = merge(files, web_files, plans, prefer)
     report = _apply(merged, actor)
     for plan in plans:
         if plan.status == UNCHANGED:
@@ -181,9 +182,10 @@ def import_course(root: Path, actor: User | None = None,
     return report
 
 
-def plan_import(course: Course, files: CourseFiles) -> list[Planned]:
+def plan_import(course: Course, files: CourseFiles,
+                web_files: CourseFiles | None = None) -> list[Planned]:
     """What importing ``files`` into ``course`` would do, item by item (reads only)."""
-    web = pending_drafts(course, items_of(course_files_from_db(course)))
+    web = pending_drafts(course, items_of(web_files or course_files_from_db(course)))
     return compare(items_of(files), web, bases_of(course))
 
 

@@ -53,10 +53,12 @@ def merge(files: CourseFiles, web: CourseFiles, plans: list[Planned],
 
 
 def _parsed(files: CourseFiles) -> dict[str, list[tuple[str, object]]]:
-    from lms.quizzes.gift import parse_gift
+    from lms.quizzes.gift import parse_gift_cached
 
     return {bank.path: [(question_name(bank.path, i, q.name), q)
-                        for i, q in enumerate(parse_gift(bank.text, bank.path), start=1)]
+                        for i, q in enumerate(parse_gift_cached(bank.text,
+                                                                f"{files.slug}/{bank.path}"),
+                                              start=1)]
             for bank in files.questions}
 
 

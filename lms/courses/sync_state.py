@@ -66,14 +66,14 @@ def question_name(path: str, index: int, name: str) -> str:
 
 def items_of(files: CourseFiles) -> dict[Key, Item]:
     """Every item of a course, rendered as the exporter writes it."""
-    from lms.quizzes.gift import GiftError, dump_gift, parse_gift
+    from lms.quizzes.gift import GiftError, dump_gift, parse_gift_cached
 
     out: dict[Key, Item] = {("course", "course.toml"): Item(
         "course", "course.toml", "course.toml", render_course_toml(files))}
     banks, problems = [], []
     for bank in files.questions:
         try:
-            banks.append((bank, parse_gift(bank.text, f"{files.slug}/{bank.path}")))
+            banks.append((bank, parse_gift_cached(bank.text, f"{files.slug}/{bank.path}")))
         except GiftError as exc:
             problems += [Problem(e.filename, e.line, e.reason) for e in exc.errors]
     if problems:

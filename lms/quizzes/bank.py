@@ -32,7 +32,8 @@ from lms.courses.files import (
 )
 from lms.courses.models import Course
 from lms.extensions import db
-from lms.quizzes.gift import GiftError, dump_gift, parse_gift
+from lms.quizzes.bank_bulk import Entry, save_questions
+from lms.quizzes.gift import GiftError, dump_gift, parse_gift_cached
 from lms.quizzes.models import Question, QuestionVersion, Quiz
 from lms.quizzes.parsed import ParsedQuestion, nfc
 from lms.quizzes.pools import exam_pools, forbidden_sources, set_exam_pools
@@ -103,7 +104,7 @@ def _parse_files(course_dir: str, files: Iterable[QuestionFile]) -> list[
     parsed, problems = [], []
     for item in files:
         try:
-            parsed.append((item, parse_gift(item.text, f"{course_dir}/{item.path}")))
+            parsed.append((item, list(parse_gift_cached(item.text, f"{course_dir}/{item.path}"))))
         except GiftError as exc:
             problems.extend(Problem(e.filename, e.line, e.reason) for e in exc.errors)
     if problems:
@@ -176,11 +177,8 @@ def import_bank(course: Course, files: CourseFiles, actor: User | None) -> str:
             entries.append((item.path, i, name, q))
     _check_draws(files, counts, categories, {c for c, pool in marks.items() if pool})
     set_exam_pools(course.id, marks)
-    status: Counter[str] = Counter()
-    for path, order, name, q in entries:
-        _question, outcome = save_question(course, q, actor, name=name, source_path=path,
-                                           source_order=order)
-        status[outcome] += 1
+    status = save_questions(course, [Entry(name, q, path, order)
+                                     for path, order, name, q in entries], actor)
     for question in db.session.scalars(select(Question).where(
             Question.course_id == course.id, Question.archived.is_(False),
             Question.name.not_in(list(seen) or [""]))):

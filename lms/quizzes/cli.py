@@ -12,7 +12,8 @@ import click
 from sqlalchemy import select
 
 from lms.courses.models import Course
-from lms.quizzes.bank import save_question, to_parsed
+from lms.quizzes.bank import to_parsed
+from lms.quizzes.bank_bulk import Entry, save_questions
 from lms.quizzes.gift import dump_gift, parse_gift
 from lms.quizzes.models import Question, QuestionVersion
 from lms.quizzes.moodlexml import parse_moodle_xml
@@ -66,13 +67,10 @@ def import_command(file: Path, slug: str, dry_run: bool) -> None:
             click.echo(line, err=True)
         raise click.ClickException("nothing was imported") from exc
     counts = Counter(q.type for q in questions)
-    outcomes: Counter[str] = Counter()
     source = f"questions/{file.stem}.gift"
-    for index, question in enumerate(questions, start=1):
-        name = question.name or f"{file.stem}-{index:03d}"
-        _q, outcome = save_question(course, question, None, name=name, source_path=source,
-                                    source_order=index)
-        outcomes[outcome] += 1
+    outcomes = save_questions(course, [
+        Entry(question.name or f"{file.stem}-{index:03d}", question, source, index)
+        for index, question in enumerate(questions, start=1)], None)
     for kind, n in sorted(counts.items()):
         click.echo(f"{kind}: {n}")
     click.echo(f"total: {len(questions)} ({', '.join(f'{k} {v}' for k, v in outcomes.items())})")

@@ -25,6 +25,7 @@ be preceded, in its paragraph, by ``// lms: ignore-diacritics`` and/or ``// lms:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterator
@@ -46,7 +47,7 @@ from lms.quizzes.parsed import (
     validate,
 )
 
-__all__ = ["GiftError", "dump_gift", "parse_gift"]
+__all__ = ["GiftError", "dump_gift", "parse_gift", "parse_gift_cached"]
 
 _ESCAPE = re.compile(r"\\([\\:#={}~n])")
 _BRACE = re.compile(r"[{}]")
@@ -116,6 +117,13 @@ def parse_gift(text: str, filename: str = "<gift>") -> list[ParsedQuestion]:
     if errors:
         raise GiftError.combine(errors)
     return questions
+
+
+@functools.lru_cache(maxsize=64)
+def parse_gift_cached(text: str, filename: str = "<gift>") -> tuple[ParsedQuestion, ...]:
+    """:func:`parse_gift`, remembered: an import reads the same banks several times (the
+    comparison, the merge, the import). The questions are shared: do not change them."""
+    return tuple(parse_gift(text, filename))
 
 
 def _paragraphs(lines: list[str]) -> Iterator[tuple[int, list[str]]]:

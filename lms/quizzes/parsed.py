@@ -178,9 +178,13 @@ _POSITIVE = (1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4, 0.33
 MOODLE_FRACTIONS: Final = (*_POSITIVE, 0.0, *(-f for f in _POSITIVE))
 
 
+_ROUNDED: Final = frozenset(round(f, 7) for f in MOODLE_FRACTIONS)
+
+
 def is_moodle_fraction(fraction: float) -> bool:
     """Whether Moodle accepts ``fraction`` as an answer's grade."""
-    return any(abs(fraction - f) < 0.00001 for f in MOODLE_FRACTIONS)
+    return round(fraction, 7) in _ROUNDED or any(
+        abs(fraction - f) < 0.00001 for f in MOODLE_FRACTIONS)
 
 
 def validate(q: ParsedQuestion) -> str | None:
