@@ -20,6 +20,7 @@ from lms.courses.progress import (
     record_activity,
     required_seconds,
 )
+from lms.courses.provenance import lessons_provenance, quizzes_provenance
 from lms.courses.queries import outline, visible_lessons
 from lms.db import writing
 from lms.extensions import db
@@ -55,9 +56,15 @@ def detail(slug: str) -> Any:
     staff = can_edit_course(current_user, course)
     items = outline(course, current_user, staff=staff)
     done = sum(1 for item in items if item.status == "done")
+    quizzes = course_quizzes(course, current_user)
+    provenance = {}
+    if staff:  # editors see which items were edited on the web since the files
+        provenance = {"lesson": lessons_provenance(course, [(i.lesson, i.revision)
+                                                            for i in items]),
+                      "quiz": quizzes_provenance(course, quizzes)}
     return render_template("courses/detail.html", course=course, items=items, can_edit=staff,
                            done=done, percent=round(100 * done / len(items)) if items else 0,
-                           quizzes=course_quizzes(course, current_user))
+                           quizzes=quizzes, provenance=provenance)
 
 
 def _load_lesson(slug: str, lesson_slug: str) -> tuple[Course, Lesson, LessonRevision, bool]:
@@ -98,6 +105,8 @@ def lesson(slug: str, lesson_slug: str) -> Any:
         "courses/lesson.html", course=course, lesson=item, revision=revision, body=body,
         progress=progress, previous=previous, following=following, attachments=attachments,
         form=EmptyForm(), can_edit=staff, reading_left=reading_left,
+        provenance=lessons_provenance(course, [(item, revision)]).get(item.id) if staff
+        else None,
     )
 
 

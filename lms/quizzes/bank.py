@@ -233,24 +233,26 @@ def export_bank(course: Course, files: CourseFiles) -> CourseFiles:
             to_parsed(question, version, question.category in exam))
     questions = tuple(QuestionFile(path=path, text=dump_gift(items))
                       for path, items in sorted(by_path.items()))
-    quizzes = tuple(
-        QuizFile(
-            slug=q.slug, title=q.title, time_limit_seconds=q.time_limit_seconds,
-            attempts=q.attempts_allowed, pass_mark10=q.pass_mark10,
-            grading=q.grading,  # type: ignore[arg-type]
-            shuffle_questions=q.shuffle_questions, shuffle_options=q.shuffle_options,
-            on_expiry=q.on_expiry,  # type: ignore[arg-type]
-            questions=tuple(q.fixed_questions),
-            draw=tuple(DrawRule(category=r["category"], count=r["count"]) for r in q.draw),
-            review=ReviewOptions(**{w: frozenset(q.review.get(w, ())) for w in REVIEW_WINDOWS}),
-            opens=_utc_to_local(q.opens_at), closes=_utc_to_local(q.closes_at),
-            path=f"quizzes/{q.slug}.toml",
-        )
-        for q in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id,
-                                                       Quiz.archived.is_(False))
-                                    .order_by(Quiz.slug))
-    )
+    quizzes = tuple(quiz_file(q) for q in db.session.scalars(
+        select(Quiz).where(Quiz.course_id == course.id, Quiz.archived.is_(False))
+        .order_by(Quiz.slug)))
     return replace(files, questions=questions, quizzes=quizzes)
+
+
+def quiz_file(q: Quiz) -> QuizFile:
+    """A quiz as its file (``quizzes/<slug>.toml``) says it."""
+    return QuizFile(
+        slug=q.slug, title=q.title, time_limit_seconds=q.time_limit_seconds,
+        attempts=q.attempts_allowed, pass_mark10=q.pass_mark10,
+        grading=q.grading,  # type: ignore[arg-type]
+        shuffle_questions=q.shuffle_questions, shuffle_options=q.shuffle_options,
+        on_expiry=q.on_expiry,  # type: ignore[arg-type]
+        questions=tuple(q.fixed_questions),
+        draw=tuple(DrawRule(category=r["category"], count=r["count"]) for r in q.draw),
+        review=ReviewOptions(**{w: frozenset(q.review.get(w, ())) for w in REVIEW_WINDOWS}),
+        opens=_utc_to_local(q.opens_at), closes=_utc_to_local(q.closes_at),
+        path=f"quizzes/{q.slug}.toml",
+    )
 
 
 def register_hooks() -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 
 from lms.auth.forms import EmptyForm
 from lms.courses.models import Course
+from lms.courses.provenance import questions_provenance
 from lms.courses.services import log_edit
 from lms.errors import InvalidInput
 from lms.extensions import db
@@ -72,9 +73,11 @@ def bank(slug: str) -> Any:
     categories = db.session.scalars(select(Question.category).where(
         Question.course_id == course.id, Question.archived.is_(False)).distinct()
         .order_by(Question.category)).all()
-    return render_template("quizzes/bank.html", course=course, rows=db.session.execute(query).all(),
+    rows = db.session.execute(query).all()
+    return render_template("quizzes/bank.html", course=course, rows=rows,
                            categories=categories, q=q, category=category, form=EmptyForm(),
-                           exam=exam_pools(course.id))
+                           exam=exam_pools(course.id),
+                           provenance=questions_provenance(course, rows))
 
 
 @bp.route("/courses/<slug>/questions/pools", methods=["POST"])

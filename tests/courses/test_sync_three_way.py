@@ -168,3 +168,28 @@ def test_removed_from_the_files_and_untouched_on_the_web_goes(synced) -> None:
     import_course(root)
     db.session.commit()
     assert db.session.scalar(select(Quiz).where(Quiz.slug == "luyen-tap-bai-06")).archived
+
+
+def test_editors_see_what_was_edited_on_the_web(app, auth, client, count_statements,
+                                                tmp_path: Path) -> None:
+    from lms.courses.models import CourseLecturer
+
+    import_course(shipped_copy(tmp_path))
+    course = db.session.scalar(select(Course))
+    author = make_user("lecturer", full_name="Trần Minh Đức")
+    db.session.add(CourseLecturer(course_id=course.id, user_id=author.id))
+    db.session.commit()
+    auth.login_as(author)
+    slug = course.slug
+    page = client.get(f"/courses/{slug}").get_data(as_text=True)
+    assert page.count("provenance-files") >= 13 and "provenance-web" not in page
+    _web_edit(_lesson(), author)
+    _web_question_and_quiz(course, author)
+    with count_statements() as outline:
+        page = client.get(f"/courses/{slug}").get_data(as_text=True)
+    assert page.count("provenance-web") == 2  # the edited lesson, the web-made quiz
+    lesson = client.get(f"/courses/{slug}/lessons/{_lesson().slug}").get_data(as_text=True)
+    assert "provenance-web" in lesson
+    bank = client.get(f"/courses/{slug}/questions").get_data(as_text=True)
+    assert bank.count("provenance-web") == 1 and bank.count("provenance-files") == 91
+    assert outline.count < 40, outline.count
