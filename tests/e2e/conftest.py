@@ -266,6 +266,11 @@ class E2EServer:
     tmp: Path
     logs: dict[str, Path] = field(default_factory=dict)
     secret_key: str = ""
+    restarter: Any = None  # set by the fixture: stop gunicorn, `lms demo`, start it again
+
+    def restart(self) -> None:
+        """What `make run` does on a restart: the demo step again, then serve again."""
+        self.restarter()
 
     def logs_tail(self) -> str:
         return "\n".join(f"--- {name} ---\n{_tail(path)}" for name, path in self.logs.items())
@@ -328,12 +333,21 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2EServer]:
             [*lms, "worker", "--workers", "2"], cwd=ROOT, env=served,
             stdout=server.logs["worker"].open("wb"), stderr=subprocess.STDOUT,
             start_new_session=True)
-        processes["gunicorn"] = subprocess.Popen(
-            [*gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "--no-control-socket",
-             "--timeout", "120", "wsgi:app"],
-            cwd=ROOT, env=served, stdout=server.logs["gunicorn"].open("wb"),
-            stderr=subprocess.STDOUT, start_new_session=True)
-        _wait_healthy(server, processes)
+        def serve() -> None:
+            processes["gunicorn"] = subprocess.Popen(
+                [*gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "--no-control-socket",
+                 "--timeout", "120", "wsgi:app"],
+                cwd=ROOT, env=served, stdout=server.logs["gunicorn"].open("ab"),
+                stderr=subprocess.STDOUT, start_new_session=True)
+            _wait_healthy(server, processes)
+
+        def restart() -> None:
+            _stop(processes.pop("gunicorn"))
+            _run_setup([*lms, "demo"], setup_env, server.logs["setup"])
+            serve()
+
+        server.restarter = restart
+        serve()
         yield server
     finally:
         for process in processes.values():

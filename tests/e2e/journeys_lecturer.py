@@ -56,6 +56,14 @@ def lecturer_journey(sc: Scenario) -> None:
     expect(flash(page)).to_have_text("Đã xuất bản thành phiên bản 1.")
     a.check("lecturer/lesson-edit")
     a.shot("3-lesson-published")
+    # The server restarts (`make run` again runs `lms demo`): the web work is still there.
+    sc.server.restart()
+    page.goto(f"/courses/{data.COURSE}/lessons/{lesson_slug}")
+    expect(page.locator("article.lesson > h1")).to_have_text(data.LESSON_TITLE)
+    expect(page.locator(".lesson-body").get_by_role(
+        "heading", name=data.LESSON_HEADING)).to_be_visible()
+    expect(page.locator(".provenance-web")).to_have_text("soạn trên web")
+    page.goto(f"/courses/{data.COURSE}/lessons/{lesson_slug}/edit")
     page.get_by_role("link", name="Quản lý bài học").first.click()
     row = page.locator("tbody tr", has_text=data.LESSON_TITLE)
     expect(row).to_contain_text("đã xuất bản")
