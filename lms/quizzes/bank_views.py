@@ -80,6 +80,29 @@ def bank(slug: str) -> Any:
                            provenance=questions_provenance(course, rows))
 
 
+@bp.route("/courses/<slug>/questions/export.<any(xml, gift):fmt>")
+@login_required
+def export_bank_file(slug: str, fmt: str) -> Any:
+    """The bank (current versions) as Moodle XML or GIFT, to take back into Moodle."""
+    from io import BytesIO
+
+    from flask import send_file
+
+    from lms.quizzes.moodlexml import dump_moodle_xml
+
+    course = _editable(slug)
+    exam = exam_pools(course.id)
+    parsed = [to_parsed(q, v, q.category in exam) for q, v in db.session.execute(
+        select(Question, QuestionVersion)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(Question.course_id == course.id, Question.archived.is_(False))
+        .order_by(Question.source_path, Question.source_order, Question.id)).all()]
+    data = dump_moodle_xml(parsed) if fmt == "xml" else dump_gift(parsed).encode()
+    return send_file(BytesIO(data), as_attachment=True,
+                     download_name=f"ngan-hang-{course.slug}.{fmt}",
+                     mimetype="application/xml" if fmt == "xml" else "text/plain")
+
+
 @bp.route("/courses/<slug>/questions/pools", methods=["POST"])
 @login_required
 def set_pool(slug: str) -> Any:

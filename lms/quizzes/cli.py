@@ -16,18 +16,20 @@ from lms.quizzes.bank import to_parsed
 from lms.quizzes.bank_bulk import Entry, save_questions
 from lms.quizzes.gift import dump_gift, parse_gift
 from lms.quizzes.models import Question, QuestionVersion
-from lms.quizzes.moodlexml import parse_moodle_xml
+from lms.quizzes.moodlexml import dump_moodle_xml, parse_moodle_xml
 from lms.quizzes.parsed import ParsedQuestion, QuestionFormatError, nfc
 
 
-def read_question_file(data: bytes, filename: str) -> list[ParsedQuestion]:
+def read_question_file(data: bytes, filename: str,
+                       skipped: list[QuestionFormatError] | None = None) -> list[ParsedQuestion]:
     """Parse GIFT or Moodle XML, told apart by content (``<?xml``/``<quiz``) not by name.
+    With ``skipped``, questions of unsupported types are left out and listed there.
 
     :raises QuestionFormatError: with ``file:line: reason``.
     """
     head = data.lstrip()[:100].lower()
     if head.startswith((b"<?xml", b"<quiz")):
-        return [nfc(q) for q in parse_moodle_xml(data, filename)]
+        return [nfc(q) for q in parse_moodle_xml(data, filename, skipped)]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -55,13 +57,20 @@ def questions_cli() -> None:
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--course", "slug", required=True, help="Course slug")
 @click.option("--dry-run", is_flag=True, help="Check and count; change nothing.")
-def import_command(file: Path, slug: str, dry_run: bool) -> None:
-    """Import FILE (GIFT or Moodle XML) into a course bank; all or nothing."""
+@click.option("--skip-unsupported", is_flag=True,
+              help="Import the rest when some questions are of types we do not grade.")
+def import_command(file: Path, slug: str, dry_run: bool, skip_unsupported: bool) -> None:
+    """Import FILE (GIFT or Moodle XML) into a course bank; all or nothing.
+
+    Questions of types we do not grade (cloze, calculated, drag and drop …) refuse the
+    file, listed as file:line: type, unless --skip-unsupported (then they are listed as
+    skipped)."""
     from lms.extensions import db
 
     course = _course(slug)
+    skipped: list[QuestionFormatError] | None = [] if skip_unsupported else None
     try:
-        questions = read_question_file(file.read_bytes(), str(file))
+        questions = read_question_file(file.read_bytes(), str(file), skipped)
     except QuestionFormatError as exc:
         for line in str(exc).splitlines():
             click.echo(line, err=True)
@@ -73,6 +82,8 @@ def import_command(file: Path, slug: str, dry_run: bool) -> None:
         for index, question in enumerate(questions, start=1)], None)
     for kind, n in sorted(counts.items()):
         click.echo(f"{kind}: {n}")
+    for problem in skipped or ():
+        click.echo(f"skipped: {problem}")
     click.echo(f"total: {len(questions)} ({', '.join(f'{k} {v}' for k, v in outcomes.items())})")
     if dry_run:
         db.session.rollback()
@@ -83,9 +94,9 @@ def import_command(file: Path, slug: str, dry_run: bool) -> None:
 
 @questions_cli.command("export")
 @click.option("--course", "slug", required=True, help="Course slug")
-@click.option("--format", "fmt", type=click.Choice(["gift", "json"]), default="gift")
+@click.option("--format", "fmt", type=click.Choice(["gift", "xml", "json"]), default="gift")
 def export_command(slug: str, fmt: str) -> None:
-    """Print the course bank (current versions) as GIFT or JSON."""
+    """Print the course bank (current versions) as GIFT, Moodle XML or JSON."""
     from lms.extensions import db
 
     course = _course(slug)
@@ -98,6 +109,8 @@ def export_command(slug: str, fmt: str) -> None:
     parsed = [to_parsed(q, v) for q, v in rows]
     if fmt == "gift":
         click.echo(dump_gift(parsed), nl=False)
+    elif fmt == "xml":
+        click.echo(dump_moodle_xml(parsed), nl=False)  # bytes: written as they are
     else:
         items = [{k: v for k, v in dataclasses.asdict(p).items() if k != "line"} for p in parsed]
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))

@@ -77,8 +77,14 @@ class _LineTreeBuilder(TreeBuilder):
         return element
 
 
-def parse_moodle_xml(data: bytes, filename: str = "<xml>") -> list[ParsedQuestion]:
-    """Parse a Moodle XML export; raise :class:`MoodleXmlError` if it is invalid or unsafe."""
+def parse_moodle_xml(data: bytes, filename: str = "<xml>",
+                     skipped: list[QuestionFormatError] | None = None) -> list[ParsedQuestion]:
+    """Parse a Moodle XML export; raise :class:`MoodleXmlError` if it is invalid or unsafe.
+
+    A question of a type we do not grade (cloze, calculated, drag and drop …) is an error,
+    unless ``skipped`` is given: then it is left out and reported there as
+    ``file:line: type``, and the rest is imported (as Moodle imports what it can).
+    """
     builder = _LineTreeBuilder()
     parser = DefusedXMLParser(target=builder, forbid_dtd=True)
     builder.expat = parser.parser
@@ -105,6 +111,10 @@ def parse_moodle_xml(data: bytes, filename: str = "<xml>") -> list[ParsedQuestio
                 category = normalise_category(_text(element, "category"))
                 continue
             question = _question(element, builder.lines)
+        except _UnsupportedError as exc:
+            target = errors if skipped is None else skipped
+            target.append(MoodleXmlError(filename, line, exc.reason))
+            continue
         except _InvalidError as exc:
             errors.append(MoodleXmlError(filename, exc.line or line, exc.reason))
             continue
@@ -128,6 +138,10 @@ class _InvalidError(Exception):
         self.reason = reason
 
 
+class _UnsupportedError(_InvalidError):
+    """A question type we do not grade."""
+
+
 def _text(element: Element, path: str) -> str:
     """Trimmed ``path/text`` content (Moodle trims), "" if absent."""
     return (element.findtext(f"{path}/text") or "").strip()
@@ -136,7 +150,7 @@ def _text(element: Element, path: str) -> str:
 def _question(element: Element, lines: dict[Element, int]) -> ParsedQuestion:
     kind = element.get("type", "")
     if kind not in _TYPES_IN:
-        raise _InvalidError(0, _("Unsupported question type “%(type)s”.", type=kind))
+        raise _UnsupportedError(0, _("Unsupported question type “%(type)s”.", type=kind))
     text_element = element.find("questiontext")
     fmt = "html" if text_element is None else text_element.get("format", "html")
     q = ParsedQuestion(

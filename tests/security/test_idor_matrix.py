@@ -151,6 +151,7 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("quizzes.accommodation", "POST"): exp(302, K1_STAFF),
     ("classes.learner_lessons", "GET"): exp(200, K1_STAFF),
     ("quizzes.set_pool", "POST"): exp(302, EDITORS),
+    ("quizzes.export_bank_file", "GET"): exp(200, EDITORS),
     ("classes.learner_lessons", "POST"): exp(302, K1_STAFF),
     # classes and reports
     ("classes.index", "GET"): exp(200),

@@ -84,7 +84,9 @@ class World:
             "quiz_id": self.quiz.id, "attempt_id": self.attempt.id,
             "user_id": self.users["learner_owner"].id, "question_id": self.question.id,
             "number": 1, "serial": self.certificate.serial, "job_id": self.job.id,
-            "run_id": self.run.id, "fmt": "csv", "name": self.attachment.name,
+            "run_id": self.run.id,
+            "fmt": "xml" if endpoint == "quizzes.export_bank_file" else "csv",
+            "name": self.attachment.name,
             "lesson_id": self.lesson.id, "slot": 1, "filename": "css/app.css",
         }
 
