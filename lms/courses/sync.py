@@ -39,6 +39,7 @@ from lms.courses.sync_state import (
     bases_of,
     compare,
     items_of,
+    legacy_bases,
     pending_drafts,
     record_bases,
 )
@@ -186,7 +187,8 @@ def plan_import(course: Course, files: CourseFiles,
                 web_files: CourseFiles | None = None) -> list[Planned]:
     """What importing ``files`` into ``course`` would do, item by item (reads only)."""
     web = pending_drafts(course, items_of(web_files or course_files_from_db(course)))
-    return compare(items_of(files), web, bases_of(course))
+    bases = bases_of(course) or legacy_bases(course, web)
+    return compare(items_of(files), web, bases)
 
 
 def _course(slug: str) -> Course:

@@ -170,3 +170,34 @@ def record_bases(course: Course, items: Iterable[Item], now: datetime | None = N
              "recorded_at": now} for i in items]
     if rows:
         db.session.execute(CourseSyncBase.__table__.insert(), rows)
+
+
+def legacy_bases(course: Course, web: Mapping[Key, Item]) -> dict[Key, str]:
+    """Bases for a course imported before bases were recorded: an item whose current
+    content was last written by an import is taken as its own base (a file change then
+    goes in); one last written on the web has none, so a file change is a conflict."""
+    from lms.courses.models import ContentEdit, LessonRevision
+    from lms.quizzes.models import Question, QuestionVersion
+
+    from_import: set[Key] = {("course", "course.toml")}
+    for slug, source in db.session.execute(
+            select(Lesson.slug, LessonRevision.source)
+            .join(LessonRevision, LessonRevision.id == Lesson.published_revision_id)
+            .where(Lesson.course_id == course.id)):
+        if source == "import":
+            from_import.add(("lesson", slug))
+    for name, author in db.session.execute(
+            select(Question.name, QuestionVersion.created_by_id)
+            .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+            .where(Question.course_id == course.id)):
+        if author is None:
+            from_import.add(("question", name))
+    edited = set(db.session.execute(select(ContentEdit.action, ContentEdit.detail).where(
+        ContentEdit.course_id == course.id,
+        ContentEdit.action.in_(("quiz.save", "attachment.upload")))).all())
+    for (kind, key) in web:
+        if kind == "quiz" and ("quiz.save", key) not in edited:
+            from_import.add((kind, key))
+        if kind == "attachment" and ("attachment.upload", key) not in edited:
+            from_import.add((kind, key))
+    return {key: item.hash for key, item in web.items() if key in from_import}

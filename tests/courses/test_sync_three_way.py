@@ -193,3 +193,20 @@ def test_editors_see_what_was_edited_on_the_web(app, auth, client, count_stateme
     bank = client.get(f"/courses/{slug}/questions").get_data(as_text=True)
     assert bank.count("provenance-web") == 1 and bank.count("provenance-files") == 91
     assert outline.count < 40, outline.count
+
+
+def test_a_course_imported_before_bases_were_recorded(synced, runner) -> None:
+    """An existing deployment: its course has no recorded base. What an import last wrote
+    takes the file's change; what was edited on the web is a conflict, not overwritten."""
+    from lms.courses.models import CourseSyncBase
+
+    root, _course, author = synced
+    db.session.execute(CourseSyncBase.__table__.delete())
+    _web_edit(_lesson(), author)
+    _edit_file(root, "lessons/01-*.md", "minutes = 45", "minutes = 40")
+    _edit_file(root, "lessons/02-*.md", "minutes = 45", "minutes = 50")
+    result = runner.invoke(args=["courses", "status", _lesson().course.slug, str(root)])
+    lines = result.output.splitlines()
+    assert any(line.startswith("conflict") and "lessons/01-" in line for line in lines)
+    assert any(line.startswith("file changed") and "lessons/02-" in line for line in lines)
+    assert sum(line.startswith("unchanged") for line in lines) > 90
