@@ -179,7 +179,14 @@ def warm_render_pool() -> int:
 def _insert(klass: Class, user: User, snapshot: dict[str, Any], pdf: bytes,
             actor: User | None, replaces: Certificate | None = None,
             reason: str = "") -> Certificate | None:
-    """Insert a valid certificate unless one exists (the partial unique index decides)."""
+    """Insert a valid certificate unless one exists (the partial unique index decides), or,
+    for a run rather than a reissue, unless a certificate of the class was revoked since
+    the run listed the learner: a revocation never undoes itself."""
+    if replaces is None and db.session.scalar(select(Certificate.id).where(
+            Certificate.class_id == klass.id, Certificate.user_id == user.id,
+            Certificate.status == "revoked", Certificate.superseded_by_id.is_(None))
+            .limit(1)):
+        return None
     table = Certificate.__table__
     now = utcnow()
     stmt = insert_for(table).values(

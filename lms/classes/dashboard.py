@@ -37,6 +37,7 @@ class LearnerLine:
     user: User
     completion: ClassCompletion | None
     lessons: dict[int, str] = field(default_factory=dict)  # lesson id -> in_progress/done
+    score_visible: bool = True  # the learner's own line: as the quiz's review allows now
 
     @property
     def status(self) -> str:
@@ -183,8 +184,24 @@ def overview(classes: list[Class]) -> list[ClassSummary]:
 
 def learner_line(klass: Class, user: User) -> LearnerLine:
     """A learner's own line (their progress page)."""
+    from lms.classes.completion import rule_of
+    from lms.db import utcnow
+    from lms.quizzes.attempt_models import Attempt, AttemptState
+    from lms.quizzes.models import Quiz
+    from lms.quizzes.timing import visible_review_items
+
     completion = db.session.scalar(select(ClassCompletion).where(
         ClassCompletion.class_id == klass.id, ClassCompletion.user_id == user.id))
-    return LearnerLine(user, completion)
+    visible = True
+    required = rule_of(klass).get("quizzes") or []
+    if completion is not None and completion.best_score10 is not None and required:
+        # The best score is the first required quiz's: shown only as its review allows.
+        row = db.session.execute(
+            select(Quiz, Attempt.finished_at).join(Attempt, Attempt.quiz_id == Quiz.id)
+            .where(Quiz.course_id == klass.course_id, Quiz.slug == required[0]["slug"],
+                   Attempt.user_id == user.id, Attempt.state == AttemptState.FINISHED.value)
+            .order_by(Attempt.finished_at.desc()).limit(1)).first()
+        visible = row is not None and "score" in visible_review_items(row[0], row[1], utcnow())
+    return LearnerLine(user, completion, score_visible=visible)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
+from lms.auth.models import User
 from lms.courses.files_model import DEFAULT_MIN_READ_SHARE
 from lms.courses.models import Course, Lesson, LessonProgress, LessonRevision, ProgressStatus
 from lms.db import utcnow
@@ -74,6 +75,9 @@ def record_activity(user_id: int, lesson_id: int, *, complete: bool = False,
         marking a lesson done, audited by the caller).
     """
     now = now or utcnow()
+    # One learner's events are counted one at a time: parallel heartbeats would each add
+    # the same gap (PostgreSQL; SQLite serialises writers already).
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
     table = LessonProgress.__table__
     existing = db.session.scalar(
         select(LessonProgress).where(LessonProgress.user_id == user_id,

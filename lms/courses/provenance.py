@@ -70,7 +70,10 @@ def questions_provenance(course: Course, rows: Iterable[tuple[object, object]]) 
     for question, version in rows:
         path = question.source_path or "questions/bank.gift"  # type: ignore[attr-defined]
         parsed = to_parsed(question, version, question.category in exam)  # type: ignore[arg-type,attr-defined]
-        item = Item("question", question.name, path,  # type: ignore[attr-defined]
-                    f"{path}\n{dump_gift([parsed])}")
+        try:
+            text = dump_gift([parsed])
+        except ValueError:  # a question GIFT cannot write (from Moodle XML): no badge
+            continue
+        item = Item("question", question.name, path, f"{path}\n{text}")  # type: ignore[attr-defined]
         out[question.id] = _status(item, bases) or WEB_MADE  # type: ignore[attr-defined]
     return out

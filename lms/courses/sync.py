@@ -21,7 +21,9 @@ from lms.auth.models import User
 from lms.courses.files import (
     AttachmentFile,
     CourseFiles,
+    CourseFilesError,
     LessonFile,
+    Problem,
     dump_course,
     lesson_path,
     load_course,
@@ -164,7 +166,7 @@ def import_course(root: Path, actor: User | None = None,
         report = _apply(files, actor)
         record_bases(_course(files.slug), items_of(files).values())
         return report
-    web_files = course_files_from_db(course)
+    web_files = database_files(course)
     plans = plan_import(course, files, web_files)
     conflicts = [p for p in plans if p.status == CONFLICT]
     if conflicts and prefer is None:
@@ -186,9 +188,28 @@ def import_course(root: Path, actor: User | None = None,
 def plan_import(course: Course, files: CourseFiles,
                 web_files: CourseFiles | None = None) -> list[Planned]:
     """What importing ``files`` into ``course`` would do, item by item (reads only)."""
-    web = pending_drafts(course, items_of(web_files or course_files_from_db(course)))
-    bases = bases_of(course) or legacy_bases(course, web)
+    published = items_of(web_files or database_files(course))
+    web = pending_drafts(course, published)
+    # Legacy bases come from what is published: a pending draft then counts as a web edit.
+    bases = bases_of(course) or legacy_bases(course, published)
     return compare(items_of(files), web, bases)
+
+
+def database_files(course: Course) -> CourseFiles:
+    """The course in the database as files, for the comparison.
+
+    :raises CourseFilesError: the database holds something the files cannot express
+        (a question GIFT cannot write, imported from Moodle XML): no comparison is made.
+    """
+    from flask_babel import gettext as _
+
+    try:
+        return course_files_from_db(course)
+    except ValueError as exc:
+        raise CourseFilesError([Problem(course.slug, 1, _(
+            "the database holds a question the course files cannot express (%(problem)s): "
+            "edit it on the web, or export the bank as Moodle XML", problem=str(exc)))]
+        ) from exc
 
 
 def _course(slug: str) -> Course:

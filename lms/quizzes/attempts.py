@@ -210,7 +210,8 @@ def start_attempt(quiz: Quiz, user: User, *, preview: bool = False,
     slots = []
     for index, (question_id, version_id, kind) in enumerate(picks, start=1):
         order = get_type(kind).option_ids(versions[version_id].data)
-        if quiz.shuffle_options:
+        # Matching choices are always shuffled: in file order, item i would match choice i.
+        if quiz.shuffle_options or kind == "matching":
             rng.shuffle(order)
         slots.append({"attempt_id": new_id, "slot": index, "question_id": question_id,
                       "question_version_id": version_id, "option_order": order, "seq": 0,

@@ -69,11 +69,16 @@ def _store_answer_statement(dialect: str) -> Any:
         seq=bindparam("seq"), saved_at=bindparam("saved_at", type_=table.c.saved_at.type),
         option_order=[], max_points=1.0, comment="",
     )
+    attempts = Attempt.__table__.c
+    still_open = select(attempts.id).where(
+        attempts.id == table.c.attempt_id,
+        attempts.state == AttemptState.IN_PROGRESS.value).exists()
     return stmt.on_conflict_do_update(
         index_elements=["attempt_id", "slot"],
         set_={"response": stmt.excluded.response, "seq": stmt.excluded.seq,
               "saved_at": stmt.excluded.saved_at},
-        where=table.c.seq < stmt.excluded.seq,
+        # A save racing a submit never lands after the grading.
+        where=(table.c.seq < stmt.excluded.seq) & still_open,
     ).returning(table.c.seq)
 
 

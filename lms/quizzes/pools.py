@@ -18,11 +18,14 @@ from lms.quizzes.models import Question, QuestionCategory
 
 #: Review windows that open before the quiz's close, and what they must not show.
 EARLY_WINDOWS = ("during", "immediately", "later")
-REVEALING = ("right_answer", "feedback")
+# Correctness (and with it per-question marks) gives the key away too: one guess per
+# question per attempt, read back, and the next attempt is right.
+REVEALING = ("right_answer", "feedback", "correctness")
 
 
 def reveals_before_close(review: Mapping[str, Iterable[str]]) -> bool:
-    """Whether a review matrix shows right answers or feedback before the close."""
+    """Whether a review matrix shows right answers, feedback or per-question correctness
+    before the close."""
     return any(item in REVEALING for window in EARLY_WINDOWS for item in review.get(window, ()))
 
 

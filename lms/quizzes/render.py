@@ -54,7 +54,7 @@ def slot_payload(item: AttemptSlot, review: set[str], include_answer: bool) -> d
         out["seq"] = item.seq
     if "correctness" in review and item.fraction is not None:
         out["fraction"] = item.fraction
-    if "score" in review:
+    if "score" in review and "correctness" in review:  # a mark per question is correctness
         out["points"] = item.points
         out["max_points"] = item.max_points
     if "right_answer" in review:

@@ -210,3 +210,23 @@ def test_a_course_imported_before_bases_were_recorded(synced, runner) -> None:
     assert any(line.startswith("conflict") and "lessons/01-" in line for line in lines)
     assert any(line.startswith("file changed") and "lessons/02-" in line for line in lines)
     assert sum(line.startswith("unchanged") for line in lines) > 90
+
+
+def test_a_question_gift_cannot_write_is_reported_not_a_crash(synced, runner, auth,
+                                                              client) -> None:
+    """The review's finding: a short answer with "->" (Moodle XML allows it) made the
+    import raise ValueError and the bank page answer 500."""
+    from lms.courses.models import CourseLecturer
+    from lms.quizzes.parsed import ParsedAnswer, ParsedQuestion
+
+    root, course, author = synced
+    odd = ParsedQuestion(type="short_answer", text="Mũi tên?", name="xml-arrow",
+                         answers=[ParsedAnswer("a -> b", 1.0)])
+    save_question(course, odd, author, name="xml-arrow")
+    db.session.add(CourseLecturer(course_id=course.id, user_id=author.id))
+    db.session.commit()
+    result = runner.invoke(args=["courses", "import", str(root)])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "cannot express" in result.output or "không" in result.output
+    auth.login_as(author)
+    assert client.get(f"/courses/{course.slug}/questions").status_code == 200

@@ -69,3 +69,30 @@ def test_after_close_starts_when_nobody_can_save(app, client, world: QuizWorld) 
         clock.shift(timedelta(seconds=grace))
         assert all("right_answer" in q for q in client.get(
             url, headers=world.headers).json["questions"])
+
+
+def test_the_class_page_hides_a_score_the_review_hides(client, auth: Auth,
+                                                       world: QuizWorld) -> None:
+    """The review's finding: with the score shown only after the close, the class page
+    still said "best score 0,0"."""
+    from lms.classes.completion import recompute
+    from lms.classes.models import Class
+    from tests.quizzes.conftest import make_quiz
+
+    quiz = make_quiz(world.course, slug="khong-tu-luan", draw=[],
+                     fixed_questions=["q1", "q3"], review={**NOTHING, "after_close": ["score"]})
+    klass = db.session.get(Class, world.class_id)
+    klass.completion_rule = {"lessons": "all", "quizzes": [{"slug": quiz.slug,
+                                                            "pass_mark10": 5.0}]}
+    db.session.commit()
+    started = client.post(f"/api/v1/quizzes/{quiz.id}/attempts", headers=world.headers).json
+    client.post(f"/api/v1/attempts/{started['id']}/submit", headers=world.headers)
+    recompute(klass)
+    db.session.commit()
+    auth.login_as(world.learner)
+    page = client.get("/classes/K1").get_data(as_text=True)
+    assert "điểm cao nhất" not in page and "best score" not in page
+    quiz.review = {**NOTHING, "immediately": ["score"], "later": ["score"]}
+    db.session.commit()
+    page = client.get("/classes/K1").get_data(as_text=True)
+    assert "điểm cao nhất 0,0" in page or "best score 0.0" in page
