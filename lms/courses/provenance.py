@@ -56,7 +56,7 @@ def quizzes_provenance(course: Course, quizzes: Iterable[object]) -> dict[int, s
 
     bases = bases_of(course)
     return {quiz.id: _status(Item("quiz", quiz.slug, "", render_quiz(quiz_file(quiz))),  # type: ignore[attr-defined]
-                             bases) or WEB_MADE for quiz in quizzes}
+                             bases) for quiz in quizzes}
 
 
 def questions_provenance(course: Course, rows: Iterable[tuple[object, object]]) -> dict[int, str]:
@@ -75,5 +75,5 @@ def questions_provenance(course: Course, rows: Iterable[tuple[object, object]]) 
         except ValueError:  # a question GIFT cannot write (from Moodle XML): no badge
             continue
         item = Item("question", question.name, path, f"{path}\n{text}")  # type: ignore[attr-defined]
-        out[question.id] = _status(item, bases) or WEB_MADE  # type: ignore[attr-defined]
+        out[question.id] = _status(item, bases)  # type: ignore[attr-defined]
     return out

@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
 
 from lms.courses.files import CourseFiles, CourseFilesError, LessonFile, Problem
 from lms.courses.files_dump import render_course_toml, render_lesson, render_quiz
@@ -99,7 +100,8 @@ def pending_drafts(course: Course, items: dict[Key, Item]) -> dict[Key, Item]:
     """``items`` (the database's) with unpublished lesson drafts counted as web edits."""
     out = dict(items)
     for lesson in db.session.scalars(select(Lesson).where(
-            Lesson.course_id == course.id, Lesson.status == LessonStatus.PUBLISHED.value)):
+            Lesson.course_id == course.id, Lesson.status == LessonStatus.PUBLISHED.value)
+            .options(selectinload(Lesson.published_revision))):
         revision, key = lesson.published_revision, ("lesson", lesson.slug)
         if revision is None or key not in out:
             continue

@@ -215,16 +215,27 @@ def sync_quizzes(course: Course, quizzes: Iterable[QuizFile]) -> None:
     db.session.flush()
 
 
+def current_rows(course: Course) -> list[Any]:
+    """``(question, current version)`` of the course's live questions, in file order."""
+    return list(db.session.execute(
+        select(Question, QuestionVersion)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(Question.course_id == course.id, Question.archived.is_(False))
+        .order_by(Question.source_path, Question.source_order, Question.id)).all())
+
+
+def current_bank(course: Course) -> list[ParsedQuestion]:
+    """The course's live questions as the interchange dataclass (exam pools marked), for
+    the GIFT, Moodle XML and JSON exports."""
+    exam = exam_pools(course.id)
+    return [to_parsed(q, v, q.category in exam) for q, v in current_rows(course)]
+
+
 def export_bank(course: Course, files: CourseFiles) -> CourseFiles:
     """Add the course's questions (grouped by source file) and quizzes (an export hook)."""
     from dataclasses import replace
 
-    rows = db.session.execute(
-        select(Question, QuestionVersion)
-        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-        .where(Question.course_id == course.id, Question.archived.is_(False))
-        .order_by(Question.source_path, Question.source_order, Question.id)
-    ).all()
+    rows = current_rows(course)
     by_path: dict[str, list[ParsedQuestion]] = {}
     exam = exam_pools(course.id)
     for question, version in rows:

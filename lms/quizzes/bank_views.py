@@ -18,7 +18,7 @@ from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.permissions import can_edit_course, get_course_or_404
 from lms.quizzes import bp
-from lms.quizzes.bank import save_question, to_parsed
+from lms.quizzes.bank import current_bank, save_question, to_parsed
 from lms.quizzes.cli import read_question_file
 from lms.quizzes.gift import dump_gift, parse_gift
 from lms.quizzes.models import Question, QuestionVersion
@@ -91,12 +91,7 @@ def export_bank_file(slug: str, fmt: str) -> Any:
     from lms.quizzes.moodlexml import dump_moodle_xml
 
     course = _editable(slug)
-    exam = exam_pools(course.id)
-    parsed = [to_parsed(q, v, q.category in exam) for q, v in db.session.execute(
-        select(Question, QuestionVersion)
-        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-        .where(Question.course_id == course.id, Question.archived.is_(False))
-        .order_by(Question.source_path, Question.source_order, Question.id)).all()]
+    parsed = current_bank(course)
     data = dump_moodle_xml(parsed) if fmt == "xml" else dump_gift(parsed).encode()
     return send_file(BytesIO(data), as_attachment=True,
                      download_name=f"ngan-hang-{course.slug}.{fmt}",

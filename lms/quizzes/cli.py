@@ -12,10 +12,9 @@ import click
 from sqlalchemy import select
 
 from lms.courses.models import Course
-from lms.quizzes.bank import to_parsed
+from lms.quizzes.bank import current_bank
 from lms.quizzes.bank_bulk import Entry, save_questions
 from lms.quizzes.gift import dump_gift, parse_gift
-from lms.quizzes.models import Question, QuestionVersion
 from lms.quizzes.moodlexml import dump_moodle_xml, parse_moodle_xml
 from lms.quizzes.parsed import ParsedQuestion, QuestionFormatError, nfc
 
@@ -97,16 +96,9 @@ def import_command(file: Path, slug: str, dry_run: bool, skip_unsupported: bool)
 @click.option("--format", "fmt", type=click.Choice(["gift", "xml", "json"]), default="gift")
 def export_command(slug: str, fmt: str) -> None:
     """Print the course bank (current versions) as GIFT, Moodle XML or JSON."""
-    from lms.extensions import db
 
     course = _course(slug)
-    rows = db.session.execute(
-        select(Question, QuestionVersion)
-        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-        .where(Question.course_id == course.id, Question.archived.is_(False))
-        .order_by(Question.source_path, Question.source_order, Question.id)
-    ).all()
-    parsed = [to_parsed(q, v) for q, v in rows]
+    parsed = current_bank(course)
     if fmt == "gift":
         click.echo(dump_gift(parsed), nl=False)
     elif fmt == "xml":
