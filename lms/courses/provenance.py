@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from lms.courses.files import LessonFile, lesson_path
 from lms.courses.files_dump import render_lesson, render_quiz
 from lms.courses.models import Course, Lesson, LessonRevision
-from lms.courses.sync_state import Item, bases_of
+from lms.courses.sync_state import Item, bases_of, question_item
 
 AS_FILES, WEB_EDITED, WEB_MADE = "files", "web_edited", "web_made"
 
@@ -62,7 +62,6 @@ def quizzes_provenance(course: Course, quizzes: Iterable[object]) -> dict[int, s
 def questions_provenance(course: Course, rows: Iterable[tuple[object, object]]) -> dict[int, str]:
     """Question id → files / web_edited / web_made, for ``(question, version)`` rows."""
     from lms.quizzes.bank import to_parsed
-    from lms.quizzes.gift import dump_gift
     from lms.quizzes.pools import exam_pools
 
     bases, exam = bases_of(course), exam_pools(course.id)
@@ -71,9 +70,9 @@ def questions_provenance(course: Course, rows: Iterable[tuple[object, object]]) 
         path = question.source_path or "questions/bank.gift"  # type: ignore[attr-defined]
         parsed = to_parsed(question, version, question.category in exam)  # type: ignore[arg-type,attr-defined]
         try:
-            text = dump_gift([parsed])
+            item = question_item(path, question.idnumber, question.name,  # type: ignore[attr-defined]
+                                 parsed)
         except ValueError:  # a question GIFT cannot write (from Moodle XML): no badge
             continue
-        item = Item("question", question.name, path, f"{path}\n{text}")  # type: ignore[attr-defined]
         out[question.id] = _status(item, bases)  # type: ignore[attr-defined]
     return out

@@ -43,7 +43,9 @@ from lms.courses.sync_state import (
     items_of,
     legacy_bases,
     pending_drafts,
+    question_renames,
     record_bases,
+    rekey,
 )
 from lms.db import utcnow
 from lms.extensions import db
@@ -192,7 +194,9 @@ def plan_import(course: Course, files: CourseFiles,
     web = pending_drafts(course, published)
     # Legacy bases come from what is published: a pending draft then counts as a web edit.
     bases = bases_of(course) or legacy_bases(course, published)
-    return compare(items_of(files), web, bases)
+    incoming = items_of(files)
+    renames = question_renames(incoming, published)
+    return compare(incoming, rekey(web, renames), rekey(bases, renames))
 
 
 def database_files(course: Course) -> CourseFiles:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from lms.courses.files import CourseFiles, QuestionFile
-from lms.courses.sync_state import CONFLICT, WEB_WINS, Planned, question_name
+from lms.courses.sync_state import CONFLICT, WEB_WINS, Planned, items_of, question_renames
 
 
 def web_wins(plan: Planned, prefer: str | None) -> bool:
@@ -52,13 +52,14 @@ def merge(files: CourseFiles, web: CourseFiles, plans: list[Planned],
     return merged
 
 
-def _parsed(files: CourseFiles) -> dict[str, list[tuple[str, object]]]:
+def _parsed(files: CourseFiles,
+            renames: dict[str, str] | None = None) -> dict[str, list[tuple[str, object]]]:
     from lms.quizzes.gift import parse_gift_cached
+    from lms.quizzes.identity import keyed
 
-    return {bank.path: [(question_name(bank.path, i, q.name), q)
-                        for i, q in enumerate(parse_gift_cached(bank.text,
-                                                                f"{files.slug}/{bank.path}"),
-                                              start=1)]
+    renames = renames or {}
+    return {bank.path: [(renames.get(key, key), q) for key, _name, q in keyed(
+        bank.path, parse_gift_cached(bank.text, f"{files.slug}/{bank.path}"))]
             for bank in files.questions}
 
 
@@ -68,7 +69,8 @@ def _questions(files: CourseFiles, web: CourseFiles,
     questions join the bank file they were exported to (their ``source_path``)."""
     from lms.quizzes.gift import dump_gift
 
-    from_files, from_web = _parsed(files), _parsed(web)
+    renames = question_renames(items_of(files), items_of(web))
+    from_files, from_web = _parsed(files), _parsed(web, renames)
     web_by_name = {name: (path, q) for path, items in from_web.items() for name, q in items}
     file_names = {name for items in from_files.values() for name, _q in items}
     banks: dict[str, list[object]] = {}

@@ -25,7 +25,6 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import PurePosixPath
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
@@ -54,20 +53,48 @@ class Item:
     key: str
     path: str
     text: str
+    #: A question's name (its key may be its place in its file and its name).
+    name: str = ""
 
     @property
     def hash(self) -> str:
         return hashlib.sha256(f"{self.kind}\0{self.text}".encode()).hexdigest()
 
 
-def question_name(path: str, index: int, name: str) -> str:
-    """A question's identity in its course: its name, or its file and place if unnamed."""
-    return name or f"{PurePosixPath(path).stem}-{index:03d}"
+def question_item(path: str, key: str, name: str, question: object) -> Item:
+    """A question as an item: its key is its identity, so its text leaves the ID out.
+
+    :raises ValueError: GIFT cannot express the question (one from Moodle XML).
+    """
+    from lms.quizzes.gift import dump_gift
+
+    named = replace(question, name=name, idnumber="")  # type: ignore[type-var]
+    return Item("question", key, path, f"{path}\n{dump_gift([named])}", name)
+
+
+def question_renames(files: Mapping[Key, Item], web: Mapping[Key, Item]) -> dict[str, str]:
+    """``{database key: file key}`` for the questions the import will know by a new key
+    (given an ID number in the file, or imported before keys existed): same file, same
+    name (:func:`lms.quizzes.identity.adopt`)."""
+    from lms.quizzes.identity import adopt
+
+    def places(items: Mapping[Key, Item]) -> dict[str, tuple[str, str]]:
+        return {key: (item.path, item.name) for (kind, key), item in items.items()
+                if kind == "question"}
+
+    return {old: new for new, old in adopt(places(files), places(web)).items()}
+
+
+def rekey(mapping: Mapping[Key, object], renames: Mapping[str, str]) -> dict:
+    """``mapping`` with its question keys renamed."""
+    return {(kind, renames.get(key, key) if kind == "question" else key): value
+            for (kind, key), value in mapping.items()}
 
 
 def items_of(files: CourseFiles) -> dict[Key, Item]:
     """Every item of a course, rendered as the exporter writes it."""
-    from lms.quizzes.gift import GiftError, dump_gift, parse_gift_cached
+    from lms.quizzes.gift import GiftError, parse_gift_cached
+    from lms.quizzes.identity import keyed
 
     out: dict[Key, Item] = {("course", "course.toml"): Item(
         "course", "course.toml", "course.toml", render_course_toml(files))}
@@ -83,11 +110,8 @@ def items_of(files: CourseFiles) -> dict[Key, Item]:
         out[("lesson", lesson.slug)] = Item("lesson", lesson.slug, lesson.path,
                                             f"{lesson.path}\n{render_lesson(lesson)}")
     for bank, questions in banks:
-        for index, question in enumerate(questions, start=1):
-            name = question_name(bank.path, index, question.name)
-            named = replace(question, name=name)  # the database names unnamed ones
-            out[("question", name)] = Item("question", name, bank.path,
-                                           f"{bank.path}\n{dump_gift([named])}")
+        for key, name, question in keyed(bank.path, questions):
+            out[("question", key)] = question_item(bank.path, key, name, question)
     for quiz in files.quizzes:
         out[("quiz", quiz.slug)] = Item("quiz", quiz.slug, quiz.path, render_quiz(quiz))
     for attachment in files.attachments:
@@ -189,7 +213,7 @@ def legacy_bases(course: Course, web: Mapping[Key, Item]) -> dict[Key, str]:
         if source == "import":
             from_import.add(("lesson", slug))
     for name, author in db.session.execute(
-            select(Question.name, QuestionVersion.created_by_id)
+            select(Question.idnumber, QuestionVersion.created_by_id)
             .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
             .where(Question.course_id == course.id)):
         if author is None:

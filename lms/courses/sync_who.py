@@ -29,7 +29,7 @@ def last_web_edit(course: Course, kind: str, key: str) -> tuple[str, str]:
         edit = _edit(course, ContentEdit.lesson_id == lesson.id) if lesson else None
     elif kind == "question":
         question = db.session.scalar(select(Question).where(Question.course_id == course.id,
-                                                            Question.name == key))
+                                                            Question.idnumber == key))
         version = question.current_version if question else None
         if version is not None and version.created_by_id is not None:
             author = db.session.get(User, version.created_by_id)

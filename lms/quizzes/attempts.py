@@ -136,14 +136,14 @@ def timing_of(attempt: Attempt) -> Timing:
 def _pick_questions(quiz: Quiz, rng: random.Random) -> list[tuple[int, int, str]]:
     """(question id, version id, type) of the questions of a new attempt."""
     rows = db.session.execute(
-        select(Question.id, Question.name, Question.category, QuestionVersion.id,
+        select(Question.id, Question.idnumber, Question.category, QuestionVersion.id,
                QuestionVersion.type)
         .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
         .where(Question.course_id == quiz.course_id, Question.archived.is_(False))
         .order_by(Question.id)
     ).all()
-    by_name = {r.name: r for r in rows}
-    chosen = [by_name[name] for name in quiz.fixed_questions if name in by_name]
+    by_key = {r.idnumber: r for r in rows}
+    chosen = [by_key[key] for key in quiz.fixed_questions if key in by_key]
     taken = {r[0] for r in chosen}
     for rule in quiz.draw:
         pool = [r for r in rows if r.category == rule["category"] and r[0] not in taken]

@@ -1,6 +1,7 @@
 """The question bank and quiz settings: import from files (GIFT, quiz TOML), export back.
 
-Questions are keyed by name within a course. Importing a changed question adds a new
+Questions are known by their ID number, or their place in their file and their name
+(:mod:`lms.quizzes.identity`). Importing a changed question adds a new
 immutable version (attempts keep theirs); a question gone from the files is archived,
 never deleted, so past attempts stay intact.
 """
@@ -10,9 +11,8 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from pathlib import PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,7 @@ from lms.courses.models import Course
 from lms.extensions import db
 from lms.quizzes.bank_bulk import Entry, save_questions
 from lms.quizzes.gift import GiftError, dump_gift, parse_gift_cached
+from lms.quizzes.identity import keyed
 from lms.quizzes.models import Question, QuestionVersion, Quiz
 from lms.quizzes.parsed import ParsedQuestion, nfc
 from lms.quizzes.pools import exam_pools, forbidden_sources, set_exam_pools
@@ -60,6 +61,7 @@ def to_parsed(question: Question, version: QuestionVersion,
     """A stored question as the interchange dataclass (for GIFT/XML export)."""
     return ParsedQuestion(
         type=version.type, text=version.text, name=question.name,  # type: ignore[arg-type]
+        idnumber=question.idnumber,
         text_format=version.text_format, category=question.category,  # type: ignore[arg-type]
         exam_pool=exam_pool,
         tags=list(question.tags), general_feedback=version.general_feedback,
@@ -68,20 +70,26 @@ def to_parsed(question: Question, version: QuestionVersion,
 
 
 def save_question(course: Course, q: ParsedQuestion, actor: User | None, *,
-                  name: str, source_path: str = "", source_order: int = 0) -> tuple[Question, str]:
-    """Create or update the question ``name``; returns it and "created"/"updated"/"unchanged".
+                  name: str, key: str = "", source_path: str = "", source_order: int = 0,
+                  question: Question | None = None) -> tuple[Question, str]:
+    """Create or update one question; returns it and "created"/"updated"/"unchanged".
 
-    Every text is stored in NFC, whichever path the question came by.
+    The question is ``question`` if given, else the one whose ID number is ``key`` (by
+    default the parsed ID number, else ``name``). Every text is stored in NFC, whichever
+    path the question came by.
     """
     q, name = nfc(q), unicodedata.normalize("NFC", name)
-    question = db.session.scalar(select(Question).where(Question.course_id == course.id,
-                                                        Question.name == name))
+    key = unicodedata.normalize("NFC", key or q.idnumber or name)
+    if question is None:
+        question = db.session.scalar(select(Question).where(Question.course_id == course.id,
+                                                            Question.idnumber == key))
     content = content_of(q)
     status = "unchanged"
     if question is None:
-        question = Question(course_id=course.id, name=name)
+        question = Question(course_id=course.id)
         db.session.add(question)
         status = "created"
+    question.idnumber, question.name = key, name
     question.category, question.tags = q.category, list(q.tags)
     question.source_path, question.source_order = source_path, source_order
     question.archived = False
@@ -112,10 +120,6 @@ def _parse_files(course_dir: str, files: Iterable[QuestionFile]) -> list[
     return parsed
 
 
-def _default_name(path: str, index: int) -> str:
-    return f"{PurePosixPath(path).stem}-{index:03d}"
-
-
 def _local_to_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -131,9 +135,31 @@ def _utc_to_local(value: datetime | None) -> datetime | None:
     return aware.astimezone(zone).replace(tzinfo=None)
 
 
+def resolve_refs(refs: Iterable[str], keys: Mapping[str, str]) -> tuple[list[str], list[str]]:
+    """The keys of a quiz's fixed questions, given by ID number (or key) or by a name that
+    only one question has; and the problems (a name nobody or several questions have).
+    ``keys`` maps each question's key to its name."""
+    by_name: dict[str, list[str]] = {}
+    for key, name in keys.items():
+        by_name.setdefault(name, []).append(key)
+    out, problems = [], []
+    for ref in refs:
+        if ref in keys:
+            out.append(ref)
+        elif len(by_name.get(ref, ())) == 1:
+            out.append(by_name[ref][0])
+        elif ref in by_name:
+            problems.append(_("%(n)d questions are named “%(name)s”: give its ID number "
+                              "([id:…]) instead", n=len(by_name[ref]), name=ref))
+        else:
+            problems.append(f"no question named “{ref}”")
+    return out, problems
+
+
 def _check_draws(files: CourseFiles, counts: Counter[str], names: dict[str, str],
-                 exam: set[str]) -> None:
-    problems = []
+                 categories: dict[str, str], exam: set[str]) -> dict[str, list[str]]:
+    """Check every quiz's draw rules and fixed questions; the fixed questions' keys by quiz."""
+    problems, fixed_keys = [], {}
     for quiz in files.quizzes:
         where = f"{files.slug}/{quiz.path}"
         for rule in quiz.draw:
@@ -141,11 +167,12 @@ def _check_draws(files: CourseFiles, counts: Counter[str], names: dict[str, str]
                 problems.append(Problem(where, rule.line or 1, (
                     f"draws {rule.count} questions from category “{rule.category}”, "
                     f"which has {counts[rule.category]}")))
-        problems.extend(Problem(where, 1, f"no question named “{name}”")
-                        for name in quiz.questions if name not in names)
+        keys, unresolved = resolve_refs(quiz.questions, names)
+        problems.extend(Problem(where, 1, reason) for reason in unresolved)
+        fixed_keys[quiz.slug] = keys
         review = {w: getattr(quiz.review, w) for w in REVIEW_WINDOWS}
         lines = {rule.category: rule.line for rule in quiz.draw}
-        fixed = {n: names[n] for n in quiz.questions if n in names}
+        fixed = {k: categories[k] for k in keys}
         for source in forbidden_sources(review, lines, fixed, exam):
             problems.append(Problem(where, lines.get(source) or 1, _(
                 "draws from the exam pool “%(pool)s” but its review shows right answers or "
@@ -153,45 +180,52 @@ def _check_draws(files: CourseFiles, counts: Counter[str], names: dict[str, str]
                 "them only after the close", pool=source)))
     if problems:
         raise CourseFilesError(problems)
+    return fixed_keys
 
 
 def import_bank(course: Course, files: CourseFiles, actor: User | None) -> str:
     """Sync ``questions/`` and ``quizzes/`` of a course (an import hook of courses.sync)."""
     parsed = _parse_files(files.slug, files.questions)
     counts: Counter[str] = Counter()
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, int]] = {}
+    names: dict[str, str] = {}
     categories: dict[str, str] = {}
     marks: dict[str, bool] = {}
-    entries = []
+    entries, problems = [], []
     for item, questions in parsed:
-        for i, q in enumerate(questions, start=1):
-            name = q.name or _default_name(item.path, i)
-            if name in seen:
-                raise CourseFilesError([Problem(f"{files.slug}/{item.path}", q.line,
-                                                f"question name “{name}” is also used in "
-                                                f"{seen[name]}")])
-            seen[name] = item.path
-            categories[name] = q.category
+        where = f"{files.slug}/{item.path}"
+        for i, (key, name, q) in enumerate(keyed(item.path, questions), start=1):
+            if key in seen:
+                problems.append(Problem(where, q.line, _(
+                    "ID number “%(id)s” is also used at %(place)s", id=key,
+                    place=f"{files.slug}/{seen[key][0]}:{seen[key][1]}")))
+                continue
+            seen[key] = (item.path, q.line)
+            names[key], categories[key] = name, q.category
             marks[q.category] = marks.get(q.category, False) or q.exam_pool
             counts[q.category] += 1
-            entries.append((item.path, i, name, q))
-    _check_draws(files, counts, categories, {c for c, pool in marks.items() if pool})
+            entries.append(Entry(name, q, item.path, i, key))
+    if problems:
+        raise CourseFilesError(problems)
+    fixed = _check_draws(files, counts, names, categories,
+                         {c for c, pool in marks.items() if pool})
     set_exam_pools(course.id, marks)
-    status = save_questions(course, [Entry(name, q, path, order)
-                                     for path, order, name, q in entries], actor)
+    status = save_questions(course, entries, actor)
     for question in db.session.scalars(select(Question).where(
             Question.course_id == course.id, Question.archived.is_(False),
-            Question.name.not_in(list(seen) or [""]))):
+            Question.idnumber.not_in(list(seen) or [""]))):
         question.archived = True
         status["archived"] += 1
-    sync_quizzes(course, files.quizzes)
+    sync_quizzes(course, files.quizzes, fixed)
     db.session.flush()
     summary = ", ".join(f"{key} {value}" for key, value in sorted(status.items()))
     return f"questions: {len(entries)} ({summary}); quizzes: {len(files.quizzes)}"
 
 
-def sync_quizzes(course: Course, quizzes: Iterable[QuizFile]) -> None:
-    """Create or update quiz settings by slug; quizzes gone from the files are archived."""
+def sync_quizzes(course: Course, quizzes: Iterable[QuizFile],
+                 fixed: Mapping[str, list[str]] | None = None) -> None:
+    """Create or update quiz settings by slug; quizzes gone from the files are archived.
+    ``fixed`` gives each quiz's fixed questions as keys (default: as the files say)."""
     slugs = []
     for item in quizzes:
         slugs.append(item.slug)
@@ -207,7 +241,7 @@ def sync_quizzes(course: Course, quizzes: Iterable[QuizFile]) -> None:
         quiz.opens_at, quiz.closes_at = _local_to_utc(item.opens), _local_to_utc(item.closes)
         quiz.review = {w: sorted(getattr(item.review, w)) for w in REVIEW_WINDOWS}
         quiz.draw = [{"category": r.category, "count": r.count} for r in item.draw]
-        quiz.fixed_questions = list(item.questions)
+        quiz.fixed_questions = list((fixed or {}).get(item.slug, item.questions))
         quiz.archived = False
     for quiz in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id,
                                                       Quiz.slug.not_in(slugs or [""]))):

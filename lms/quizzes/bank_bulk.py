@@ -13,14 +13,16 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from lms.auth.models import User
 from lms.courses.models import Course
 from lms.db import utcnow
 from lms.extensions import db
+from lms.quizzes.identity import adopt, keyed, repeated
 from lms.quizzes.models import Question, QuestionVersion
-from lms.quizzes.parsed import ParsedQuestion, nfc
+from lms.quizzes.parsed import ParsedQuestion, QuestionFormatError, nfc
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,30 @@ class Entry:
     question: ParsedQuestion
     source_path: str = ""
     source_order: int = 0
+    #: The question's identity (:mod:`lms.quizzes.identity`); by default its ID number,
+    #: else its name.
+    key: str = ""
+
+    @property
+    def identity(self) -> str:
+        return self.key or self.question.idnumber or self.name
+
+
+def file_entries(questions: Sequence[ParsedQuestion], filename: str,
+                 source_path: str) -> list[Entry]:
+    """The entries of one uploaded or imported file, keyed by :mod:`lms.quizzes.identity`.
+
+    :raises QuestionFormatError: an ID number is given twice (``file:line`` of each repeat).
+    """
+    items = keyed(source_path, questions)
+    problems = [QuestionFormatError(filename, items[i][2].line, _(
+        "ID number “%(id)s” is also used at line %(line)d", id=items[i][0],
+        line=next(q.line for k, _n, q in items if k == items[i][0])))
+        for i in repeated([k for k, _n, _q in items])]
+    if problems:
+        raise QuestionFormatError.combine(problems)
+    return [Entry(name, q, source_path, index, key)
+            for index, (key, name, q) in enumerate(items, start=1)]
 
 
 def _content(version: QuestionVersion | None) -> dict | None:
@@ -44,15 +70,19 @@ def save_questions(course: Course, entries: Sequence[Entry], actor: User | None)
     """Create or update every entry's question; counts of created/updated/unchanged."""
     from lms.quizzes.bank import content_of
 
-    normalised = [Entry(unicodedata.normalize("NFC", e.name), nfc(e.question), e.source_path,
-                        e.source_order) for e in entries]
-    # Questions are keyed by name (for now): a name given twice is one question, the
-    # last one read wins, as when they were saved one by one.
-    last = {e.name: e for e in normalised}
-    entries = list(last.values())
+    entries = [Entry(unicodedata.normalize("NFC", e.name), nfc(e.question), e.source_path,
+                     e.source_order, unicodedata.normalize("NFC", e.identity))
+               for e in entries]
+    keys = [e.key for e in entries]
+    if len(set(keys)) != len(keys):
+        raise ValueError("a question key is given twice; check with identity.repeated first")
     # Three statements read the whole bank of the course (no IN list of thousands).
-    existing = {q.name: q for q in db.session.scalars(select(Question).where(
+    existing = {q.idnumber: q for q in db.session.scalars(select(Question).where(
         Question.course_id == course.id))}
+    renamed = adopt({e.key: (e.source_path, e.name) for e in entries},
+                    {k: (q.source_path, q.name) for k, q in existing.items()})
+    for new, old in renamed.items():
+        existing[new] = existing.pop(old)
     current = {v.id: v for v in db.session.scalars(
         select(QuestionVersion).join(Question, Question.current_version_id == QuestionVersion.id)
         .where(Question.course_id == course.id))}
@@ -61,16 +91,15 @@ def save_questions(course: Course, entries: Sequence[Entry], actor: User | None)
         .join(Question, Question.id == QuestionVersion.question_id)
         .where(Question.course_id == course.id).group_by(QuestionVersion.question_id)).all())
     outcome: Counter[str] = Counter()
-    if len(normalised) > len(entries):
-        outcome["merged (same name)"] = len(normalised) - len(entries)
     metadata, versions = [], []
-    new_entries = [e for e in entries if e.name not in existing]
+    new_entries = [e for e in entries if e.key not in existing]
     for entry in entries:
-        question = existing.get(entry.name)
+        question = existing.get(entry.key)
         if question is None:
             continue
         q = entry.question
-        fields = {"category": q.category, "tags": list(q.tags),
+        fields = {"idnumber": entry.key, "name": entry.name,
+                  "category": q.category, "tags": list(q.tags),
                   "source_path": entry.source_path, "source_order": entry.source_order,
                   "archived": False}
         if any(getattr(question, k) != v for k, v in fields.items()):
@@ -84,9 +113,10 @@ def save_questions(course: Course, entries: Sequence[Entry], actor: User | None)
                          "created_at": utcnow(), **content})
         outcome["updated"] += 1
     if new_entries:
-        rows = [{"course_id": course.id, "name": e.name, "category": e.question.category,
-                 "tags": list(e.question.tags), "source_path": e.source_path,
-                 "source_order": e.source_order, "archived": False, "created_at": utcnow()}
+        rows = [{"course_id": course.id, "idnumber": e.key, "name": e.name,
+                 "category": e.question.category, "tags": list(e.question.tags),
+                 "source_path": e.source_path, "source_order": e.source_order,
+                 "archived": False, "created_at": utcnow()}
                 for e in new_entries]
         ids = db.session.scalars(Question.__table__.insert().returning(
             Question.__table__.c.id, sort_by_parameter_order=True), rows).all()

@@ -19,6 +19,7 @@ from lms.extensions import db
 from lms.permissions import can_edit_course, get_course_or_404
 from lms.quizzes import bp
 from lms.quizzes.bank import current_bank, save_question, to_parsed
+from lms.quizzes.bank_bulk import file_entries, save_questions
 from lms.quizzes.cli import read_question_file
 from lms.quizzes.gift import dump_gift, parse_gift
 from lms.quizzes.models import Question, QuestionVersion
@@ -137,6 +138,14 @@ def question(slug: str, question_id: int) -> Any:
                            versions=versions, preview=preview_of(item.current_version))
 
 
+def _free_key(course: Course, name: str) -> str:
+    """An ID number for a question written on the web: its name, numbered if taken."""
+    taken = set(db.session.scalars(select(Question.idnumber).where(
+        Question.course_id == course.id, Question.idnumber.startswith(name, autoescape=True))))
+    return next(key for key in (name, *(f"{name} ({n})" for n in range(2, len(taken) + 3)))
+                if key not in taken)
+
+
 def _save_from_gift(course: Course, name: str, category: str, source: str,
                     existing: Question | None) -> Question | None:
     try:
@@ -154,12 +163,14 @@ def _save_from_gift(course: Course, name: str, category: str, source: str,
     if not name:
         flash(_("Give the question a name."), "error")
         return None
-    if existing is None and db.session.scalar(select(Question.id).where(
-            Question.course_id == course.id, Question.name == name)):
-        flash(_("A question named %(name)s exists already.", name=name), "error")
+    key = question.idnumber or (existing.idnumber if existing else _free_key(course, name))
+    holder = db.session.scalar(select(Question.id).where(Question.course_id == course.id,
+                                                         Question.idnumber == key))
+    if holder is not None and (existing is None or holder != existing.id):
+        flash(_("Another question has the ID number %(id)s.", id=key), "error")
         return None
     saved, outcome = save_question(
-        course, question, current_user, name=name,
+        course, question, current_user, name=name, key=key, question=existing,
         source_path=existing.source_path if existing else "questions/bank.gift",
         source_order=existing.source_order if existing else 10_000)
     log_edit(course, current_user, f"question.{outcome}", None, name)
@@ -216,19 +227,14 @@ def import_questions(slug: str) -> Any:
             flash(_("Choose a GIFT or Moodle XML file of at most 2 MB."), "error")
             return redirect(request.path)
         filename = upload.filename or "upload.gift"
+        stem = filename.rsplit(".", 1)[0].replace(" ", "-") or "upload"
         try:
             parsed = read_question_file(data, filename)
+            entries = file_entries(parsed, filename, f"questions/{stem}.gift")
         except QuestionFormatError as exc:
             return render_template("quizzes/import.html", course=course, form=EmptyForm(),
                                    errors=str(exc).splitlines(), report=None)
-        stem = filename.rsplit(".", 1)[0].replace(" ", "-") or "upload"
-        counts: dict[str, int] = {}
-        for index, item in enumerate(parsed, start=1):
-            _saved, outcome = save_question(course, item, current_user,
-                                            name=item.name or f"{stem}-{index:03d}",
-                                            source_path=f"questions/{stem}.gift",
-                                            source_order=index)
-            counts[outcome] = counts.get(outcome, 0) + 1
+        counts = dict(save_questions(course, entries, current_user))
         types: dict[str, int] = {}
         for item in parsed:
             types[item.type] = types.get(item.type, 0) + 1

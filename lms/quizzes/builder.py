@@ -106,7 +106,7 @@ def build(slug: str, quiz_id: int | None = None) -> Any:
                     raise InvalidInput("slug", _("A quiz with this slug exists already."))
                 target.slug = new_slug
                 db.session.add(target)
-            _apply(target, categories, {q.name: q.category for q in questions})
+            _apply(target, categories, {q.idnumber: q.category for q in questions})
             db.session.flush()
         except InvalidInput as exc:
             db.session.rollback()

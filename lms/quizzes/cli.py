@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from lms.courses.models import Course
 from lms.quizzes.bank import current_bank
-from lms.quizzes.bank_bulk import Entry, save_questions
+from lms.quizzes.bank_bulk import file_entries, save_questions
 from lms.quizzes.gift import dump_gift, parse_gift
 from lms.quizzes.moodlexml import dump_moodle_xml, parse_moodle_xml
 from lms.quizzes.parsed import ParsedQuestion, QuestionFormatError, nfc
@@ -70,15 +70,13 @@ def import_command(file: Path, slug: str, dry_run: bool, skip_unsupported: bool)
     skipped: list[QuestionFormatError] | None = [] if skip_unsupported else None
     try:
         questions = read_question_file(file.read_bytes(), str(file), skipped)
+        entries = file_entries(questions, str(file), f"questions/{file.stem}.gift")
     except QuestionFormatError as exc:
         for line in str(exc).splitlines():
             click.echo(line, err=True)
         raise click.ClickException("nothing was imported") from exc
     counts = Counter(q.type for q in questions)
-    source = f"questions/{file.stem}.gift"
-    outcomes = save_questions(course, [
-        Entry(question.name or f"{file.stem}-{index:03d}", question, source, index)
-        for index, question in enumerate(questions, start=1)], None)
+    outcomes = save_questions(course, entries, None)
     for kind, n in sorted(counts.items()):
         click.echo(f"{kind}: {n}")
     for problem in skipped or ():

@@ -17,7 +17,7 @@ question, text before the first option, ``{T}`` blocks with other words, non-num
 (``3,5``) in numerical answers, text sharing a paragraph with ``$CATEGORY``, and whatever
 Moodle's question forms reject (:func:`lms.quizzes.parsed.validate`).  Every bad question is
 reported, not only the first.  Formats given to single answers or feedback are dropped (the
-question's format applies) and Moodle's ``[id:…]`` is ignored.
+question's format applies).  Moodle's ``// [id:…]`` comment tag gives the question's ID number.
 
 Extension, still Moodle compatible because Moodle skips comments: a short-answer question may
 be preceded, in its paragraph, by ``// lms: ignore-diacritics`` and/or ``// lms: case-sensitive``.
@@ -54,6 +54,7 @@ _BRACE = re.compile(r"[{}]")
 _FORMAT = re.compile(r"\[([A-Za-z]+)\]")
 _DIRECTIVE = re.compile(r"//\s*lms\s*:(.*)")
 _TAG = re.compile(r"\[tag:((?:\\\]|[^\]<>`\x00-\x1f\x7f])*)\]")  # Moodle's, with \] escapes
+_ID = re.compile(r"\[id:((?:\\\]|[^\][\x00-\x1f\x7f])+)\]")  # Moodle's idnumber tag
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 
 
@@ -195,6 +196,8 @@ def _parse_paragraph(first: int, raw: list[str], codec: _Codec
         setattr(question, DIRECTIVES[name], True)
     tags = (m[1].strip(WS).replace("\\]", "]") for m in _TAG.finditer("\n".join(comments)))
     question.tags = [tag for tag in tags if tag]
+    found = _ID.search("\n".join(comments))
+    question.idnumber = found[1].strip(WS).replace("\\]", "]") if found else ""
     return question
 
 

@@ -1,6 +1,6 @@
 """Writes GIFT for :func:`lms.quizzes.gift.dump_gift` (the format is documented there).
 
-The layout is Moodle's: ``// [tag:…]`` and ``// lms: …`` comment lines, then
+The layout is Moodle's: ``// [id:…]``, ``// [tag:…]`` and ``// lms: …`` comment lines, then
 ``::title:: [format]text {`` with one tab-indented option per line and the general feedback
 last, a blank line between questions, and ``$CATEGORY: $course$/top/…`` whenever the category
 changes.  Special characters are escaped, so every text comes back exactly.
@@ -32,6 +32,7 @@ EXAM_POOL = "exam-pool"  # the one directive of a $CATEGORY paragraph
 
 _ESCAPES = str.maketrans({c: "\\" + c for c in "\\#=~{}:"} | {"\n": "\\n", "\r": ""})
 _BAD_TAG = re.compile(r"[<>`\\\x00-\x1f\x7f]")
+_BAD_ID = re.compile(r"[\[\\\x00-\x1f\x7f]")
 
 
 def dump_gift(questions: Iterable[ParsedQuestion]) -> str:
@@ -56,7 +57,8 @@ def _dump_question(q: ParsedQuestion) -> str:
     problem = validate(q) or _unwritable(q)
     if problem:
         raise ValueError(f"{q.name or q.text[:40]!r}: {problem}")
-    lines = ["// [tag:" + tag.replace("]", "\\]") + "]" for tag in q.tags]
+    lines = ["// [id:" + q.idnumber.replace("]", "\\]") + "]"] if q.idnumber else []
+    lines += ["// [tag:" + tag.replace("]", "\\]") + "]" for tag in q.tags]
     if q.type == "short_answer":
         lines += [f"// lms: {d}" for d, attr in DIRECTIVES.items() if getattr(q, attr)]
     title = f"::{q.name.translate(_ESCAPES)}:: " if q.name else ""
@@ -71,6 +73,8 @@ def _dump_question(q: ParsedQuestion) -> str:
 
 
 def _unwritable(q: ParsedQuestion) -> str | None:
+    if q.idnumber and (q.idnumber != q.idnumber.strip(WS) or _BAD_ID.search(q.idnumber)):
+        return "the ID number is padded, or has [, \\ or control characters"
     if any(tag != tag.strip(WS) or not tag or _BAD_TAG.search(tag) for tag in q.tags):
         return "a tag is empty, padded, or has <, >, `, \\ or control characters"
     if q.type == "matching" and any("->" in a.text for a in q.answers):

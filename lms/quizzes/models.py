@@ -33,12 +33,15 @@ class Question(db.Model):
     """A question's identity in a course bank; its content lives in versions."""
 
     __tablename__ = "questions"
-    __table_args__ = (UniqueConstraint("course_id", "name"),)
+    __table_args__ = (UniqueConstraint("course_id", "idnumber"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(
         ForeignKey("courses.id", ondelete="CASCADE"), index=True
     )
+    #: The question's identity in its course (:mod:`lms.quizzes.identity`): its Moodle ID
+    #: number, or its place in its file with its name. Names may repeat.
+    idnumber: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(200), default="", index=True)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -151,7 +154,7 @@ class Quiz(db.Model):
     # {"during": [...], "immediately": [...], "later": [...], "after_close": [...]}
     review: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     draw: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # [{category, count}]
-    fixed_questions: Mapped[list[str]] = mapped_column(JSON, default=list)  # question names
+    fixed_questions: Mapped[list[str]] = mapped_column(JSON, default=list)  # question keys
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(

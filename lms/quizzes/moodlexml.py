@@ -157,6 +157,7 @@ def _question(element: Element, lines: dict[Element, int]) -> ParsedQuestion:
         type=_TYPES_IN[kind],  # type: ignore[arg-type]
         text=_text(element, "questiontext"),
         name=_text(element, "name"),
+        idnumber=(element.findtext("idnumber") or "").strip(),
         text_format=_FORMATS_IN.get(fmt, "html"),  # type: ignore[arg-type]
         tags=[t for t in (_text(tag, ".") for tag in element.iterfind("tags/tag")) if t],
         general_feedback=_text(element, "generalfeedback"),
@@ -250,6 +251,8 @@ def _dump_question(q: ParsedQuestion) -> Element:
     _add_text(element, "name", q.name)
     _add_text(element, "questiontext", q.text, format=_FORMATS_OUT[q.text_format])
     _add_text(element, "generalfeedback", q.general_feedback)
+    if q.idnumber:
+        SubElement(element, "idnumber").text = q.idnumber
     if q.type in ("single_choice", "multiple_choice"):
         SubElement(element, "single").text = "true" if q.type == "single_choice" else "false"
     if q.type == "short_answer":

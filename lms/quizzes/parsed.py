@@ -69,6 +69,9 @@ class ParsedQuestion:
     type: QuestionType
     text: str
     name: str = ""
+    #: Moodle's ID number (GIFT ``// [id:…]``, XML ``<idnumber>``): the question's identity
+    #: in its course when given; without it, its place in its file and its name are.
+    idnumber: str = ""
     text_format: TextFormat = "moodle"
     category: str = ""
     #: The category is an exam pool (``// lms: exam-pool`` above its ``$CATEGORY``):

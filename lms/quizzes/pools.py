@@ -47,12 +47,12 @@ def forbidden_sources(review: Mapping[str, Iterable[str]], draw: Iterable[str],
 
 
 def fixed_categories(course_id: int, names: Iterable[str]) -> dict[str, str]:
-    """Category of each named question of the course."""
+    """Category of each of these questions of the course (given by key)."""
     wanted = list(names)
     if not wanted:
         return {}
-    return dict(db.session.execute(select(Question.name, Question.category).where(
-        Question.course_id == course_id, Question.name.in_(wanted))).all())
+    return dict(db.session.execute(select(Question.idnumber, Question.category).where(
+        Question.course_id == course_id, Question.idnumber.in_(wanted))).all())
 
 
 def set_exam_pools(course_id: int, marks: Mapping[str, bool]) -> None:
