@@ -146,7 +146,9 @@ def _pick_questions(quiz: Quiz, rng: random.Random) -> list[tuple[int, int, str]
     chosen = [by_key[key] for key in quiz.fixed_questions if key in by_key]
     taken = {r[0] for r in chosen}
     for rule in quiz.draw:
-        pool = [r for r in rows if r.category == rule["category"] and r[0] not in taken]
+        # As in Moodle, a random draw never picks a description.
+        pool = [r for r in rows if r.category == rule["category"] and r[0] not in taken
+                and r.type != "description"]
         if len(pool) < rule["count"]:
             raise InvalidInput("quiz", _("There are not enough questions in category "
                                          "%(category)s.", category=rule["category"]))
@@ -197,7 +199,8 @@ def start_attempt(quiz: Quiz, user: User, *, preview: bool = False,
     table = Attempt.__table__
     stmt = insert_for(table).values(
         quiz_id=quiz.id, user_id=user.id, number=number, state=AttemptState.IN_PROGRESS.value,
-        preview=preview, seed=seed, started_at=now, max_points=float(len(picks)),
+        preview=preview, seed=seed, started_at=now,
+        max_points=sum(get_type(kind).max_points for _q, _v, kind in picks),
         needs_grading=False,
     ).on_conflict_do_nothing().returning(table.c.id)
     new_id = db.session.execute(stmt).scalar()
@@ -215,7 +218,7 @@ def start_attempt(quiz: Quiz, user: User, *, preview: bool = False,
             rng.shuffle(order)
         slots.append({"attempt_id": new_id, "slot": index, "question_id": question_id,
                       "question_version_id": version_id, "option_order": order, "seq": 0,
-                      "max_points": 1.0, "comment": ""})
+                      "max_points": get_type(kind).max_points, "comment": ""})
     if slots:
         db.session.execute(AttemptSlot.__table__.insert(), slots)
     db.session.flush()

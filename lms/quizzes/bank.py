@@ -45,10 +45,19 @@ log = logging.getLogger(__name__)
 REVIEW_WINDOWS = ("during", "immediately", "later", "after_close")
 
 
+#: Formats of a question's feedback texts, kept in its data as ``formats`` when they are
+#: not the question's own.
+FEEDBACK_FORMATS = ("general_feedback", "feedback_true", "feedback_false")
+
+
 def content_of(q: ParsedQuestion) -> dict[str, Any]:
     """The versioned content of a parsed question."""
+    data = get_type(q.type).from_parsed(q)
+    formats = {k: getattr(q, f"{k}_format") for k in FEEDBACK_FORMATS if getattr(q, f"{k}_format")}
+    if formats:
+        data["formats"] = formats
     return {"type": q.type, "text": q.text, "text_format": q.text_format,
-            "general_feedback": q.general_feedback, "data": get_type(q.type).from_parsed(q)}
+            "general_feedback": q.general_feedback, "data": data}
 
 
 def _version_content(v: QuestionVersion) -> dict[str, Any]:
@@ -66,6 +75,7 @@ def to_parsed(question: Question, version: QuestionVersion,
         exam_pool=exam_pool,
         tags=list(question.tags), general_feedback=version.general_feedback,
         **get_type(version.type).to_parsed_fields(version.data),
+        **{f"{k}_format": v for k, v in version.data.get("formats", {}).items()},
     )
 
 
@@ -203,7 +213,7 @@ def import_bank(course: Course, files: CourseFiles, actor: User | None) -> str:
             seen[key] = (item.path, q.line)
             names[key], categories[key] = name, q.category
             marks[q.category] = marks.get(q.category, False) or q.exam_pool
-            counts[q.category] += 1
+            counts[q.category] += q.type != "description"  # draws never pick one
             entries.append(Entry(name, q, item.path, i, key))
     if problems:
         raise CourseFilesError(problems)

@@ -5,19 +5,21 @@ lines (with Moodle's ``[tag:name]`` tags), ``$CATEGORY: path``, ``::title::``, `
 ``[markdown]``, ``[plain]``, ``[moodle]`` formats, ``=``/``~`` options with ``%n%`` weights,
 ``#feedback`` and ``####general feedback``, ``{T}``/``{FALSE#wrong#right}``, numerical
 ``{#x:tol}``, ``{#a..b}``, ``{#=x:tol =%50%y:tol ~#other}``, matching ``{=a -> b}``, short
-answer ``{=a =%50%b}``, essay ``{}``, missing word (text after the block: the block becomes
-``_____``), the escapes ``\\~ \\= \\# \\{ \\} \\: \\n \\\\``, CRLF and a BOM.
+answer ``{=a =%50%b}``, essay ``{}``, description (text without ``{…}``: no answer, no
+marks), missing word (text after the block: the block becomes ``_____``), the escapes
+``\\~ \\= \\# \\{ \\} \\: \\n \\\\``, CRLF and a BOM.
 :func:`dump_gift` writes files that both this module and Moodle read back unchanged.
 
 Where Moodle guesses or silently imports nonsense, this module reports an error with its
-line: descriptions (text without ``{…}``), a second answer block or a stray ``}``, an
+line: a second answer block or a stray ``}``, an
 unknown lower-case ``[word]`` or mis-cased ``[HTML]`` at the start of a text (``[A]``,
 ``[Note]`` stay text), malformed ``%n%`` weights, two ``=`` or no correct option in a choice
 question, text before the first option, ``{T}`` blocks with other words, non-numbers
 (``3,5``) in numerical answers, text sharing a paragraph with ``$CATEGORY``, and whatever
 Moodle's question forms reject (:func:`lms.quizzes.parsed.validate`).  Every bad question is
-reported, not only the first.  Formats given to single answers or feedback are dropped (the
-question's format applies).  Moodle's ``// [id:…]`` comment tag gives the question's ID number.
+reported, not only the first.  A format marker on an answer or a feedback is kept for it
+(without one it takes the question's).  Moodle's ``// [id:…]`` comment tag gives the
+question's ID number.
 
 Extension, still Moodle compatible because Moodle skips comments: a short-answer question may
 be preceded, in its paragraph, by ``// lms: ignore-diacritics`` and/or ``// lms: case-sensitive``.
@@ -220,8 +222,13 @@ class _QuestionParser:
             name = self.codec.decode(t[2:end]).strip(WS)
             pos = len(t) - len(t[end + 2 :].lstrip(WS))
         opened, closed = t.find("{", pos), t.find("}", pos)
-        if opened < 0 and closed < 0:
-            raise self.fail(pos, _("The question has no answer block {…}."))
+        if opened < 0 and closed < 0:  # text alone: a description, as in Moodle
+            self.format, text = self.text(t[pos:], pos)
+            if not text:
+                raise self.fail(pos, _("The question text is empty."))
+            return ParsedQuestion(type="description", text=text, name=name,
+                                  text_format=self.format,  # type: ignore[arg-type]
+                                  line=self.line0)
         if closed >= 0 and (opened < 0 or closed < opened):
             raise self.fail(closed, _("“}” without a matching “{”."))
         opened_at = self.line0 + t.count("\n", 0, opened)
@@ -240,10 +247,10 @@ class _QuestionParser:
         after, self.opened = t[closed + 1 :], opened
         self.format, text = self.text(t[pos:opened] + (BLANK + after if after else ""), pos)
         inner = t[opened + 1 : closed]
-        general = ""
+        general, general_format = "", ""
         cut = inner.rfind("####")
         if cut >= 0:
-            general = self.text(inner[cut + 4 :], opened + 1 + cut)[1]
+            general_format, general = self.own(inner[cut + 4 :], opened + 1 + cut)
             inner = inner[:cut]
         start = opened + 1 + len(inner) - len(inner.lstrip(WS))
         question = ParsedQuestion(
@@ -252,6 +259,7 @@ class _QuestionParser:
             name=name,
             text_format=self.format,  # type: ignore[arg-type]
             general_feedback=general,
+            general_feedback_format=general_format,
             line=self.line0,
         )
         self.answers(question, inner.strip(WS), start)
@@ -275,7 +283,8 @@ class _QuestionParser:
                     raise self.fail(at, _("A matching pair needs “->”: =item -> match."))
                 left, right = body.split("->", 1)
                 match = self.codec.decode(right).strip(WS)
-                q.answers.append(ParsedAnswer(text=self.text(left, at)[1], match=match))
+                fmt, text = self.own(left, at)
+                q.answers.append(ParsedAnswer(text=text, match=match, text_format=fmt))
         elif ans[0] != "=":
             head = ans.split("#", 1)[0].strip(WS)
             if head not in _TRUE_FALSE:
@@ -285,9 +294,12 @@ class _QuestionParser:
                     found=found,
                 )
                 raise self.fail(pos, reason)
-            wrong, right, *_rest = [self.text(p, pos)[1] for p in ans.split("#", 2)[1:]] + ["", ""]
+            wrong, right, *_rest = [self.own(p, pos) for p in ans.split("#", 2)[1:]] + [
+                ("", ""), ("", "")]
             q.type, q.correct = "true_false", _TRUE_FALSE[head]
-            q.feedback_true, q.feedback_false = (right, wrong) if q.correct else (wrong, right)
+            true, false = (right, wrong) if q.correct else (wrong, right)
+            q.feedback_true_format, q.feedback_true = true
+            q.feedback_false_format, q.feedback_false = false
         else:
             q.type = "short_answer"
             for _marker, body, at in self.options(ans, pos, "="):
@@ -322,7 +334,8 @@ class _QuestionParser:
             rest = ans[tilde + 1 :].strip(WS)
             if rest and (rest[0] != "#" or "~" in rest):
                 raise self.fail(pos + tilde, _("In a numerical question “~” takes only #feedback."))
-            other = ParsedAnswer(CATCH_ALL, 0.0, self.text(rest[1:], pos + tilde)[1])
+            fmt, feedback = self.own(rest[1:], pos + tilde)
+            other = ParsedAnswer(CATCH_ALL, 0.0, feedback, feedback_format=fmt)
             ans = ans[:tilde]
         lead = ans.split("=", 1)[0]
         items = [(body, at) for _marker, body, at in self.options(ans, pos, "=", lead_ok=True)]
@@ -387,10 +400,19 @@ class _QuestionParser:
     def answer(self, body: str, fraction: float, at: int, empty_ok: bool = False) -> ParsedAnswer:
         """An answer from ``text#feedback``."""
         text, _sep, feedback = body.partition("#")
-        answer = ParsedAnswer(self.text(text, at)[1], fraction, self.text(feedback, at)[1])
+        text_format, text = self.own(text, at)
+        feedback_format, feedback = self.own(feedback, at)
+        answer = ParsedAnswer(text, fraction, feedback, text_format=text_format,
+                              feedback_format=feedback_format)
         if not answer.text and not empty_ok:
             raise self.fail(at, _("An option has no text."))
         return answer
+
+    def own(self, raw: str, at: int) -> tuple[str, str]:
+        """(format, text) of an answer or feedback: its format is "" when it is the
+        question's (as Moodle, a text without a marker takes the question's format)."""
+        fmt, text = self.text(raw, at)
+        return ("" if fmt == self.format else fmt), text
 
     def text(self, raw: str, at: int) -> tuple[str, str]:
         """(format, text) of ``raw``: Moodle's parse_text_with_format, plus format checking."""

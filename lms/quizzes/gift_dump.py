@@ -64,10 +64,11 @@ def _dump_question(q: ParsedQuestion) -> str:
     title = f"::{q.name.translate(_ESCAPES)}:: " if q.name else ""
     explicit = q.text_format != "moodle" or q.text.startswith(("[", "//", "\ufeff"))
     before, after = q.text + " ", ""
-    blank = q.text.find(BLANK)
+    blank = q.text.find(BLANK) if q.type != "description" else -1
     if 0 <= blank < len(q.text) - len(BLANK):
         before, after = q.text[:blank], q.text[blank + len(BLANK) :]
-    text = before.translate(_ESCAPES) + _block(q) + after.translate(_ESCAPES)
+    block = "" if q.type == "description" else _block(q)
+    text = (before.translate(_ESCAPES) + block + after.translate(_ESCAPES)).rstrip(WS)
     lines.append(title + (f"[{q.text_format}]" if explicit else "") + text)
     return "\n".join(lines)
 
@@ -77,6 +78,10 @@ def _unwritable(q: ParsedQuestion) -> str | None:
         return "the ID number is padded, or has [, \\ or control characters"
     if any(tag != tag.strip(WS) or not tag or _BAD_TAG.search(tag) for tag in q.tags):
         return "a tag is empty, padded, or has <, >, `, \\ or control characters"
+    if q.type == "description" and q.general_feedback:
+        return "GIFT cannot hold a description's general feedback"
+    if q.response_template or q.grader_info:
+        return "GIFT cannot hold an essay's response template or grader information"
     if q.type == "matching" and any("->" in a.text for a in q.answers):
         return "a matching item contains '->'"
     texts = [t for a in q.answers for t in (a.text, a.feedback)]
@@ -88,29 +93,32 @@ def _unwritable(q: ParsedQuestion) -> str | None:
 def _block(q: ParsedQuestion) -> str:
     """The ``{…}`` answer block of ``q``, one option per line."""
     fmt = q.text_format
-    general = f"####{_text(q.general_feedback, fmt)}" if q.general_feedback else ""
+    general = (f"####{_text(q.general_feedback, fmt, q.general_feedback_format)}"
+               if q.general_feedback else "")
     if q.type == "essay":
         return "{" + general + "}"
     if q.type == "true_false":
-        right, wrong = q.feedback_true, q.feedback_false
+        right = (q.feedback_true, q.feedback_true_format)
+        wrong = (q.feedback_false, q.feedback_false_format)
         if not q.correct:
             right, wrong = wrong, right
         parts = ["TRUE" if q.correct else "FALSE"]
-        parts += [_text(f, fmt) for f in (wrong, right)][: 2 if right else 1 if wrong else 0]
+        parts += [_text(f, fmt, own) for f, own in (wrong, right)][
+            : 2 if right[0] else 1 if wrong[0] else 0]
         return "{" + "#".join(parts) + general + "}"
     options = []
     first_correct = next((i for i, a in enumerate(q.answers) if a.fraction == 1), -1)
     for i, a in enumerate(q.answers):
-        feedback = f"#{_text(a.feedback, fmt)}" if a.feedback else ""
+        feedback = f"#{_text(a.feedback, fmt, a.feedback_format)}" if a.feedback else ""
+        text = _text(a.text, fmt, a.text_format)
         if q.type == "matching":
-            options.append(f"={_text(a.text, fmt)} -> {a.match.translate(_ESCAPES)}")
+            options.append(f"={text} -> {a.match.translate(_ESCAPES)}")
         elif q.type == "numerical":
             options.append(_numeric(a, feedback, last=i == len(q.answers) - 1))
         elif q.type == "single_choice" and i == first_correct:
-            options.append(f"={_text(a.text, fmt)}{feedback}")
+            options.append(f"={text}{feedback}")
         else:
             marker, default = ("=", 1.0) if q.type == "short_answer" else ("~", 0.0)
-            text = _text(a.text, fmt)
             options.append(f"{marker}{_weight(a.fraction, default, text)}{text}{feedback}")
     if general:
         options.append(general)
@@ -137,6 +145,8 @@ def _weight(fraction: float, default: float, text: str) -> str:
     return f"%{format_percent(fraction)}%"
 
 
-def _text(text: str, fmt: str) -> str:
-    """Escape ``text``, protecting a leading ``[`` from being read as a format."""
-    return (f"[{fmt}]" if text.startswith("[") else "") + text.translate(_ESCAPES)
+def _text(text: str, fmt: str, own: str = "") -> str:
+    """Escape ``text``, with its own format's marker when it differs from the question's
+    ``fmt``, and protecting a leading ``[`` from being read as a format."""
+    marker = own if own and own != fmt else (fmt if text.startswith("[") else "")
+    return (f"[{marker}]" if marker else "") + text.translate(_ESCAPES)

@@ -26,7 +26,7 @@ from lms.db import utcnow
 from lms.extensions import db
 
 TYPES_SQL = ("'single_choice', 'multiple_choice', 'true_false', 'short_answer', 'numerical', "
-             "'matching', 'essay'")
+             "'matching', 'essay', 'description'")
 
 
 class Question(db.Model):

@@ -1,10 +1,11 @@
 """Moodle XML question files (``<quiz><question type="…">``), read and written.
 
 Reads the types the LMS has: ``multichoice`` (``<single>`` picks single or multiple choice),
-``truefalse``, ``shortanswer`` (``<usecase>``), ``numerical``, ``matching`` and ``essay``, plus
+``truefalse``, ``shortanswer`` (``<usecase>``), ``numerical``, ``matching``, ``essay`` (with its
+``<responsetemplate>`` and ``<graderinfo>``) and ``description``, plus
 ``category`` pseudo-questions (``$course$/top/X`` becomes category ``X``), ``<tags>``, per-answer
 ``fraction`` (percent) and ``<feedback>``, ``<generalfeedback>`` and ``questiontext format``.
-Other types (description, cloze, calculated, …) are refused with an error.
+Other types (cloze, calculated, drag and drop …) are refused with an error.
 
 Extension: ``<ignorediacritics>1</ignorediacritics>`` on a short-answer question (Moodle
 ignores unknown elements, so files stay importable there).
@@ -55,6 +56,7 @@ _TYPES_IN = {
     "numerical": "numerical",
     "matching": "matching",
     "essay": "essay",
+    "description": "description",
 }
 _TYPES_OUT = {v: k for k, v in _TYPES_IN.items()} | {"multiple_choice": "multichoice"}
 
@@ -147,6 +149,16 @@ def _text(element: Element, path: str) -> str:
     return (element.findtext(f"{path}/text") or "").strip()
 
 
+def _own(element: Element | None, path: str, question_format: str) -> str:
+    """The format of ``path`` (an answer, a feedback) under ``element``: "" when it is
+    the question's (Moodle's default for a text without ``format``)."""
+    found = None if element is None else (element if path == "." else element.find(path))
+    if found is None or found.get("format") is None:
+        return ""
+    fmt = _FORMATS_IN.get(found.get("format", ""), "html")
+    return "" if fmt == question_format else fmt
+
+
 def _question(element: Element, lines: dict[Element, int]) -> ParsedQuestion:
     kind = element.get("type", "")
     if kind not in _TYPES_IN:
@@ -162,6 +174,7 @@ def _question(element: Element, lines: dict[Element, int]) -> ParsedQuestion:
         tags=[t for t in (_text(tag, ".") for tag in element.iterfind("tags/tag")) if t],
         general_feedback=_text(element, "generalfeedback"),
     )
+    q.general_feedback_format = _own(element, "generalfeedback", q.text_format)
     answers = element.findall("answer")
     if kind == "multichoice":
         single = (element.findtext("single") or "true").strip() not in ("false", "0", "")
@@ -172,14 +185,23 @@ def _question(element: Element, lines: dict[Element, int]) -> ParsedQuestion:
             is_true = said == "true" or (said != "false" and position == 0)  # Moodle's fallback
             right = _fraction(answer, lines) == 1
             q.correct = right if is_true else not right
-            setattr(q, "feedback_true" if is_true else "feedback_false", _text(answer, "feedback"))
+            side = "feedback_true" if is_true else "feedback_false"
+            setattr(q, side, _text(answer, "feedback"))
+            setattr(q, f"{side}_format", _own(answer, "feedback", q.text_format))
     elif kind == "matching":
         for sub in element.iterfind("subquestion"):
-            pair = ParsedAnswer(text=_text(sub, "."), match=_text(sub, "answer"))
+            pair = ParsedAnswer(text=_text(sub, "."), match=_text(sub, "answer"),
+                                text_format=_own(sub, ".", q.text_format))
             if pair.text or pair.match:
                 q.answers.append(pair)
     elif kind != "essay":
         q.answers = [_answer(kind, answer, lines) for answer in answers]
+        for answer, element_ in zip(q.answers, answers, strict=True):
+            answer.text_format = _own(element_, ".", q.text_format)
+            answer.feedback_format = _own(element_, "feedback", q.text_format)
+    if kind == "essay":
+        q.response_template = _text(element, "responsetemplate")
+        q.grader_info = _text(element, "graderinfo")
     if kind == "shortanswer":
         q.case_sensitive = _flag(element, "usecase")
         q.ignore_diacritics = _flag(element, "ignorediacritics")
@@ -250,11 +272,18 @@ def _dump_question(q: ParsedQuestion) -> Element:
     element = Element("question", type=_TYPES_OUT[q.type])
     _add_text(element, "name", q.name)
     _add_text(element, "questiontext", q.text, format=_FORMATS_OUT[q.text_format])
-    _add_text(element, "generalfeedback", q.general_feedback)
+    fmt = q.text_format
+    _add_text(element, "generalfeedback", q.general_feedback,
+              format=_FORMATS_OUT[q.general_feedback_format or fmt])
     if q.idnumber:
         SubElement(element, "idnumber").text = q.idnumber
     if q.type in ("single_choice", "multiple_choice"):
         SubElement(element, "single").text = "true" if q.type == "single_choice" else "false"
+    if q.type == "essay":
+        if q.response_template:
+            _add_text(element, "responsetemplate", q.response_template, format=_FORMATS_OUT[fmt])
+        if q.grader_info:
+            _add_text(element, "graderinfo", q.grader_info, format=_FORMATS_OUT[fmt])
     if q.type == "short_answer":
         SubElement(element, "usecase").text = "1" if q.case_sensitive else "0"
         if q.ignore_diacritics:
@@ -262,19 +291,24 @@ def _dump_question(q: ParsedQuestion) -> Element:
     answers = q.answers
     if q.type == "true_false":
         answers = [
-            ParsedAnswer("true", float(q.correct), q.feedback_true),
-            ParsedAnswer("false", float(not q.correct), q.feedback_false),
+            ParsedAnswer("true", float(q.correct), q.feedback_true,
+                         feedback_format=q.feedback_true_format),
+            ParsedAnswer("false", float(not q.correct), q.feedback_false,
+                         feedback_format=q.feedback_false_format),
         ]
     for a in answers:
+        text_format = _FORMATS_OUT[a.text_format or fmt]
         if q.type == "matching":
-            sub = _add_text(element, "subquestion", a.text)
+            sub = _add_text(element, "subquestion", a.text, format=text_format)
             _add_text(sub, "answer", a.match)
             continue
         text = a.text if a.value is None else format_number(a.value)
-        answer = _add_text(element, "answer", text, fraction=format_percent(a.fraction))
+        answer = _add_text(element, "answer", text, fraction=format_percent(a.fraction),
+                           format=text_format)
         if a.value is not None:
             SubElement(answer, "tolerance").text = format_number(a.tolerance or 0.0)
-        _add_text(answer, "feedback", a.feedback)
+        _add_text(answer, "feedback", a.feedback,
+                  format=_FORMATS_OUT[a.feedback_format or fmt])
     if q.tags:
         tags = SubElement(element, "tags")
         for tag in q.tags:

@@ -24,6 +24,7 @@ QuestionType = Literal[
     "numerical",
     "matching",
     "essay",
+    "description",
 ]
 TextFormat = Literal["moodle", "html", "plain", "markdown"]
 
@@ -56,6 +57,10 @@ class ParsedAnswer:
     low: float | None = None
     high: float | None = None
     match: str = ""
+    #: The formats of ``text`` and ``feedback`` when they differ from the question's
+    #: ("" = the question's ``text_format``), as Moodle keeps them per answer.
+    text_format: str = ""
+    feedback_format: str = ""
 
 
 @dataclass
@@ -83,6 +88,13 @@ class ParsedQuestion:
     correct: bool = False
     feedback_true: str = ""
     feedback_false: str = ""
+    #: Formats of the feedback texts when they differ from ``text_format`` ("" = the same).
+    general_feedback_format: str = ""
+    feedback_true_format: str = ""
+    feedback_false_format: str = ""
+    #: An essay's starting text for the learner, and its notes for the grader (Moodle XML).
+    response_template: str = ""
+    grader_info: str = ""
     case_sensitive: bool = False
     ignore_diacritics: bool = False
     line: int = field(default=0, compare=False)
@@ -235,6 +247,8 @@ def validate(q: ParsedQuestion) -> str | None:
             return _("A numerical answer needs a value and a tolerance of at least 0.")
         if max(fractions) != 1:
             return _("One answer must be worth 100%.")
+    elif q.type == "description" and q.answers:
+        return _("A description has no answers.")
     elif q.type == "matching":
         if sum(1 for a in q.answers if a.text) < 2:
             return _("A matching question needs at least 2 pairs.")

@@ -6,6 +6,7 @@ them in the current window.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -18,19 +19,37 @@ from lms.quizzes.option_ids import slot_ids
 from lms.quizzes.timing import Timing, visible_review_items
 from lms.quizzes.types import get_type
 
+#: Tags a question written in HTML or Moodle format may use (Moodle's editors write these).
+QUESTION_TAGS = ALLOWED_TAGS | {"b", "i", "u", "span", "div", "small", "mark", "caption"}
+_BETWEEN_TAGS = re.compile(r">\s+<")
+
+
+def _clean(html: str) -> str:
+    return nh3.clean(html, tags=QUESTION_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     url_schemes=URL_SCHEMES, link_rel="noopener noreferrer nofollow",
+                     strip_comments=True)
+
 
 def text_html(text: str, text_format: str) -> Markup:
-    """Question or option text as safe HTML, whatever its source format."""
-    if text_format in ("markdown", "moodle"):
+    """Question, option or feedback text as safe HTML, rendered as Moodle renders its
+    format, and always sanitised:
+
+    - ``moodle`` (GIFT's default): HTML allowed, and line breaks kept (Moodle's
+      ``text_to_html``: white space between tags dropped, then each newline a ``<br>``);
+    - ``html``: HTML;
+    - ``markdown``: Markdown;
+    - ``plain``: text, line breaks kept.
+    """
+    if text_format == "markdown":
         html = str(render_markdown(text))
         # A one-paragraph text (an option) needs no <p> wrapper.
         if html.startswith("<p>") and html.rstrip().endswith("</p>") and html.count("<p>") == 1:
             html = html.strip()[3:-4]
         return Markup(html)  # noqa: S704 (sanitised by render_markdown)
-    if text_format == "html":
-        clean = nh3.clean(text, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                          url_schemes=URL_SCHEMES)
-        return Markup(clean)  # noqa: S704 (sanitised by nh3 just above)
+    if text_format == "moodle":
+        text = _BETWEEN_TAGS.sub("><", text).replace("\n", "<br>\n")
+    if text_format in ("moodle", "html"):
+        return Markup(_clean(text))  # noqa: S704 (sanitised by nh3)
     return escape(text).replace("\n", Markup("<br>"))
 
 
@@ -43,11 +62,13 @@ def slot_payload(item: AttemptSlot, review: set[str], include_answer: bool) -> d
     out: dict[str, Any] = {
         "slot": item.slot, "id": item.question_id, "type": version.type,
         "text_html": str(text_html(version.text, fmt)),
-        "options": [{"id": ids.public[o["id"]], "text_html": str(text_html(o["text"], fmt))}
+        "options": [{"id": ids.public[o["id"]],
+                     "text_html": str(text_html(o["text"], o.get("text_format") or fmt))}
                     for o in kind.options(version.data, item.option_order or None)],
     }
     if version.type == "matching":
-        out["items"] = [{"id": ids.public[p["id"]], "text_html": str(text_html(p["text"], fmt))}
+        out["items"] = [{"id": ids.public[p["id"]],
+                         "text_html": str(text_html(p["text"], p.get("text_format") or fmt))}
                         for p in version.data["pairs"]]
     if include_answer:
         out["response"] = ids.to_public(version.type, item.response)
@@ -60,10 +81,14 @@ def slot_payload(item: AttemptSlot, review: set[str], include_answer: bool) -> d
     if "right_answer" in review:
         out["right_answer"] = kind.right_answer(version.data)
     if "feedback" in review:
-        out["feedback"] = [*kind.feedback(version.data, item.response),
-                           *([version.general_feedback] if version.general_feedback else [])]
-        if item.comment:
+        general = version.data.get("formats", {}).get("general_feedback", "")
+        items = [*kind.feedback_items(version.data, item.response),
+                 *([(version.general_feedback, general)] if version.general_feedback else [])]
+        out["feedback"] = [text for text, _own in items]
+        out["feedback_html"] = [str(text_html(text, own or fmt)) for text, own in items]
+        if item.comment:  # a grader's comment is plain text
             out["feedback"].append(item.comment)
+            out["feedback_html"].append(str(text_html(item.comment, "plain")))
     return out
 
 

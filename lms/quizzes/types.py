@@ -39,12 +39,17 @@ class QuestionType(ABC):
 
     name: ClassVar[str]
     manual: ClassVar[bool] = False  # graded by a person (essay)
+    #: The question's marks in an attempt (a description has none, and no answer).
+    max_points: ClassVar[float] = 1.0
 
     def from_parsed(self, q: ParsedQuestion) -> dict[str, Any]:
         """Type-specific data of a parsed question (stable option ids assigned)."""
         answers = []
         for i, a in enumerate(q.answers):
             item = {"id": f"a{i}", "text": a.text, "fraction": a.fraction, "feedback": a.feedback}
+            for key in ("text_format", "feedback_format"):
+                if getattr(a, key):
+                    item[key] = getattr(a, key)
             for key in ("value", "tolerance", "low", "high"):
                 if getattr(a, key) is not None:
                     item[key] = getattr(a, key)
@@ -59,7 +64,8 @@ class QuestionType(ABC):
             ParsedAnswer(text=a.get("text", ""), fraction=a.get("fraction", 0.0),
                          feedback=a.get("feedback", ""), value=a.get("value"),
                          tolerance=a.get("tolerance"), low=a.get("low"), high=a.get("high"),
-                         match=a.get("match", ""))
+                         match=a.get("match", ""), text_format=a.get("text_format", ""),
+                         feedback_format=a.get("feedback_format", ""))
             for a in _answers(data)]}
 
     def option_ids(self, data: Mapping[str, Any]) -> list[str]:
@@ -89,6 +95,11 @@ class QuestionType(ABC):
 
     def feedback(self, data: Mapping[str, Any], response: Any) -> list[str]:
         """Per-option feedback for the given response."""
+        return [text for text, _fmt in self.feedback_items(data, response)]
+
+    def feedback_items(self, data: Mapping[str, Any], response: Any) -> list[tuple[str, str]]:
+        """``(feedback, its format)`` for the given response; the format is "" when it is
+        the question's."""
         return []
 
     def right_answer(self, data: Mapping[str, Any]) -> str:
@@ -127,7 +138,9 @@ class _ChoiceType(QuestionType):
 
     def options(self, data: Mapping[str, Any], order: list[str] | None) -> list[dict[str, str]]:
         by_id = {a["id"]: a for a in _answers(data)}
-        return [{"id": i, "text": by_id[i]["text"]} for i in (order or list(by_id)) if i in by_id]
+        return [{"id": i, "text": by_id[i]["text"],
+                 **({"text_format": by_id[i]["text_format"]} if "text_format" in by_id[i] else {})}
+                for i in (order or list(by_id)) if i in by_id]
 
     def right_answer(self, data: Mapping[str, Any]) -> str:
         return "; ".join(a["text"] for a in _answers(data) if a["fraction"] > 0)
@@ -148,8 +161,9 @@ class SingleChoice(_ChoiceType):
         chosen = next((a for a in _answers(data) if a["id"] == response), None)
         return _clamp(chosen["fraction"]) if chosen else 0.0
 
-    def feedback(self, data: Mapping[str, Any], response: Any) -> list[str]:
-        return [a["feedback"] for a in _answers(data) if a["id"] == response and a["feedback"]]
+    def feedback_items(self, data: Mapping[str, Any], response: Any) -> list[tuple[str, str]]:
+        return [(a["feedback"], a.get("feedback_format", "")) for a in _answers(data)
+                if a["id"] == response and a["feedback"]]
 
 
 @register
@@ -171,9 +185,10 @@ class MultipleChoice(_ChoiceType):
         chosen = set(response or ())
         return _clamp(sum(a["fraction"] for a in _answers(data) if a["id"] in chosen))
 
-    def feedback(self, data: Mapping[str, Any], response: Any) -> list[str]:
+    def feedback_items(self, data: Mapping[str, Any], response: Any) -> list[tuple[str, str]]:
         chosen = set(response or ())
-        return [a["feedback"] for a in _answers(data) if a["id"] in chosen and a["feedback"]]
+        return [(a["feedback"], a.get("feedback_format", "")) for a in _answers(data)
+                if a["id"] in chosen and a["feedback"]]
 
 
 @register
@@ -198,9 +213,10 @@ class TrueFalse(QuestionType):
     def grade(self, data: Mapping[str, Any], response: Any) -> float:
         return 1.0 if response is bool(data["correct"]) else 0.0
 
-    def feedback(self, data: Mapping[str, Any], response: Any) -> list[str]:
-        text = data.get("feedback_true" if response else "feedback_false", "")
-        return [text] if text else []
+    def feedback_items(self, data: Mapping[str, Any], response: Any) -> list[tuple[str, str]]:
+        side = "feedback_true" if response else "feedback_false"
+        text = data.get(side, "")
+        return [(text, data.get("formats", {}).get(side, ""))] if text else []
 
     def right_answer(self, data: Mapping[str, Any]) -> str:
         return _("True") if data["correct"] else _("False")
@@ -217,9 +233,10 @@ class _AnswerListType(QuestionType):
         match = self._match(data, response)
         return _clamp(match["fraction"]) if match else 0.0
 
-    def feedback(self, data: Mapping[str, Any], response: Any) -> list[str]:
+    def feedback_items(self, data: Mapping[str, Any], response: Any) -> list[tuple[str, str]]:
         match = self._match(data, response)
-        return [match["feedback"]] if match and match["feedback"] else []
+        return ([(match["feedback"], match.get("feedback_format", ""))]
+                if match and match["feedback"] else [])
 
 
 @register
@@ -317,15 +334,17 @@ class Matching(QuestionType):
             if a.match not in rights:
                 rights.append(a.match)
         right_ids = {text: f"r{i}" for i, text in enumerate(rights)}
-        pairs = [{"id": f"l{i}", "text": a.text, "right": right_ids[a.match]}
+        own = [{"text_format": a.text_format} if a.text_format else {} for a in q.answers]
+        pairs = [{"id": f"l{i}", "text": a.text, "right": right_ids[a.match], **own[i]}
                  for i, a in enumerate(q.answers) if a.text]
         # Distractors (an empty left side) only add right choices.
-        order = [{"text": a.text, "match": a.match} for a in q.answers]
+        order = [{"text": a.text, "match": a.match, **own[i]} for i, a in enumerate(q.answers)]
         return {"pairs": pairs, "rights": [{"id": right_ids[t], "text": t} for t in rights],
                 "source": order}
 
     def to_parsed_fields(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        return {"answers": [ParsedAnswer(text=s["text"], match=s["match"])
+        return {"answers": [ParsedAnswer(text=s["text"], match=s["match"],
+                                         text_format=s.get("text_format", ""))
                             for s in data.get("source", [])]}
 
     def option_ids(self, data: Mapping[str, Any]) -> list[str]:
@@ -370,12 +389,13 @@ class Essay(QuestionType):
 
     name = "essay"
     manual = True
+    EXTRAS = ("response_template", "grader_info")
 
     def from_parsed(self, q: ParsedQuestion) -> dict[str, Any]:
-        return {}
+        return {k: getattr(q, k) for k in self.EXTRAS if getattr(q, k)}
 
     def to_parsed_fields(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        return {}
+        return {k: data[k] for k in self.EXTRAS if data.get(k)}
 
     def check(self, data: Mapping[str, Any], response: Any) -> str:
         if not isinstance(response, str):
@@ -383,6 +403,26 @@ class Essay(QuestionType):
         if len(response) > 20_000:
             raise ResponseError("response", _("The answer is too long."))
         return unicodedata.normalize("NFC", response)
+
+    def grade(self, data: Mapping[str, Any], response: Any) -> float | None:
+        return None
+
+
+@register
+class Description(QuestionType):
+    """Text shown between questions: no answer, no marks (Moodle's description)."""
+
+    name = "description"
+    max_points = 0.0
+
+    def from_parsed(self, q: ParsedQuestion) -> dict[str, Any]:
+        return {}
+
+    def to_parsed_fields(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def check(self, data: Mapping[str, Any], response: Any) -> Any:
+        raise ResponseError("response", _("This is a description: it takes no answer."))
 
     def grade(self, data: Mapping[str, Any], response: Any) -> float | None:
         return None

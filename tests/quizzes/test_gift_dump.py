@@ -124,7 +124,8 @@ def question(draw: st.DrawFn) -> ParsedQuestion:
         text=draw(TEXT),
         name=draw(MAYBE),
         text_format=draw(st.sampled_from(["moodle", "html", "plain", "markdown"])),
-        general_feedback=draw(MAYBE),
+        # GIFT gives a description (a text without a block) no general feedback.
+        general_feedback="" if kind == "description" else draw(MAYBE),
         tags=draw(st.lists(st.text("abcđ -_]/", min_size=1).map(str.strip).filter(bool))),
     )
     if kind == "single_choice":

@@ -18,7 +18,6 @@ ERRORS = [
     ("close without open", OK + "Q } x {=a ~b}", 3, "without a matching “{”"),
     ("close after block", OK + "Q {=a ~b}\n}", 4, "without a matching “{”"),
     ("nested open", OK + "Q {=a\n{~b}", 4, "“{” inside an answer block"),
-    ("no answer block", OK + "// c\nJust some text", 4, "no answer block"),
     ("unknown format", OK + "[htm]Q {=a ~b}", 3, "Unknown text format [htm]"),
     ("mis-cased format", OK + "Q {\n=[HTML]a\n~b}", 4, "Unknown text format [HTML]"),
     ("weight not a number", OK + "Q {\n=a\n~%abc%b}", 5, "Invalid weight “%abc%”"),

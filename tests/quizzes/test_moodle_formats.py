@@ -81,32 +81,15 @@ DIFFERENCES: dict[str, str] = {
     ),
 }
 
-_ANSWER_FORMATS = "ParsedAnswer.text_format/feedback_format ([html] etc. on answers/feedback)"
 _HINTS = "ParsedQuestion.hints / ParsedHint"
 _COMBINED = "combined feedback (correct/partially_correct/incorrect_feedback, show_num_correct)"
-_ESSAY = "essay grader_info / response_template"
-_DESCRIPTION = 'type "description"'
 _FILES = "ParsedQuestion.files / ParsedFile (<file encoding=base64>)"
 
 #: Failing only because a planned field is not built yet (strict xfail).
 PENDING: dict[str, str] = {
-    "gift/test_import_match": _ANSWER_FORMATS,
-    "gift/test_export_match": _ANSWER_FORMATS,
-    "gift/test_import_multichoice": _ANSWER_FORMATS,
-    "gift/test_import_multichoice_multi": _ANSWER_FORMATS,
-    "gift/test_export_multichoice": _ANSWER_FORMATS,
-    "gift/test_import_shortanswer_with_general_feedback": "ParsedQuestion.general_feedback_format",
-    "gift/test_export_shortanswer_with_general_feedback": "ParsedQuestion.general_feedback_format",
-    "gift/test_export_truefalse": "feedback_false_format ([html] on true/false feedback)",
     "xml/test_import_hints_no_parts": _HINTS,
     "xml/test_import_hints_with_parts": _HINTS,
     "xml/test_import_no_hints_no_error": _HINTS,
-    "xml/test_import_description": _DESCRIPTION,
-    "xml/test_export_description": _DESCRIPTION,
-    "xml/test_import_essay_20": _ESSAY,
-    "xml/test_import_essay_21": _ESSAY,
-    "xml/test_import_essay_311": _ESSAY,
-    "xml/test_export_essay": _ESSAY,
     "xml/test_import_match_19": f"{_HINTS}; {_COMBINED}",
     "xml/test_export_match": f"{_HINTS}; {_COMBINED}",
     "xml/test_export_multichoice": f"{_HINTS}; {_COMBINED} (to build the question)",
