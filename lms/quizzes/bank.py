@@ -12,6 +12,7 @@ import logging
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,7 +37,7 @@ from lms.quizzes.bank_bulk import Entry, save_questions
 from lms.quizzes.gift import GiftError, dump_gift, parse_gift_cached
 from lms.quizzes.identity import keyed
 from lms.quizzes.models import Question, QuestionVersion, Quiz
-from lms.quizzes.parsed import ParsedQuestion, nfc
+from lms.quizzes.parsed import ParsedHint, ParsedQuestion, nfc
 from lms.quizzes.pools import exam_pools, forbidden_sources, set_exam_pools
 from lms.quizzes.types import get_type
 
@@ -44,6 +45,10 @@ log = logging.getLogger(__name__)
 
 REVIEW_WINDOWS = ("during", "immediately", "later", "after_close")
 
+
+#: Moodle's combined feedback (by outcome), kept in a version's data as ``combined``.
+COMBINED = ("correct_feedback", "partially_correct_feedback", "incorrect_feedback",
+            "show_num_correct")
 
 #: Formats of a question's feedback texts, kept in its data as ``formats`` when they are
 #: not the question's own.
@@ -56,6 +61,11 @@ def content_of(q: ParsedQuestion) -> dict[str, Any]:
     formats = {k: getattr(q, f"{k}_format") for k in FEEDBACK_FORMATS if getattr(q, f"{k}_format")}
     if formats:
         data["formats"] = formats
+    combined = {k: getattr(q, k) for k in COMBINED if getattr(q, k)}
+    if combined:
+        data["combined"] = combined
+    if q.hints:
+        data["hints"] = [{k: v for k, v in asdict(h).items() if v} for h in q.hints]
     return {"type": q.type, "text": q.text, "text_format": q.text_format,
             "general_feedback": q.general_feedback, "data": data}
 
@@ -76,6 +86,8 @@ def to_parsed(question: Question, version: QuestionVersion,
         tags=list(question.tags), general_feedback=version.general_feedback,
         **get_type(version.type).to_parsed_fields(version.data),
         **{f"{k}_format": v for k, v in version.data.get("formats", {}).items()},
+        **version.data.get("combined", {}),
+        hints=[ParsedHint(**h) for h in version.data.get("hints", [])],
     )
 
 

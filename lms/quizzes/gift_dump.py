@@ -80,6 +80,8 @@ def _unwritable(q: ParsedQuestion) -> str | None:
         return "a tag is empty, padded, or has <, >, `, \\ or control characters"
     if q.type == "description" and q.general_feedback:
         return "GIFT cannot hold a description's general feedback"
+    if q.hints or q.correct_feedback or q.partially_correct_feedback or q.incorrect_feedback:
+        return "GIFT cannot hold hints or combined feedback"
     if q.response_template or q.grader_info:
         return "GIFT cannot hold an essay's response template or grader information"
     if q.type == "matching" and any("->" in a.text for a in q.answers):

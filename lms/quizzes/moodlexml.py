@@ -31,6 +31,7 @@ from flask_babel import gettext as _
 from lms.quizzes.parsed import (
     CATCH_ALL,
     ParsedAnswer,
+    ParsedHint,
     ParsedQuestion,
     QuestionFormatError,
     format_number,
@@ -199,6 +200,7 @@ def _question(element: Element, lines: dict[Element, int]) -> ParsedQuestion:
         for answer, element_ in zip(q.answers, answers, strict=True):
             answer.text_format = _own(element_, ".", q.text_format)
             answer.feedback_format = _own(element_, "feedback", q.text_format)
+    _combined_and_hints(q, element)
     if kind == "essay":
         q.response_template = _text(element, "responsetemplate")
         q.grader_info = _text(element, "graderinfo")
@@ -206,6 +208,40 @@ def _question(element: Element, lines: dict[Element, int]) -> ParsedQuestion:
         q.case_sensitive = _flag(element, "usecase")
         q.ignore_diacritics = _flag(element, "ignorediacritics")
     return q
+
+
+#: Moodle's types whose hints have parts (show the number right, clear the wrong ones).
+_WITH_PARTS = ("single_choice", "multiple_choice", "matching")
+_COMBINED = {"correct_feedback": "correctfeedback",
+             "partially_correct_feedback": "partiallycorrectfeedback",
+             "incorrect_feedback": "incorrectfeedback"}
+
+
+def _combined_and_hints(q: ParsedQuestion, element: Element) -> None:
+    for attr, tag in _COMBINED.items():
+        setattr(q, attr, _text(element, tag))
+    q.show_num_correct = element.find("shownumcorrect") is not None
+    parts = q.type in _WITH_PARTS
+    q.hints = [ParsedHint(_text(h, "."), _own(h, ".", q.text_format),
+                          parts and h.find("shownumcorrect") is not None,
+                          parts and h.find("clearwrong") is not None)
+               for h in element.iterfind("hint")]
+
+
+def _dump_combined_and_hints(q: ParsedQuestion, element: Element) -> None:
+    fmt = _FORMATS_OUT[q.text_format]
+    for attr, tag in _COMBINED.items():
+        if getattr(q, attr):
+            _add_text(element, tag, getattr(q, attr), format=fmt)
+    if q.show_num_correct:
+        SubElement(element, "shownumcorrect")
+    for hint in q.hints:
+        added = _add_text(element, "hint", hint.text,
+                          format=_FORMATS_OUT[hint.text_format or q.text_format])
+        if hint.show_num_correct:
+            SubElement(added, "shownumcorrect")
+        if hint.clear_wrong:
+            SubElement(added, "clearwrong")
 
 
 def _flag(element: Element, tag: str) -> bool:
@@ -309,6 +345,7 @@ def _dump_question(q: ParsedQuestion) -> Element:
             SubElement(answer, "tolerance").text = format_number(a.tolerance or 0.0)
         _add_text(answer, "feedback", a.feedback,
                   format=_FORMATS_OUT[a.feedback_format or fmt])
+    _dump_combined_and_hints(q, element)
     if q.tags:
         tags = SubElement(element, "tags")
         for tag in q.tags:

@@ -64,6 +64,16 @@ class ParsedAnswer:
 
 
 @dataclass
+class ParsedHint:
+    """A hint of Moodle's interactive behaviour (Moodle XML ``<hint>``), kept as it came."""
+
+    text: str = ""
+    text_format: str = ""  # "" = the question's
+    show_num_correct: bool = False
+    clear_wrong: bool = False
+
+
+@dataclass
 class ParsedQuestion:
     """A question as read from a file; ``line`` (1-based source line) is ignored by ``==``.
 
@@ -95,6 +105,12 @@ class ParsedQuestion:
     #: An essay's starting text for the learner, and its notes for the grader (Moodle XML).
     response_template: str = ""
     grader_info: str = ""
+    #: Moodle's combined feedback (by the response's outcome) and hints, from Moodle XML.
+    correct_feedback: str = ""
+    partially_correct_feedback: str = ""
+    incorrect_feedback: str = ""
+    show_num_correct: bool = False
+    hints: list[ParsedHint] = field(default_factory=list)
     case_sensitive: bool = False
     ignore_diacritics: bool = False
     line: int = field(default=0, compare=False)
@@ -109,7 +125,7 @@ def nfc(question: ParsedQuestion) -> ParsedQuestion:
             return unicodedata.normalize("NFC", value)
         if isinstance(value, list):
             return [norm(v) for v in value]
-        if isinstance(value, ParsedAnswer):
+        if isinstance(value, ParsedAnswer | ParsedHint):
             return replace(value, **{f.name: norm(getattr(value, f.name))
                                      for f in fields(value)})
         return value

@@ -83,6 +83,7 @@ def slot_payload(item: AttemptSlot, review: set[str], include_answer: bool) -> d
     if "feedback" in review:
         general = version.data.get("formats", {}).get("general_feedback", "")
         items = [*kind.feedback_items(version.data, item.response),
+                 *_combined(version.data, item),
                  *([(version.general_feedback, general)] if version.general_feedback else [])]
         out["feedback"] = [text for text, _own in items]
         out["feedback_html"] = [str(text_html(text, own or fmt)) for text, own in items]
@@ -90,6 +91,17 @@ def slot_payload(item: AttemptSlot, review: set[str], include_answer: bool) -> d
             out["feedback"].append(item.comment)
             out["feedback_html"].append(str(text_html(item.comment, "plain")))
     return out
+
+
+def _combined(data: dict[str, Any], item: AttemptSlot) -> list[tuple[str, str]]:
+    """Moodle's combined feedback for the outcome of an answered question."""
+    combined = data.get("combined", {})
+    if not combined or item.response is None or item.fraction is None:
+        return []
+    outcome = ("correct" if item.fraction >= 1 else
+               "partially_correct" if item.fraction > 0 else "incorrect")
+    text = combined.get(f"{outcome}_feedback", "")
+    return [(text, "")] if text else []
 
 
 def score_fields(attempt: Attempt, review: set[str]) -> dict[str, Any]:

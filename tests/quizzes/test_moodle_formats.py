@@ -81,19 +81,10 @@ DIFFERENCES: dict[str, str] = {
     ),
 }
 
-_HINTS = "ParsedQuestion.hints / ParsedHint"
-_COMBINED = "combined feedback (correct/partially_correct/incorrect_feedback, show_num_correct)"
 _FILES = "ParsedQuestion.files / ParsedFile (<file encoding=base64>)"
 
 #: Failing only because a planned field is not built yet (strict xfail).
 PENDING: dict[str, str] = {
-    "xml/test_import_hints_no_parts": _HINTS,
-    "xml/test_import_hints_with_parts": _HINTS,
-    "xml/test_import_no_hints_no_error": _HINTS,
-    "xml/test_import_match_19": f"{_HINTS}; {_COMBINED}",
-    "xml/test_export_match": f"{_HINTS}; {_COMBINED}",
-    "xml/test_export_multichoice": f"{_HINTS}; {_COMBINED} (to build the question)",
-    "xml/test_export_shortanswer": _HINTS,
     "xml/test_import_files_as_draft": _FILES,
     "xml/test_import_truefalse_wih_files": _FILES,
 }

@@ -4,6 +4,7 @@ as ``file:line: type``, where a plain import refuses the file with that list."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -83,3 +84,40 @@ def test_the_bank_offers_the_downloads(auth: Auth, client) -> None:
     auth.logout()
     auth.login_as(make_user("lecturer"))
     assert client.get("/courses/ql/questions/export.xml").status_code == 404
+
+
+def test_hints_and_combined_feedback_survive_the_bank(runner, tmp_path: Path) -> None:
+    # Content is never dropped without a word: what Moodle XML carries comes back out.
+    make_course("ql")
+    db.session.commit()
+    source = Path(__file__).parent / "data" / "moodle" / "test_import_match_19.xml"
+    result = runner.invoke(args=["questions", "import", str(source), "--course", "ql"])
+    assert result.exit_code == 0, result.output
+    exported = runner.invoke(args=["questions", "export", "--course", "ql", "--format", "xml"])
+    [q] = parse_moodle_xml(exported.output.encode())
+    [original] = parse_moodle_xml(source.read_bytes())
+    assert (q.correct_feedback, q.partially_correct_feedback, q.incorrect_feedback) == (
+        "Well done.", "Not entirely.", "Completely wrong!")
+    assert q.hints == original.hints and len(q.hints) == 2
+    assert dataclasses.replace(q, idnumber="") == original  # the export adds the key
+
+
+def test_the_review_shows_the_combined_feedback_of_the_outcome(app) -> None:
+    from types import SimpleNamespace
+
+    from lms.quizzes.bank import content_of
+    from lms.quizzes.models import QuestionVersion
+    from lms.quizzes.render import slot_payload
+
+    source = Path(__file__).parent / "data" / "moodle" / "test_import_match_19.xml"
+    [q] = parse_moodle_xml(source.read_bytes())
+    version = QuestionVersion(**content_of(q))
+    for fraction, said in ((1.0, "Well done."), (0.5, "Not entirely."),
+                           (0.0, "Completely wrong!")):
+        item = SimpleNamespace(attempt_id=1, slot=1, question_id=1, version=version,
+                               option_order=["r0", "r1", "r2", "r3"], response={},
+                               fraction=fraction, points=0.0, max_points=1.0, comment="",
+                               seq=1)
+        out = slot_payload(item, {"feedback"}, include_answer=False)
+        assert said in out["feedback"]
+        assert out["feedback"][-1] == q.general_feedback
