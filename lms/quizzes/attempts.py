@@ -235,6 +235,9 @@ def grade_slots(attempt: Attempt) -> None:
     points, pending = 0.0, False
     for item in attempt.slots:
         kind = get_type(item.version.type)
+        if not kind.max_points:  # a description: nothing to grade, nor right or wrong
+            item.fraction, item.points = None, 0.0
+            continue
         if kind.manual:
             if item.fraction is None:
                 pending = True

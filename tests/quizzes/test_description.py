@@ -47,6 +47,10 @@ def test_a_description_in_a_quiz_has_no_marks_and_takes_no_answer(client,
     client.post(f"/api/v1/attempts/{start['id']}/submit", headers=world.headers)
     db.session.expire_all()
     assert db.session.get(Attempt, start["id"]).max_points == 7.0
+    # Neither right nor wrong: the review never calls a description "Incorrect".
+    described = next(s for s in db.session.get(Attempt, start["id"]).slots
+                     if s.version.type == "description")
+    assert (described.fraction, described.points) == (None, 0.0)
 
 
 def test_a_random_draw_never_picks_a_description(client, world: QuizWorld) -> None:
