@@ -229,7 +229,8 @@ def import_questions(slug: str) -> Any:
         filename = upload.filename or "upload.gift"
         stem = filename.rsplit(".", 1)[0].replace(" ", "-") or "upload"
         try:
-            parsed = read_question_file(data, filename)
+            not_kept: list[QuestionFormatError] = []
+            parsed = read_question_file(data, filename, not_kept=not_kept)
             entries = file_entries(parsed, filename, f"questions/{stem}.gift")
         except QuestionFormatError as exc:
             return render_template("quizzes/import.html", course=course, form=EmptyForm(),
@@ -239,6 +240,7 @@ def import_questions(slug: str) -> Any:
         for item in parsed:
             types[item.type] = types.get(item.type, 0) + 1
         report = {"file": filename, "total": len(parsed), "types": types, "outcomes": counts,
+                  "not_kept": [str(p) for p in not_kept],
                   "dry_run": bool(request.form.get("dry_run"))}
         if report["dry_run"]:
             db.session.rollback()

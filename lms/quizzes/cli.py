@@ -20,15 +20,18 @@ from lms.quizzes.parsed import ParsedQuestion, QuestionFormatError, nfc
 
 
 def read_question_file(data: bytes, filename: str,
-                       skipped: list[QuestionFormatError] | None = None) -> list[ParsedQuestion]:
+                       skipped: list[QuestionFormatError] | None = None,
+                       not_kept: list[QuestionFormatError] | None = None
+                       ) -> list[ParsedQuestion]:
     """Parse GIFT or Moodle XML, told apart by content (``<?xml``/``<quiz``) not by name.
-    With ``skipped``, questions of unsupported types are left out and listed there.
+    With ``skipped``, questions of unsupported types are left out and listed there; what
+    a question carries that the bank does not keep is listed in ``not_kept``.
 
     :raises QuestionFormatError: with ``file:line: reason``.
     """
     head = data.lstrip()[:100].lower()
     if head.startswith((b"<?xml", b"<quiz")):
-        return [nfc(q) for q in parse_moodle_xml(data, filename, skipped)]
+        return [nfc(q) for q in parse_moodle_xml(data, filename, skipped, not_kept)]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -68,8 +71,9 @@ def import_command(file: Path, slug: str, dry_run: bool, skip_unsupported: bool)
 
     course = _course(slug)
     skipped: list[QuestionFormatError] | None = [] if skip_unsupported else None
+    not_kept: list[QuestionFormatError] = []
     try:
-        questions = read_question_file(file.read_bytes(), str(file), skipped)
+        questions = read_question_file(file.read_bytes(), str(file), skipped, not_kept)
         entries = file_entries(questions, str(file), f"questions/{file.stem}.gift")
     except QuestionFormatError as exc:
         for line in str(exc).splitlines():
@@ -81,6 +85,8 @@ def import_command(file: Path, slug: str, dry_run: bool, skip_unsupported: bool)
         click.echo(f"{kind}: {n}")
     for problem in skipped or ():
         click.echo(f"skipped: {problem}")
+    for problem in not_kept:
+        click.echo(f"not kept: {problem}")
     click.echo(f"total: {len(questions)} ({', '.join(f'{k} {v}' for k, v in outcomes.items())})")
     if dry_run:
         db.session.rollback()

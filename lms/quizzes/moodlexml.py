@@ -81,7 +81,8 @@ class _LineTreeBuilder(TreeBuilder):
 
 
 def parse_moodle_xml(data: bytes, filename: str = "<xml>",
-                     skipped: list[QuestionFormatError] | None = None) -> list[ParsedQuestion]:
+                     skipped: list[QuestionFormatError] | None = None,
+                     not_kept: list[QuestionFormatError] | None = None) -> list[ParsedQuestion]:
     """Parse a Moodle XML export; raise :class:`MoodleXmlError` if it is invalid or unsafe.
 
     A question of a type we do not grade (cloze, calculated, drag and drop …) is an error,
@@ -122,6 +123,10 @@ def parse_moodle_xml(data: bytes, filename: str = "<xml>",
             errors.append(MoodleXmlError(filename, exc.line or line, exc.reason))
             continue
         question.category, question.line = category, line
+        files = len(element.findall(".//file"))
+        if files and not_kept is not None:  # never dropped without a word
+            not_kept.append(MoodleXmlError(filename, line, _(
+                "%(n)d embedded files (images, audio) are not kept yet", n=files)))
         problem = validate(question)
         if problem:
             errors.append(MoodleXmlError(filename, line, problem))
