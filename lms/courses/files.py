@@ -17,8 +17,9 @@ Layout of ``courses/<slug>/``
     array of strings), then the Markdown body.  ``NN`` (two or more digits) orders the
     lessons; ``<slug>`` is ``[a-z0-9]+`` words joined by single ``-``.  Links and images to
     ``attachments/<name>`` or ``../attachments/<name>`` must name an existing attachment.
-``questions/<name>.gift``
-    Moodle GIFT question banks, listed (path and text) but parsed by :mod:`lms.quizzes.gift`.
+``questions/<name>.gift`` or ``questions/<name>.xml``
+    Question banks in GIFT or Moodle XML (for what GIFT cannot hold: embedded files,
+    hints), listed (path and text) but parsed by :mod:`lms.quizzes.bankfile`.
 ``quizzes/<slug>.toml``
     ``title``, ``attempts`` (0 = unlimited), ``pass_mark10`` (0 to 10) and ``grading``
     (``highest``, ``last``, ``first`` or ``average``) are required; optional are

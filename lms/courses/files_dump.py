@@ -101,7 +101,7 @@ def _render(course: CourseFiles) -> dict[str, bytes]:
         name = question.path.removeprefix("questions/")
         if not (
             question.path.startswith("questions/")
-            and name.endswith(".gift")
+            and name.endswith((".gift", ".xml"))
             and FILE_NAME_RE.fullmatch(name)
         ):
             raise ValueError(f"invalid question bank path {question.path!r}")

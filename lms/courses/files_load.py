@@ -183,12 +183,12 @@ class _Loader:
         return read_lesson(self.problems, report.path, text, position, slug, self.attachment_names)
 
     def _question(self, relative: str, path: Path) -> QuestionFile | None:
-        if not (path.name.endswith(".gift") and FILE_NAME_RE.fullmatch(path.name)):
+        if not (path.name.endswith((".gift", ".xml")) and FILE_NAME_RE.fullmatch(path.name)):
             self.report(relative).line(
                 1,
                 _(
-                    "a question bank must be a .gift file named with "
-                    "letters, digits, “.”, “_” and “-”"
+                    "a question bank must be a .gift (GIFT) or .xml (Moodle XML) file named "
+                    "with letters, digits, “.”, “_” and “-”"
                 ),
             )
             return None

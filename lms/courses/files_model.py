@@ -155,7 +155,8 @@ class LessonFile:
 
 @dataclass(frozen=True)
 class QuestionFile:
-    """``questions/<name>.gift``: listed, not parsed (see :mod:`lms.quizzes.gift`)."""
+    """``questions/<name>.gift`` or ``.xml``: listed, not parsed (see
+    :mod:`lms.quizzes.bankfile`)."""
 
     path: str
     text: str

@@ -23,6 +23,9 @@ EXTENSIONS: Final[dict[str, tuple[str, ...]]] = {
     "image/jpeg": (".jpg", ".jpeg"),
     "image/gif": (".gif",),
     "image/webp": (".webp",),
+    "audio/mpeg": (".mp3",),
+    "audio/ogg": (".ogg", ".oga"),
+    "audio/wav": (".wav",),
     DOCX: (".docx",),
     XLSX: (".xlsx",),
     PPTX: (".pptx",),
@@ -37,6 +40,10 @@ _MAGIC: Final = (
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"GIF87a", "image/gif"),
     (b"GIF89a", "image/gif"),
+    (b"ID3", "audio/mpeg"),  # an MP3 with ID3 tags
+    (b"\xff\xfb", "audio/mpeg"),  # an MP3 frame (MPEG-1 layer III), no tags
+    (b"\xff\xf3", "audio/mpeg"),  # MPEG-2 layer III
+    (b"OggS", "audio/ogg"),
 )
 # The main part's content type in [Content_Types].xml; macro-enabled (docm, xlsm, pptm) and
 # template variants have other ones and are refused.
@@ -52,15 +59,15 @@ _TEXT_CONTROLS: Final = frozenset(range(32)) - {9, 10, 12, 13} | {127}
 def sniff_content_type(data: bytes, name: str) -> str | None:
     """The content type of an attachment, decided by its bytes, or ``None`` if not allowed.
 
-    Recognised: PDF, PNG, JPEG, GIF, WebP, Office Open XML documents (a ZIP holding
-    ``[Content_Types].xml`` whose main part is a Word document, Excel workbook or PowerPoint
-    presentation; macro-enabled files are refused), and UTF-8 text without control
-    characters (an optional BOM allowed).  ``name`` is never trusted to choose the type; its
-    extension must merely agree with the content (``.pdf`` for a PDF, ``.jpg``/``.jpeg`` for
-    a JPEG, ``.txt`` or ``.csv`` for text, the latter then being ``text/csv``), so that a file
-    cannot be downloaded under a name that makes the desktop open it as something else
-    (an ``.html`` or ``.exe``).  The size limit (:data:`MAX_ATTACHMENT_BYTES`) is checked by
-    the caller.
+    Recognised: PDF, PNG, JPEG, GIF, WebP, sound (MP3, Ogg, WAV), Office Open XML documents
+    (a ZIP holding ``[Content_Types].xml`` whose main part is a Word document, Excel
+    workbook or PowerPoint presentation; macro-enabled files are refused), and UTF-8 text
+    without control characters (an optional BOM allowed). ``name`` is never trusted to
+    choose the type; its extension must merely agree with the content (``.pdf`` for a PDF,
+    ``.jpg``/``.jpeg`` for a JPEG, ``.txt`` or ``.csv`` for text, the latter then being
+    ``text/csv``), so that a file cannot be downloaded under a name that makes the desktop
+    open it as something else (an ``.html`` or ``.exe``). The size limit
+    (:data:`MAX_ATTACHMENT_BYTES`) is checked by the caller.
     """
     content_type = detect_content_type(data, name)
     if content_type is None or not name.lower().endswith(EXTENSIONS[content_type]):
@@ -83,6 +90,8 @@ def _by_content(data: bytes) -> str | None:
             return content_type
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "audio/wav"
     if data.startswith(b"PK\x03\x04"):
         return _office_type(data)
     try:

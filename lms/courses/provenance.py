@@ -71,8 +71,8 @@ def questions_provenance(course: Course, rows: Iterable[tuple[object, object]]) 
         parsed = to_parsed(question, version, question.category in exam)  # type: ignore[arg-type,attr-defined]
         try:
             item = question_item(path, question.idnumber, question.name,  # type: ignore[attr-defined]
-                                 parsed)
-        except ValueError:  # a question GIFT cannot write (from Moodle XML): no badge
+                                 parsed, version.data.get("files", {}))  # type: ignore[attr-defined]
+        except ValueError:  # an invalid question (written before a rule): no badge
             continue
         out[question.id] = _status(item, bases)  # type: ignore[attr-defined]
     return out

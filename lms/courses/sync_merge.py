@@ -54,12 +54,12 @@ def merge(files: CourseFiles, web: CourseFiles, plans: list[Planned],
 
 def _parsed(files: CourseFiles,
             renames: dict[str, str] | None = None) -> dict[str, list[tuple[str, object]]]:
-    from lms.quizzes.gift import parse_gift_cached
+    from lms.quizzes.bankfile import parse_bank
     from lms.quizzes.identity import keyed
 
     renames = renames or {}
     return {bank.path: [(renames.get(key, key), q) for key, _name, q in keyed(
-        bank.path, parse_gift_cached(bank.text, f"{files.slug}/{bank.path}"))]
+        bank.path, parse_bank(bank.text, f"{files.slug}/{bank.path}"))]
             for bank in files.questions}
 
 
@@ -67,7 +67,7 @@ def _questions(files: CourseFiles, web: CourseFiles,
                keep_web: set[tuple[str, str]]) -> tuple[QuestionFile, ...]:
     """Question banks file by file, each question from the side that wins; web-only
     questions join the bank file they were exported to (their ``source_path``)."""
-    from lms.quizzes.gift import dump_gift
+    from lms.quizzes.bankfile import bank_path, dump_bank
 
     renames = question_renames(items_of(files), items_of(web))
     from_files, from_web = _parsed(files), _parsed(web, renames)
@@ -90,9 +90,10 @@ def _questions(files: CourseFiles, web: CourseFiles,
     for path, questions in banks.items():
         if not questions:
             continue
-        text = dump_gift(questions)  # type: ignore[arg-type]
         # Unchanged banks keep their bytes (canonical files dump to themselves anyway).
         if path in originals and [q for _n, q in from_files[path]] == questions:
-            text = originals[path]
-        out.append(QuestionFile(path=path, text=text))
+            out.append(QuestionFile(path=path, text=originals[path]))
+            continue
+        path = bank_path(path, questions)  # type: ignore[arg-type]
+        out.append(QuestionFile(path=path, text=dump_bank(path, questions)))  # type: ignore[arg-type]
     return tuple(out)

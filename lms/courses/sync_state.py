@@ -61,15 +61,17 @@ class Item:
         return hashlib.sha256(f"{self.kind}\0{self.text}".encode()).hexdigest()
 
 
-def question_item(path: str, key: str, name: str, question: object) -> Item:
-    """A question as an item: its key is its identity, so its text leaves the ID out.
+def question_item(path: str, key: str, name: str, question: object,
+                  files: dict[str, str] | None = None) -> Item:
+    """A question as an item: its key is its identity, so its text leaves the ID out;
+    embedded files count by content hash (``files``, default: the question's own).
 
-    :raises ValueError: GIFT cannot express the question (one from Moodle XML).
+    :raises ValueError: the question is invalid.
     """
-    from lms.quizzes.gift import dump_gift
+    from lms.quizzes.bankfile import item_text
 
     named = replace(question, name=name, idnumber="")  # type: ignore[type-var]
-    return Item("question", key, path, f"{path}\n{dump_gift([named])}", name)
+    return Item("question", key, path, f"{path}\n{item_text(named, files)}", name)
 
 
 def question_renames(files: Mapping[Key, Item], web: Mapping[Key, Item]) -> dict[str, str]:
@@ -93,16 +95,17 @@ def rekey(mapping: Mapping[Key, object], renames: Mapping[str, str]) -> dict:
 
 def items_of(files: CourseFiles) -> dict[Key, Item]:
     """Every item of a course, rendered as the exporter writes it."""
-    from lms.quizzes.gift import GiftError, parse_gift_cached
+    from lms.quizzes.bankfile import parse_bank
     from lms.quizzes.identity import keyed
+    from lms.quizzes.parsed import QuestionFormatError
 
     out: dict[Key, Item] = {("course", "course.toml"): Item(
         "course", "course.toml", "course.toml", render_course_toml(files))}
     banks, problems = [], []
     for bank in files.questions:
         try:
-            banks.append((bank, parse_gift_cached(bank.text, f"{files.slug}/{bank.path}")))
-        except GiftError as exc:
+            banks.append((bank, parse_bank(bank.text, f"{files.slug}/{bank.path}")))
+        except QuestionFormatError as exc:
             problems += [Problem(e.filename, e.line, e.reason) for e in exc.errors]
     if problems:
         raise CourseFilesError(problems)

@@ -34,11 +34,13 @@ from lms.courses.files import (
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.quizzes.bank_bulk import Entry, save_questions
-from lms.quizzes.gift import GiftError, dump_gift, parse_gift_cached
+from lms.quizzes.bankfile import bank_path, dump_bank, parse_bank
+from lms.quizzes.embedded import parsed_files, version_files
 from lms.quizzes.identity import keyed
 from lms.quizzes.models import Question, QuestionVersion, Quiz
-from lms.quizzes.parsed import ParsedHint, ParsedQuestion, nfc
+from lms.quizzes.parsed import ParsedHint, ParsedQuestion, QuestionFormatError, nfc
 from lms.quizzes.pools import exam_pools, forbidden_sources, set_exam_pools
+from lms.quizzes.question_files import blobs, store
 from lms.quizzes.types import get_type
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,8 @@ def content_of(q: ParsedQuestion) -> dict[str, Any]:
         data["combined"] = combined
     if q.hints:
         data["hints"] = [{k: v for k, v in asdict(h).items() if v} for h in q.hints]
+    if q.files:  # the bytes are kept by lms.quizzes.question_files.store
+        data["files"] = version_files(q.files)
     return {"type": q.type, "text": q.text, "text_format": q.text_format,
             "general_feedback": q.general_feedback, "data": data}
 
@@ -75,9 +79,11 @@ def _version_content(v: QuestionVersion) -> dict[str, Any]:
             "general_feedback": v.general_feedback, "data": v.data}
 
 
-def to_parsed(question: Question, version: QuestionVersion,
-              exam_pool: bool = False) -> ParsedQuestion:
-    """A stored question as the interchange dataclass (for GIFT/XML export)."""
+def to_parsed(question: Question, version: QuestionVersion, exam_pool: bool = False,
+              found: Mapping[tuple[int, str], bytes] | None = None) -> ParsedQuestion:
+    """A stored question as the interchange dataclass (for GIFT/XML export), with its
+    embedded files when their bytes are given (``found``, from
+    :func:`lms.quizzes.question_files.blobs`)."""
     return ParsedQuestion(
         type=version.type, text=version.text, name=question.name,  # type: ignore[arg-type]
         idnumber=question.idnumber,
@@ -88,6 +94,7 @@ def to_parsed(question: Question, version: QuestionVersion,
         **{f"{k}_format": v for k, v in version.data.get("formats", {}).items()},
         **version.data.get("combined", {}),
         hints=[ParsedHint(**h) for h in version.data.get("hints", [])],
+        files=parsed_files(question.id, version.data, found or {}),
     )
 
 
@@ -126,6 +133,7 @@ def save_question(course: Course, q: ParsedQuestion, actor: User | None, *,
         db.session.flush()
         question.current_version = version
         status = "updated" if status == "unchanged" else status
+    store((question.id, item) for item in q.files)
     return question, status
 
 
@@ -134,8 +142,8 @@ def _parse_files(course_dir: str, files: Iterable[QuestionFile]) -> list[
     parsed, problems = [], []
     for item in files:
         try:
-            parsed.append((item, list(parse_gift_cached(item.text, f"{course_dir}/{item.path}"))))
-        except GiftError as exc:
+            parsed.append((item, list(parse_bank(item.text, f"{course_dir}/{item.path}"))))
+        except QuestionFormatError as exc:
             problems.extend(Problem(e.filename, e.line, e.reason) for e in exc.errors)
     if problems:
         raise CourseFilesError(problems)
@@ -281,10 +289,11 @@ def current_rows(course: Course) -> list[Any]:
 
 
 def current_bank(course: Course) -> list[ParsedQuestion]:
-    """The course's live questions as the interchange dataclass (exam pools marked), for
-    the GIFT, Moodle XML and JSON exports."""
-    exam = exam_pools(course.id)
-    return [to_parsed(q, v, q.category in exam) for q, v in current_rows(course)]
+    """The course's live questions as the interchange dataclass (exam pools marked, files
+    included), for the GIFT, Moodle XML and JSON exports."""
+    exam, rows = exam_pools(course.id), current_rows(course)
+    found = blobs(q.id for q, v in rows if v.data.get("files"))
+    return [to_parsed(q, v, q.category in exam, found) for q, v in rows]
 
 
 def export_bank(course: Course, files: CourseFiles) -> CourseFiles:
@@ -294,12 +303,16 @@ def export_bank(course: Course, files: CourseFiles) -> CourseFiles:
     rows = current_rows(course)
     by_path: dict[str, list[ParsedQuestion]] = {}
     exam = exam_pools(course.id)
+    found = blobs(q.id for q, v in rows if v.data.get("files"))
     for question, version in rows:
         path = question.source_path or "questions/bank.gift"
         by_path.setdefault(path, []).append(
-            to_parsed(question, version, question.category in exam))
-    questions = tuple(QuestionFile(path=path, text=dump_gift(items))
-                      for path, items in sorted(by_path.items()))
+            to_parsed(question, version, question.category in exam, found))
+    written: dict[str, list[ParsedQuestion]] = {}
+    for path, items in by_path.items():
+        written.setdefault(bank_path(path, items), []).extend(items)
+    questions = tuple(QuestionFile(path=path, text=dump_bank(path, items))
+                      for path, items in sorted(written.items()))
     quizzes = tuple(quiz_file(q) for q in db.session.scalars(
         select(Quiz).where(Quiz.course_id == course.id, Quiz.archived.is_(False))
         .order_by(Quiz.slug)))

@@ -23,6 +23,7 @@ from lms.extensions import db
 from lms.quizzes.identity import adopt, keyed, repeated
 from lms.quizzes.models import Question, QuestionVersion
 from lms.quizzes.parsed import ParsedQuestion, QuestionFormatError, nfc
+from lms.quizzes.question_files import store
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def save_questions(course: Course, entries: Sequence[Entry], actor: User | None)
         .where(Question.course_id == course.id).group_by(QuestionVersion.question_id)).all())
     outcome: Counter[str] = Counter()
     metadata, versions = [], []
+    new_ids: dict[str, int] = {}
     new_entries = [e for e in entries if e.key not in existing]
     for entry in entries:
         question = existing.get(entry.key)
@@ -121,6 +123,7 @@ def save_questions(course: Course, entries: Sequence[Entry], actor: User | None)
         ids = db.session.scalars(Question.__table__.insert().returning(
             Question.__table__.c.id, sort_by_parameter_order=True), rows).all()
         for entry, question_id in zip(new_entries, ids, strict=True):
+            new_ids[entry.key] = question_id
             versions.append({"question_id": question_id, "number": 1,
                              "created_by_id": actor.id if actor else None,
                              "created_at": utcnow(), **content_of(entry.question)})
@@ -133,5 +136,7 @@ def save_questions(course: Course, entries: Sequence[Entry], actor: User | None)
             table.c.id, table.c.question_id, sort_by_parameter_order=True), versions).all()
         db.session.execute(update(Question), [{"id": question_id, "current_version_id": vid}
                                               for vid, question_id in pairs])
+    store((existing[e.key].id if e.key in existing else new_ids[e.key], item)
+          for e in entries for item in e.question.files)
     db.session.expire_all()
     return outcome

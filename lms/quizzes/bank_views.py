@@ -20,12 +20,14 @@ from lms.permissions import can_edit_course, get_course_or_404
 from lms.quizzes import bp
 from lms.quizzes.bank import current_bank, save_question, to_parsed
 from lms.quizzes.bank_bulk import file_entries, save_questions
+from lms.quizzes.bankfile import bank_source, carry_over, gift_part
 from lms.quizzes.cli import read_question_file
 from lms.quizzes.gift import dump_gift, parse_gift
 from lms.quizzes.models import Question, QuestionVersion
 from lms.quizzes.parsed import QuestionFormatError
 from lms.quizzes.pools import exam_pools, mark_exam_pool
-from lms.quizzes.render import text_html
+from lms.quizzes.question_files import blobs
+from lms.quizzes.render import text_html, version_file_url
 from lms.quizzes.types import get_type
 
 MAX_UPLOAD = 2 * 1024 * 1024
@@ -45,11 +47,15 @@ def _question(course: Course, question_id: int) -> Question:
     return question
 
 
-def preview_of(version: QuestionVersion) -> dict[str, Any]:
+def preview_of(version: QuestionVersion, slug: str) -> dict[str, Any]:
     """Everything about a version, for staff (right answers and feedback included)."""
     kind = get_type(version.type)
-    return {"type": version.type, "text_html": text_html(version.text, version.text_format),
-            "options": [{"id": o["id"], "text_html": text_html(o["text"], version.text_format)}
+    files = version_file_url(version, slug)
+    return {"type": version.type,
+            "text_html": text_html(version.text, version.text_format, files),
+            "options": [{"id": o["id"],
+                         "text_html": text_html(o["text"], o.get("text_format")
+                                                or version.text_format, files)}
                         for o in kind.options(version.data, None)],
             "right_answer": kind.right_answer(version.data)}
 
@@ -135,7 +141,7 @@ def question(slug: str, question_id: int) -> Any:
     versions = db.session.scalars(select(QuestionVersion).where(
         QuestionVersion.question_id == item.id).order_by(QuestionVersion.number.desc())).all()
     return render_template("quizzes/question.html", course=course, question=item,
-                           versions=versions, preview=preview_of(item.current_version))
+                           versions=versions, preview=preview_of(item.current_version, slug))
 
 
 def _free_key(course: Course, name: str) -> str:
@@ -144,6 +150,16 @@ def _free_key(course: Course, name: str) -> str:
         Question.course_id == course.id, Question.idnumber.startswith(name, autoescape=True))))
     return next(key for key in (name, *(f"{name} ({n})" for n in range(2, len(taken) + 3)))
                 if key not in taken)
+
+
+#: What the GIFT editor keeps unseen, as the page names it.
+KEPT_LABELS = {"files": lambda: _("embedded files"), "hints": lambda: _("hints"),
+               "correct_feedback": lambda: _("combined feedback"),
+               "partially_correct_feedback": lambda: _("combined feedback"),
+               "incorrect_feedback": lambda: _("combined feedback"),
+               "show_num_correct": lambda: _("combined feedback"),
+               "response_template": lambda: _("response template"),
+               "grader_info": lambda: _("information for graders")}
 
 
 def _save_from_gift(course: Course, name: str, category: str, source: str,
@@ -158,6 +174,9 @@ def _save_from_gift(course: Course, name: str, category: str, source: str,
         flash(_("Write exactly one question."), "error")
         return None
     question = parsed[0]
+    if existing is not None:  # what GIFT cannot hold stays as it was
+        question = carry_over(question, to_parsed(existing, existing.current_version,
+                                                  found=blobs([existing.id])))
     question.category = category.strip() or question.category
     name = (name or question.name).strip()
     if not name:
@@ -184,7 +203,15 @@ def edit_question(slug: str, question_id: int | None = None) -> Any:
     """Write or edit a question in GIFT; saving a change makes a new version."""
     course = _editable(slug)
     existing = _question(course, question_id) if question_id else None
-    source = dump_gift([to_parsed(existing, existing.current_version)]) if existing else ""
+    source, kept = "", []
+    if existing:
+        shown, kept = gift_part(to_parsed(existing, existing.current_version))
+        try:
+            source = dump_gift([shown])
+        except ValueError:  # e.g. a described item GIFT cannot write: Moodle XML only
+            flash(_("This question can only be changed by importing it in Moodle XML."),
+                  "error")
+            return redirect(url_for("quizzes.question", slug=slug, question_id=existing.id))
     name, category, preview = (existing.name if existing else ""), \
         (existing.category if existing else ""), None
     if request.method == "POST":
@@ -209,7 +236,7 @@ def edit_question(slug: str, question_id: int | None = None) -> Any:
             db.session.rollback()
     return render_template("quizzes/question_form.html", course=course, existing=existing,
                            source=source, name=name, category=category, preview=preview,
-                           form=EmptyForm())
+                           form=EmptyForm(), kept=[KEPT_LABELS[k]() for k in kept])
 
 
 @bp.route("/courses/<slug>/questions/import", methods=["GET", "POST"])
@@ -227,11 +254,10 @@ def import_questions(slug: str) -> Any:
             flash(_("Choose a GIFT or Moodle XML file of at most 2 MB."), "error")
             return redirect(request.path)
         filename = upload.filename or "upload.gift"
-        stem = filename.rsplit(".", 1)[0].replace(" ", "-") or "upload"
         try:
             not_kept: list[QuestionFormatError] = []
             parsed = read_question_file(data, filename, not_kept=not_kept)
-            entries = file_entries(parsed, filename, f"questions/{stem}.gift")
+            entries = file_entries(parsed, filename, bank_source(filename))
         except QuestionFormatError as exc:
             return render_template("quizzes/import.html", course=course, form=EmptyForm(),
                                    errors=str(exc).splitlines(), report=None)

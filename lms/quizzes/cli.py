@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import unicodedata
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from lms.courses.models import Course
 from lms.quizzes.bank import current_bank
 from lms.quizzes.bank_bulk import file_entries, save_questions
+from lms.quizzes.bankfile import bank_source
 from lms.quizzes.gift import dump_gift, parse_gift
 from lms.quizzes.moodlexml import dump_moodle_xml, parse_moodle_xml
 from lms.quizzes.parsed import ParsedQuestion, QuestionFormatError, nfc
@@ -74,7 +76,7 @@ def import_command(file: Path, slug: str, dry_run: bool, skip_unsupported: bool)
     not_kept: list[QuestionFormatError] = []
     try:
         questions = read_question_file(file.read_bytes(), str(file), skipped, not_kept)
-        entries = file_entries(questions, str(file), f"questions/{file.stem}.gift")
+        entries = file_entries(questions, str(file), bank_source(file.name))
     except QuestionFormatError as exc:
         for line in str(exc).splitlines():
             click.echo(line, err=True)
@@ -109,4 +111,7 @@ def export_command(slug: str, fmt: str) -> None:
         click.echo(dump_moodle_xml(parsed), nl=False)  # bytes: written as they are
     else:
         items = [{k: v for k, v in dataclasses.asdict(p).items() if k != "line"} for p in parsed]
+        for item in items:  # file contents as base64, as Moodle XML carries them
+            item["files"] = [{"name": f["name"], "base64": base64.b64encode(f["data"]).decode()}
+                             for f in item["files"]]
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))

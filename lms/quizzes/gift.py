@@ -155,7 +155,8 @@ def _parse_paragraph(first: int, raw: list[str], codec: _Codec
     comments: list[str] = []
     directives: dict[str, int] = {}
     content = 0  # line number of the first non-comment line
-    for number, line in enumerate((r.strip(WS) for r in raw), first):
+    for number, kept in enumerate(raw, first):
+        line = kept.strip(WS)
         if line.startswith("//"):
             comments.append(line)
             match = _DIRECTIVE.fullmatch(line)
@@ -172,7 +173,9 @@ def _parse_paragraph(first: int, raw: list[str], codec: _Codec
         if content and line.startswith(CATEGORY):
             raise _InvalidError(number, _("Put a blank line before and after $CATEGORY."))
         content = content or number
-        lines.append(line)
+        # Moodle keeps each line as written (the layout inside <pre>, say), and trims
+        # only the question as a whole.
+        lines.append(kept.rstrip(WS) if content != number else line)
     if not content:
         if directives:
             reason = _("An lms: directive must come before the question.")

@@ -54,7 +54,7 @@ def dump_gift(questions: Iterable[ParsedQuestion]) -> str:
 
 
 def _dump_question(q: ParsedQuestion) -> str:
-    problem = validate(q) or _unwritable(q)
+    problem = validate(q) or unwritable(q)
     if problem:
         raise ValueError(f"{q.name or q.text[:40]!r}: {problem}")
     lines = ["// [id:" + q.idnumber.replace("]", "\\]") + "]"] if q.idnumber else []
@@ -73,7 +73,8 @@ def _dump_question(q: ParsedQuestion) -> str:
     return "\n".join(lines)
 
 
-def _unwritable(q: ParsedQuestion) -> str | None:
+def unwritable(q: ParsedQuestion) -> str | None:
+    """Why GIFT cannot hold ``q`` (Moodle XML can), or ``None``."""
     if q.idnumber and (q.idnumber != q.idnumber.strip(WS) or _BAD_ID.search(q.idnumber)):
         return "the ID number is padded, or has [, \\ or control characters"
     if any(tag != tag.strip(WS) or not tag or _BAD_TAG.search(tag) for tag in q.tags):
@@ -82,6 +83,8 @@ def _unwritable(q: ParsedQuestion) -> str | None:
         return "GIFT cannot hold a description's general feedback"
     if q.hints or q.correct_feedback or q.partially_correct_feedback or q.incorrect_feedback:
         return "GIFT cannot hold hints or combined feedback"
+    if q.files:
+        return "GIFT cannot hold embedded files"
     if q.response_template or q.grader_info:
         return "GIFT cannot hold an essay's response template or grader information"
     if q.type == "matching" and any("->" in a.text for a in q.answers):

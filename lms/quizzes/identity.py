@@ -67,15 +67,21 @@ def keyed(path: str, questions: Iterable[ParsedQuestion]) -> list[tuple[str, str
 def adopt(incoming: Mapping[str, tuple[str, str]],
           existing: Mapping[str, tuple[str, str]]) -> dict[str, str]:
     """``{incoming key: existing key}`` for keys the bank does not know that are the same
-    question: same ``(path, name)``, and the existing key unclaimed by the import."""
+    question: same ``(path, name)`` (the path's format aside: a bank written as ``.xml``
+    once GIFT could not hold it is the same bank), and the existing key unclaimed by the
+    import."""
+    def place_of(place: tuple[str, str]) -> tuple[str, str]:
+        path, name = place
+        return path.removesuffix(".gift").removesuffix(".xml"), name
+
     free: dict[tuple[str, str], list[str]] = {}
     for key, place in existing.items():
         if key not in incoming:
-            free.setdefault(place, []).append(key)
+            free.setdefault(place_of(place), []).append(key)
     out = {}
     for key, place in incoming.items():
-        if key not in existing and free.get(place):
-            out[key] = free[place].pop(0)
+        if key not in existing and free.get(place_of(place)):
+            out[key] = free[place_of(place)].pop(0)
     return out
 
 

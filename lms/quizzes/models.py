@@ -13,6 +13,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -118,6 +119,28 @@ class QuestionVersion(db.Model):
 @event.listens_for(QuestionVersion, "before_update")
 def _versions_are_immutable(_mapper: object, _conn: object, target: QuestionVersion) -> None:
     raise ValueError(f"question versions are immutable ({target!r})")
+
+
+class QuestionFileBlob(db.Model):
+    """The bytes of a file embedded in a question (an image, a sound), stored once per
+    question and content; each version names its files in ``data["files"]`` as
+    ``{name: sha256}``, so an old version keeps showing the file it was written with."""
+
+    __tablename__ = "question_files"
+    __table_args__ = (
+        UniqueConstraint("question_id", "sha256"),
+        CheckConstraint("size >= 0", name="size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Quiz(db.Model):

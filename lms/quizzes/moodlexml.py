@@ -4,7 +4,8 @@ Reads the types the LMS has: ``multichoice`` (``<single>`` picks single or multi
 ``truefalse``, ``shortanswer`` (``<usecase>``), ``numerical``, ``matching``, ``essay`` (with its
 ``<responsetemplate>`` and ``<graderinfo>``) and ``description``, plus
 ``category`` pseudo-questions (``$course$/top/X`` becomes category ``X``), ``<tags>``, per-answer
-``fraction`` (percent) and ``<feedback>``, ``<generalfeedback>`` and ``questiontext format``.
+``fraction`` (percent) and ``<feedback>``, ``<generalfeedback>`` and ``questiontext format``,
+and embedded ``<file>``s (:mod:`lms.quizzes.embedded`).
 Other types (cloze, calculated, drag and drop …) are refused with an error.
 
 Extension: ``<ignorediacritics>1</ignorediacritics>`` on a short-answer question (Moodle
@@ -28,6 +29,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 from flask_babel import gettext as _
 
+from lms.quizzes.embedded import EmbeddedFileError, read_files, write_files
 from lms.quizzes.parsed import (
     CATCH_ALL,
     ParsedAnswer,
@@ -119,14 +121,13 @@ def parse_moodle_xml(data: bytes, filename: str = "<xml>",
             target = errors if skipped is None else skipped
             target.append(MoodleXmlError(filename, line, exc.reason))
             continue
-        except _InvalidError as exc:
+        except (_InvalidError, EmbeddedFileError) as exc:
             errors.append(MoodleXmlError(filename, exc.line or line, exc.reason))
             continue
         question.category, question.line = category, line
-        files = len(element.findall(".//file"))
-        if files and not_kept is not None:  # never dropped without a word
-            not_kept.append(MoodleXmlError(filename, line, _(
-                "%(n)d embedded files (images, audio) are not kept yet", n=files)))
+        if not_kept is not None:  # never dropped without a word
+            not_kept.extend(MoodleXmlError(filename, line, reason)
+                            for reason in _not_kept(element))
         problem = validate(question)
         if problem:
             errors.append(MoodleXmlError(filename, line, problem))
@@ -212,7 +213,17 @@ def _question(element: Element, lines: dict[Element, int]) -> ParsedQuestion:
     if kind == "shortanswer":
         q.case_sensitive = _flag(element, "usecase")
         q.ignore_diacritics = _flag(element, "ignorediacritics")
+    q.files = read_files(element, lines)
     return q
+
+
+def _not_kept(element: Element) -> list[str]:
+    """What Moodle says of a question that the LMS does not keep (reported on import)."""
+    grade = parse_number((element.findtext("defaultgrade") or "1").strip())
+    if grade is not None and grade != 1:
+        return [_("the default mark %(mark)s is not kept: marks are set by each quiz",
+                  mark=format_number(grade))]
+    return []
 
 
 #: Moodle's types whose hints have parts (show the number right, clear the wrong ones).
@@ -355,4 +366,5 @@ def _dump_question(q: ParsedQuestion) -> Element:
         tags = SubElement(element, "tags")
         for tag in q.tags:
             _add_text(tags, "tag", tag)
+    write_files(element, q.files)
     return element

@@ -74,6 +74,16 @@ class ParsedHint:
 
 
 @dataclass
+class ParsedFile:
+    """A file embedded in a question (Moodle XML ``<file encoding="base64">``): an image or
+    a sound its texts refer to as ``@@PLUGINFILE@@/<name>``.  ``name`` is the path under
+    the question's file area, without a leading ``/`` (``myfolder/moodle.txt``)."""
+
+    name: str
+    data: bytes = field(repr=False)
+
+
+@dataclass
 class ParsedQuestion:
     """A question as read from a file; ``line`` (1-based source line) is ignored by ``==``.
 
@@ -111,6 +121,8 @@ class ParsedQuestion:
     incorrect_feedback: str = ""
     show_num_correct: bool = False
     hints: list[ParsedHint] = field(default_factory=list)
+    #: Embedded files (Moodle XML), by name; the texts refer to them by ``@@PLUGINFILE@@``.
+    files: list[ParsedFile] = field(default_factory=list)
     case_sensitive: bool = False
     ignore_diacritics: bool = False
     line: int = field(default=0, compare=False)
@@ -125,7 +137,7 @@ def nfc(question: ParsedQuestion) -> ParsedQuestion:
             return unicodedata.normalize("NFC", value)
         if isinstance(value, list):
             return [norm(v) for v in value]
-        if isinstance(value, ParsedAnswer | ParsedHint):
+        if isinstance(value, ParsedAnswer | ParsedHint | ParsedFile):
             return replace(value, **{f.name: norm(getattr(value, f.name))
                                      for f in fields(value)})
         return value

@@ -7,14 +7,18 @@ them in the current window.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import nh3
+from flask import url_for
 from markupsafe import Markup, escape
 
 from lms.courses.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, render_markdown
 from lms.quizzes.attempt_models import Attempt, AttemptSlot
+from lms.quizzes.embedded import link_files
+from lms.quizzes.models import QuestionVersion
 from lms.quizzes.option_ids import slot_ids
 from lms.quizzes.timing import Timing, visible_review_items
 from lms.quizzes.types import get_type
@@ -30,9 +34,11 @@ def _clean(html: str) -> str:
                      strip_comments=True)
 
 
-def text_html(text: str, text_format: str) -> Markup:
+def text_html(text: str, text_format: str,
+              files: Callable[[str], str] | None = None) -> Markup:
     """Question, option or feedback text as safe HTML, rendered as Moodle renders its
-    format, and always sanitised:
+    format, and always sanitised (after each embedded file reference is made a link by
+    ``files(name)``):
 
     - ``moodle`` (GIFT's default): HTML allowed, and line breaks kept (Moodle's
       ``text_to_html``: white space between tags dropped, then each newline a ``<br>``);
@@ -40,6 +46,7 @@ def text_html(text: str, text_format: str) -> Markup:
     - ``markdown``: Markdown;
     - ``plain``: text, line breaks kept.
     """
+    text = link_files(text, files)
     if text_format == "markdown":
         html = str(render_markdown(text))
         # A one-paragraph text (an option) needs no <p> wrapper.
@@ -53,22 +60,59 @@ def text_html(text: str, text_format: str) -> Markup:
     return escape(text).replace("\n", Markup("<br>"))
 
 
-def slot_payload(item: AttemptSlot, review: set[str], include_answer: bool) -> dict[str, Any]:
-    """One question of an attempt, for the page or the API."""
+def slot_file_url(item: AttemptSlot,
+                  linked: set[str] | None = None) -> Callable[[str], str] | None:
+    """Links to the files embedded in the slot's question, through the attempt (so a
+    learner reaches only the files of the questions they were given); the names linked
+    are added to ``linked``."""
+    names = item.version.data.get("files") or {}
+    if not names:
+        return None
+
+    def url(name: str) -> str:
+        if name not in names:
+            return ""
+        if linked is not None:
+            linked.add(name)
+        return url_for("quizzes.attempt_file", attempt_id=item.attempt_id, slot=item.slot,
+                       name=name)
+
+    return url
+
+
+def version_file_url(version: QuestionVersion, slug: str) -> Callable[[str], str] | None:
+    """Links to a version's files for editors (the bank's preview)."""
+    names = version.data.get("files") or {}
+    if not names:
+        return None
+
+    def url(name: str) -> str:
+        return url_for("quizzes.question_file", slug=slug, question_id=version.question_id,
+                       number=version.number, name=name) if name in names else ""
+
+    return url
+
+
+def slot_payload(item: AttemptSlot, review: set[str], include_answer: bool,
+                 linked: set[str] | None = None) -> dict[str, Any]:
+    """One question of an attempt, for the page or the API (the embedded files it links
+    to are added to ``linked``)."""
     version = item.version
     kind = get_type(version.type)
     fmt = version.text_format
     ids = slot_ids(item.attempt_id, item.slot, version.type, version.data)
+    files = slot_file_url(item, linked)
     out: dict[str, Any] = {
         "slot": item.slot, "id": item.question_id, "type": version.type,
-        "text_html": str(text_html(version.text, fmt)),
+        "text_html": str(text_html(version.text, fmt, files)),
         "options": [{"id": ids.public[o["id"]],
-                     "text_html": str(text_html(o["text"], o.get("text_format") or fmt))}
+                     "text_html": str(text_html(o["text"], o.get("text_format") or fmt, files))}
                     for o in kind.options(version.data, item.option_order or None)],
     }
     if version.type == "matching":
         out["items"] = [{"id": ids.public[p["id"]],
-                         "text_html": str(text_html(p["text"], p.get("text_format") or fmt))}
+                         "text_html": str(text_html(p["text"], p.get("text_format") or fmt,
+                                                    files))}
                         for p in version.data["pairs"]]
     if include_answer:
         out["response"] = ids.to_public(version.type, item.response)
@@ -86,7 +130,7 @@ def slot_payload(item: AttemptSlot, review: set[str], include_answer: bool) -> d
                  *_combined(version.data, item),
                  *([(version.general_feedback, general)] if version.general_feedback else [])]
         out["feedback"] = [text for text, _own in items]
-        out["feedback_html"] = [str(text_html(text, own or fmt)) for text, own in items]
+        out["feedback_html"] = [str(text_html(text, own or fmt, files)) for text, own in items]
         if item.comment:  # a grader's comment is plain text
             out["feedback"].append(item.comment)
             out["feedback_html"].append(str(text_html(item.comment, "plain")))

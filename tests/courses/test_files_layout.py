@@ -157,7 +157,7 @@ BROKEN = [
     ),
     pytest.param(
         _write("questions/bai-03.txt", b"x"),
-        [("questions/bai-03.txt:1", "a question bank must be a .gift file")],
+        [("questions/bai-03.txt:1", "a question bank must be a .gift (GIFT) or .xml")],
         id="layout-question-extension",
     ),
     pytest.param(

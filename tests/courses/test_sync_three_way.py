@@ -23,7 +23,7 @@ from lms.extensions import db
 from lms.quizzes.bank import save_question
 from lms.quizzes.gift import parse_gift
 from lms.quizzes.models import Question, QuestionVersion, Quiz
-from tests.conftest import make_user, shipped_copy
+from tests.conftest import assign_lecturer, make_user, shipped_copy
 
 SHIPPED = ROOT / "courses" / "quan-ly-nha-nuoc-ve-co-yeu"
 WEB_TEXT = "\n\nĐoạn bổ sung của giảng viên trên web.\n"
@@ -212,21 +212,39 @@ def test_a_course_imported_before_bases_were_recorded(synced, runner) -> None:
     assert sum(line.startswith("unchanged") for line in lines) > 90
 
 
-def test_a_question_gift_cannot_write_is_reported_not_a_crash(synced, runner, auth,
-                                                              client) -> None:
+def test_what_gift_cannot_hold_goes_to_a_moodle_xml_bank_and_back(synced, runner, auth,
+                                                                   client, tmp_path) -> None:
     """The review's finding: a short answer with "->" (Moodle XML allows it) made the
-    import raise ValueError and the bank page answer 500."""
-    from lms.courses.models import CourseLecturer
-    from lms.quizzes.parsed import ParsedAnswer, ParsedQuestion
+    import raise ValueError and the bank page answer 500. Such a question, and one with an
+    embedded image, made on the web are kept by an import, exported to a Moodle XML bank
+    beside the GIFT one, and that export re-imports as a no-op."""
+    from lms.quizzes.parsed import ParsedAnswer, ParsedFile, ParsedQuestion
 
     root, course, author = synced
     odd = ParsedQuestion(type="short_answer", text="Mũi tên?", name="xml-arrow",
                          answers=[ParsedAnswer("a -> b", 1.0)])
-    save_question(course, odd, author, name="xml-arrow")
-    db.session.add(CourseLecturer(course_id=course.id, user_id=author.id))
+    png = b"\x89PNG\r\n\x1a\n" + bytes(16)
+    pictured = ParsedQuestion(type="true_false", text='<img src="@@PLUGINFILE@@/a.png">',
+                              text_format="html", name="xml-image", correct=True,
+                              files=[ParsedFile("a.png", png)])
+    for question in (odd, pictured):
+        save_question(course, question, author, name=question.name,
+                      source_path="questions/bank.gift")
+    assign_lecturer(course, author)
     db.session.commit()
     result = runner.invoke(args=["courses", "import", str(root)])
-    assert result.exit_code != 0 and "Traceback" not in result.output
-    assert "cannot express" in result.output or "không" in result.output
+    assert result.exit_code == 0, result.output
+    before = _counts()
+    out = tmp_path / "exported"
+    assert runner.invoke(args=["courses", "export", course.slug, str(out)]).exit_code == 0
+    written = (out / course.slug / "questions" / "bank.xml").read_text(encoding="utf-8")
+    assert "a -&gt; b" in written and 'name="a.png"' in written
+    assert not (out / course.slug / "questions" / "bank.gift").exists()
+    status = runner.invoke(args=["courses", "status", course.slug, str(out / course.slug)])
+    assert all(line.startswith("unchanged") for line in status.output.splitlines()
+               if line and not line.startswith("course")), status.output
+    import_course(out / course.slug)
+    db.session.commit()
+    assert _counts() == before
     auth.login_as(author)
     assert client.get(f"/courses/{course.slug}/questions").status_code == 200

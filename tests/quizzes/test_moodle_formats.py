@@ -57,10 +57,6 @@ GIFT_FILE = "moodle.gift"
 
 #: Where we deliberately differ from Moodle; the case asserts our behaviour instead.
 DIFFERENCES: dict[str, str] = {
-    "gift/test_import_pre_content": (
-        "UNDOCUMENTED (not in gift.py's list): we strip every line's indentation, Moodle keeps "
-        "it, so the code inside <pre> loses its layout; asserts our stripped text"
-    ),
     "xml/test_import_multichoice_19": (
         "positive weights add up to 200%: Moodle's reader returns it and its import then fails "
         "(errfractionsaddwrong); we refuse it while reading, with file:line"
@@ -81,13 +77,9 @@ DIFFERENCES: dict[str, str] = {
     ),
 }
 
-_FILES = "ParsedQuestion.files / ParsedFile (<file encoding=base64>)"
-
-#: Failing only because a planned field is not built yet (strict xfail).
-PENDING: dict[str, str] = {
-    "xml/test_import_files_as_draft": _FILES,
-    "xml/test_import_truefalse_wih_files": _FILES,
-}
+#: Failing only because a planned field is not built yet (strict xfail). Empty: every
+#: case passes, or is a documented difference.
+PENDING: dict[str, str] = {}
 
 
 # --- the table ------------------------------------------------------------------------------
@@ -593,8 +585,7 @@ def _import_pre_content(result: Any) -> None:
     q = only(result)
     assert (q.type, q.name, q.text_format) == ("essay", "Q001", "html")
     assert fmt(q, "general_feedback_format", q) == "html"
-    # Moodle: q.text == MOODLE_PRE.  Ours (DIFFERENCES): the same with each line stripped.
-    assert q.text == "\n".join(line.strip() for line in MOODLE_PRE.split("\n"))
+    assert q.text == MOODLE_PRE  # the layout inside <pre> is kept
 
 
 @case("gift/test_import_question_with_tags", gift_in("""

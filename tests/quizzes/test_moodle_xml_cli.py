@@ -121,14 +121,3 @@ def test_the_review_shows_the_combined_feedback_of_the_outcome(app) -> None:
         out = slot_payload(item, {"feedback"}, include_answer=False)
         assert said in out["feedback"]
         assert out["feedback"][-1] == q.general_feedback
-
-
-def test_embedded_files_not_kept_yet_are_reported_not_dropped_silently(runner,
-                                                                       tmp_path: Path) -> None:
-    make_course("ql")
-    db.session.commit()
-    source = Path(__file__).parent / "data" / "moodle" / "test_import_truefalse_wih_files.xml"
-    result = runner.invoke(args=["questions", "import", str(source), "--course", "ql"])
-    assert result.exit_code == 0, result.output
-    lines = [line for line in result.output.splitlines() if line.startswith("not kept: ")]
-    assert lines and all(f"{source}:" in line for line in lines), result.output

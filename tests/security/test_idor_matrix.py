@@ -137,6 +137,8 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("quizzes.attempt", "GET"): exp(302, ONLY_OWNER),  # finished: on to its review
     ("quizzes.save", "POST"): exp(302, ONLY_OWNER),
     ("quizzes.review", "GET"): exp(200, ONLY_OWNER),
+    ("quizzes.attempt_file", "GET"): exp(200, ONLY_OWNER),
+    ("quizzes.question_file", "GET"): exp(200, EDITORS),
     # Quiz pages of lecturers of any class of the course (lms.quizzes.attempts.can_manage):
     # lecturer_other may be refused, or served the data of their own class only (checked by
     # test_quiz_staff_pages_show_only_managed_learners below).

@@ -32,6 +32,7 @@ from lms.quizzes.autosave import save_answer
 from lms.quizzes.bank import save_question
 from lms.quizzes.gift import parse_gift
 from lms.quizzes.models import Question, Quiz
+from lms.quizzes.parsed import ParsedFile
 from lms.reports.models import ExportJob
 from lms.reports.services import request_export, run_export
 from tests.certificates.conftest import completed_class
@@ -140,6 +141,9 @@ def build_world() -> World:
     other_class.certificate_mode = "manual"  # no signing when a request completes the class
     attachment = add_attachment(course, users["lecturer_right"], "tai-lieu.pdf", PDF_BYTES)
     for index, parsed in enumerate(parse_gift(BANK), start=1):
+        # Each question shows a file of its own (the matrix's "name" is the attachment's).
+        parsed.text += ' <a href="@@PLUGINFILE@@/tai-lieu.pdf">Tài liệu</a>'
+        parsed.files = [ParsedFile("tai-lieu.pdf", PDF_BYTES)]
         save_question(course, parsed, None, name=parsed.name,
                       source_path="questions/x.gift", source_order=index)
     question = db.session.query(Question).filter_by(course_id=course.id, name="q1").one()
