@@ -50,6 +50,8 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("LMS_CERT_WORKERS", None, "certificate render processes (default: cores, max 4)"),
     _Var("LMS_DEFAULT_LOCALE", "vi", "interface language for visitors"),
     _Var("LMS_TIMEZONE", "Asia/Ho_Chi_Minh", "time zone for displayed dates"),
+    _Var("LMS_COURSES_DIR", None, "course files compared with the database on the course "
+         "page (default: courses/ of the checkout; 'off' compares nothing)"),
 )
 
 
@@ -129,6 +131,7 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "LMS_SIGNING_CERT": _env("LMS_SIGNING_CERT", environ),
         "LMS_SIGNING_PASSPHRASE": _env("LMS_SIGNING_PASSPHRASE", environ),
         "LMS_CERT_WORKERS": cert_workers,
+        "LMS_COURSES_DIR": _courses_dir(environ),
         "LMS_QUIZ_GRACE_SECONDS": grace,
         "LMS_QUIZ_OVERDUE_SECONDS": overdue,
         "PERMANENT_SESSION_LIFETIME": session_hours * 3600,
@@ -151,6 +154,16 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
     }
 
 
+def _courses_dir(environ: dict[str, str]) -> str | None:
+    """Where the course files live (``LMS_COURSES_DIR``; ``off``: nowhere)."""
+    from lms import ROOT
+
+    value = _env("LMS_COURSES_DIR", environ)
+    if value is None:
+        return str(ROOT / "courses")
+    return None if value.lower() == "off" else value
+
+
 def test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
     """Return overrides for the test suite (fixed secret, fast hashing, given database)."""
     config: dict[str, Any] = {
@@ -165,6 +178,8 @@ def test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "LMS_PASSWORD_HASH_FAST": True,
         # Certificates render in the test process: no pool of render processes.
         "LMS_CERT_WORKERS": 1,
+        # No course files to compare with, unless a test gives some.
+        "LMS_COURSES_DIR": None,
     }
     config.update(overrides)
     return config

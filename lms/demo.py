@@ -111,12 +111,13 @@ def run_demo(courses_dir: Path) -> None:
 
 @click.command("demo")
 @click.option("--courses-dir", type=click.Path(path_type=Path, file_okay=False),
-              default=None, help="Default: the courses/ folder of this checkout.")
+              default=None, help="Default: LMS_COURSES_DIR, else the courses/ folder of "
+              "this checkout.")
 def demo_command(courses_dir: Path | None) -> None:
     """Load the demo course, class and accounts (safe to run again)."""
     if current_app.config["LMS_ENV"] == "production":
         raise click.ClickException("lms demo refuses to run in production (public passwords)")
-    run_demo(courses_dir or ROOT / "courses")
+    run_demo(courses_dir or Path(current_app.config.get("LMS_COURSES_DIR") or ROOT / "courses"))
     db.session.commit()
     click.echo("Demo ready. Log in at http://127.0.0.1:5000 with:")
     for account in DEMO_ACCOUNTS[:3]:

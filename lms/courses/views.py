@@ -5,13 +5,14 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.auth.forms import EmptyForm
 from lms.courses import bp
+from lms.courses.disk import disk_summary
 from lms.courses.markdown import render_markdown
 from lms.courses.models import Attachment, Course, Lesson, LessonRevision
 from lms.courses.progress import (
@@ -57,14 +58,15 @@ def detail(slug: str) -> Any:
     items = outline(course, current_user, staff=staff)
     done = sum(1 for item in items if item.status == "done")
     quizzes = course_quizzes(course, current_user)
-    provenance = {}
+    provenance, disk = {}, None
     if staff:  # editors see which items were edited on the web since the files
         provenance = {"lesson": lessons_provenance(course, [(i.lesson, i.revision)
                                                             for i in items]),
                       "quiz": quizzes_provenance(course, quizzes)}
+        disk = disk_summary(course, current_app.config.get("LMS_COURSES_DIR"))
     return render_template("courses/detail.html", course=course, items=items, can_edit=staff,
                            done=done, percent=round(100 * done / len(items)) if items else 0,
-                           quizzes=quizzes, provenance=provenance)
+                           quizzes=quizzes, provenance=provenance, disk=disk)
 
 
 def _load_lesson(slug: str, lesson_slug: str) -> tuple[Course, Lesson, LessonRevision, bool]:

@@ -267,6 +267,18 @@ class E2EServer:
     logs: dict[str, Path] = field(default_factory=dict)
     secret_key: str = ""
     restarter: Any = None  # set by the fixture: stop gunicorn, `lms demo`, start it again
+    #: The course files the server compares with its database (a copy: journeys change it).
+    courses_dir: Path | None = None
+    cli_env: dict[str, str] = field(default_factory=dict)
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run ``lms ARGS`` against the server's database (as an operator would)."""
+        result = subprocess.run([*_tool("lms"), *args], cwd=ROOT, env=self.cli_env,
+                                capture_output=True, text=True, timeout=180, check=False)
+        with self.logs["setup"].open("a") as fh:
+            fh.write(f"$ lms {' '.join(args)} (exit {result.returncode})\n"
+                     f"{result.stdout}{result.stderr}\n")
+        return result
 
     def restart(self) -> None:
         """What `make run` does on a restart: the demo step again, then serve again."""
@@ -312,7 +324,10 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2EServer]:
                        {"setup": tmp / "setup.log", "worker": tmp / "worker.log",
                         "gunicorn": tmp / "gunicorn.log"})
     server.secret_key = secrets.token_urlsafe(32)
+    server.courses_dir = tmp / "courses"
+    shutil.copytree(ROOT / "courses", server.courses_dir)
     env = _lms_env() | {
+        "LMS_COURSES_DIR": str(server.courses_dir),
         "LMS_SECRET_KEY": server.secret_key,
         "LMS_DATABASE_URL": database.url,
         "LMS_BASE_URL": server.base_url,
@@ -326,6 +341,7 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2EServer]:
         # init-keys keeps an existing instance/ key (the app reads keys only from there
         # or from Flask config, not from the environment).
         setup_env = env | {"LMS_ENV": "development"}
+        server.cli_env = setup_env
         for command in (["db", "upgrade"], ["certificates", "init-keys"], ["demo"]):
             _run_setup([*lms, *command], setup_env, server.logs["setup"])
         served = env | {"LMS_ENV": "production"}

@@ -96,6 +96,8 @@ GIFT_EDITOR_SOURCE = ("Cơ quan nào thống nhất quản lý nhà nước về
 QUIZ_TITLE = "Kiểm tra nhanh E2E: ngân hàng câu hỏi"
 QUIZ_SLUG = "kiem-tra-nhanh-e2e"
 
+LESSON_ONE = "khai-niem-vi-tri-vai-tro"
+WEB_EDIT = "Đoạn bổ sung của giảng viên trên web, giữ qua mọi lần khởi động lại."
 LESSON_TITLE = "Bài bổ sung: Ôn tập kiểm thử E2E"
 LESSON_HEADING = "Tóm tắt nội dung ôn tập"
 LESSON_BODY = (f"# {LESSON_HEADING}\n\nNội dung **ôn tập** về quản lý nhà nước về cơ yếu.\n\n"

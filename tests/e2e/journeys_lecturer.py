@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.e2e import data
 from tests.e2e.scenario import Scenario, flash, journey
@@ -56,8 +56,15 @@ def lecturer_journey(sc: Scenario) -> None:
     expect(flash(page)).to_have_text("Đã xuất bản thành phiên bản 1.")
     a.check("lecturer/lesson-edit")
     a.shot("3-lesson-published")
+    # Bài 1, from the course files, edited on the web and published.
+    edit_lesson_one(page)
     # The server restarts (`make run` again runs `lms demo`): the web work is still there.
     sc.server.restart()
+    page.goto(f"/courses/{data.COURSE}/lessons/{data.LESSON_ONE}")
+    expect(page.locator(".lesson-body")).to_contain_text(data.WEB_EDIT)
+    page.goto(f"/courses/{data.COURSE}")
+    expect(page.locator("#disk-status")).to_contain_text("Đã sửa trên web: 1")
+    conflict_keeps_the_web_edit(sc, page)
     page.goto(f"/courses/{data.COURSE}/lessons/{lesson_slug}")
     expect(page.locator("article.lesson > h1")).to_have_text(data.LESSON_TITLE)
     expect(page.locator(".lesson-body").get_by_role(
@@ -142,3 +149,30 @@ def lecturer_journey(sc: Scenario) -> None:
                  "Cơ quan nào thống nhất quản lý nhà nước về cơ yếu?"):
         expect(page.locator("main")).to_contain_text(text)
     a.shot("8-quiz-preview")
+
+
+def edit_lesson_one(page: Page) -> None:
+    """Append a paragraph to Bài 1 (imported from the files) and publish it."""
+    page.goto(f"/courses/{data.COURSE}/lessons/{data.LESSON_ONE}/edit")
+    body = page.get_by_label("Nội dung (Markdown)")
+    body.fill(body.input_value() + "\n\n" + data.WEB_EDIT + "\n")
+    page.get_by_role("button", name="Lưu bản nháp").click()
+    expect(flash(page)).to_contain_text("bản nháp")
+    page.get_by_role("button", name="Xuất bản").click()
+    expect(flash(page)).to_contain_text("Đã xuất bản thành phiên bản")
+
+
+def conflict_keeps_the_web_edit(sc: Scenario, page: Page) -> None:
+    """The same lesson also changed in the files: the import is a conflict (exit 1, the
+    file named), nothing is written, and the course page says so."""
+    lesson = sc.server.courses_dir / data.COURSE / "lessons" / f"01-{data.LESSON_ONE}.md"
+    text = lesson.read_text(encoding="utf-8")
+    lesson.write_text(text.replace("minutes = ", "minutes = 1", 1), encoding="utf-8")
+    result = sc.server.cli("courses", "import", str(sc.server.courses_dir / data.COURSE))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"lessons/01-{data.LESSON_ONE}.md" in result.stdout + result.stderr
+    page.goto(f"/courses/{data.COURSE}/lessons/{data.LESSON_ONE}")
+    expect(page.locator(".lesson-body")).to_contain_text(data.WEB_EDIT)
+    page.goto(f"/courses/{data.COURSE}")
+    expect(page.locator("#disk-status")).to_contain_text("(xung đột): 1")
+    lesson.write_text(text, encoding="utf-8")  # as it was, for the journeys after this one
