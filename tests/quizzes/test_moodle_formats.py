@@ -12,7 +12,7 @@ The facts are Moodle's: the input, and the type, name, text and format, answers,
 feedback and formats, hints, combined feedback, ID number, tags and files it expects.  Facts
 with no counterpart in our model are not checked: default mark, penalty, length, hidden,
 shuffling, answer numbering, essay response format/lines/attachments/word limits/file types,
-grader-info and template formats, a file's folder, Moodle's question id.  GIFT inputs are
+grader-info and template formats, Moodle's question id.  GIFT inputs are
 inline; XML inputs and Moodle's expected XML output are in ``data/moodle/`` (see its README).
 
 Export cases build the question from Moodle's facts and dump it.  They compare meaningfully,
@@ -930,10 +930,9 @@ def _import_truefalse_wih_files(result: Any) -> None:
     q = only(result)
     assert (q.type, q.correct) == ("true_false", True)
     assert "@@PLUGINFILE@@/myfolder/moodle.txt" in q.text
-    # Moodle: moodle.txt in folder /myfolder/, 6 bytes.  ParsedFile has no separate folder,
-    # so either "moodle.txt" or "myfolder/moodle.txt" honours it.
+    # Moodle: moodle.txt in folder /myfolder/, 6 bytes; ours names it with its folder.
     [file] = q.files
-    assert (file.name.rsplit("/", 1)[-1], file.data) == ("moodle.txt", b"Moodle")
+    assert (file.name, file.data) == ("myfolder/moodle.txt", b"Moodle")
 
 
 # --- the test -------------------------------------------------------------------------------
