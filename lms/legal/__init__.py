@@ -1,0 +1,2 @@
+"""The legal basis of a course: which documents it relies on and whether they are in force
+(issue 13)."""
