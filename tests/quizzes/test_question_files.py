@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,12 @@ def test_the_import_keeps_the_bytes_once_and_reports_what_it_does_not_keep(
     [back] = [q for q in parse_moodle_xml(exported.stdout_bytes) if q.idnumber == "so-do"]
     assert {f.name: f.data for f in back.files} == {"hinh/so-do.png": PNG,
                                                      "giai-thich.txt": NOTE}
+    as_json = runner.invoke(args=["questions", "export", "--course", world.course.slug,
+                                  "--format", "json"])
+    assert as_json.exit_code == 0, as_json.output
+    [item] = [q for q in json.loads(as_json.output) if q["idnumber"] == "so-do"]
+    assert {f["name"]: base64.b64decode(f["base64"]) for f in item["files"]} == {
+        "hinh/so-do.png": PNG, "giai-thich.txt": NOTE}
 
 
 def test_a_learner_gets_a_file_only_while_the_page_shows_it(client, world: QuizWorld) -> None:
