@@ -42,6 +42,7 @@ def register_commands(app: Flask) -> None:
     from lms.classes.roster_cli import roster_cli
     from lms.courses.cli import courses_cli
     from lms.demo import demo_command
+    from lms.legal.cli import legal_cli
     from lms.quizzes.cli import questions_cli
     from lms.reports.cli import report_cli
     from lms.users.cli import users_cli
@@ -56,6 +57,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(certificates_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(legal_cli)
     app.cli.add_command(worker_command)
 
 

@@ -76,6 +76,10 @@ def _render(course: CourseFiles) -> dict[str, bytes]:
     if not SLUG_RE.fullmatch(course.slug):
         raise ValueError(f"invalid course slug {course.slug!r}")
     files: dict[str, bytes] = {"course.toml": render_course_toml(course).encode()}
+    if course.legal is not None:
+        from lms.legal.registry import render_registry
+
+        files["legal.toml"] = render_registry(course.legal).encode()
 
     def add(path: str, data: bytes) -> None:
         if path in files:
@@ -160,7 +164,9 @@ def render_lesson(lesson: LessonFile) -> str:
         f"title = {toml.string(lesson.title)}\n"
         f"minutes = {lesson.minutes:d}\n"
         f"objectives = {toml.array_lines(map(toml.string, lesson.objectives))}\n"
-        "+++\n"
+        + (f"legal = {toml.inline_array(map(toml.string, lesson.legal))}\n" if lesson.legal
+           else "")
+        + "+++\n"
     )
     return front + ("\n" + lesson.body if lesson.body else "")
 

@@ -27,9 +27,12 @@ from lms.courses.files_parse import read_lesson, read_quiz
 from lms.courses.files_sniff import EXTENSIONS, MAX_ATTACHMENT_BYTES, detect_content_type
 from lms.courses.files_toml import KeyLines
 from lms.courses.files_toml import Path as KeyPath
+from lms.legal.model import Registry
+from lms.legal.registry import read_registry
 
 LAYOUT: Final = {
     "course.toml": False,
+    "legal.toml": False,
     "lessons": True,
     "questions": True,
     "quizzes": True,
@@ -67,6 +70,7 @@ class _Loader:
         self.lessons_by_position: dict[int, str] = {}
         self.quiz_slugs: set[str] = set()
         self.attachment_names: set[str] = set()
+        self.legal_numbers: frozenset[str] = frozenset()
 
     def report(self, relative: str, keys: KeyLines | None = None) -> Report:
         return Report(self.problems, f"{self.name}/{relative}", keys)
@@ -77,6 +81,8 @@ class _Loader:
             raise CourseFilesError(self.problems)
         self._check_layout()
         attachments = [self._attachment(*item) for item in self._files("attachments")]
+        legal = self._legal()
+        self.legal_numbers = legal.numbers if legal is not None else frozenset()
         lessons = [self._lesson(*item) for item in self._files("lessons")]
         questions = [self._question(*item) for item in self._files("questions")]
         quizzes = [self._quiz(*item) for item in self._files("quizzes")]
@@ -90,6 +96,7 @@ class _Loader:
             questions=tuple(filter(None, questions)),
             quizzes=tuple(filter(None, quizzes)),
             attachments=tuple(filter(None, attachments)),
+            legal=legal,
         )
 
     def _check_layout(self) -> None:
@@ -102,7 +109,7 @@ class _Loader:
                     1,
                     _(
                         "unexpected “%(name)s”: a course directory holds course.toml, "
-                        "lessons/, questions/, quizzes/ and attachments/ only",
+                        "legal.toml, lessons/, questions/, quizzes/ and attachments/ only",
                         name=entry.name,
                     ),
                 )
@@ -180,7 +187,17 @@ class _Loader:
         text = self._text(relative, path)
         if text is None:
             return None
-        return read_lesson(self.problems, report.path, text, position, slug, self.attachment_names)
+        return read_lesson(self.problems, report.path, text, position, slug, self.attachment_names,
+                           self.legal_numbers)
+
+    def _legal(self) -> Registry | None:
+        """``legal.toml`` if the course has one (reported and ``None`` if broken)."""
+        path = self.root / "legal.toml"
+        if not path.is_file() or path.is_symlink():
+            return None  # absent, or reported by _check_layout
+        text = self._text("legal.toml", path)
+        return None if text is None else read_registry(self.problems, self.report(
+            "legal.toml").path, text)
 
     def _question(self, relative: str, path: Path) -> QuestionFile | None:
         if not (path.name.endswith((".gift", ".xml")) and FILE_NAME_RE.fullmatch(path.name)):

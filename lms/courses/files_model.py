@@ -9,6 +9,8 @@ from typing import Final, Literal, get_args
 
 from flask_babel import gettext as _
 
+from lms.legal.model import Registry
+
 Grading = Literal["highest", "last", "first", "average"]
 OnExpiry = Literal["autosubmit", "grace", "abandon"]
 ReviewItem = Literal["score", "correctness", "right_answer", "feedback"]
@@ -151,6 +153,10 @@ class LessonFile:
     body: str
     path: str
     body_line: int = field(default=0, compare=False)
+    #: The numbers of the documents of ``legal.toml`` the lesson rests on, and the file
+    #: line of that list (0: not read from a file).
+    legal: tuple[str, ...] = ()
+    legal_line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -239,3 +245,5 @@ class CourseFiles:
     questions: tuple[QuestionFile, ...]
     quizzes: tuple[QuizFile, ...]
     attachments: tuple[AttachmentFile, ...]
+    #: ``legal.toml``: the documents the course relies on (``None``: the course has none).
+    legal: Registry | None = None

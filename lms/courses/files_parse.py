@@ -27,7 +27,7 @@ from lms.courses.files_model import (
 )
 from lms.courses.files_toml import KeyLines, Path
 
-LESSON_KEYS: Final = ("title", "minutes", "objectives")
+LESSON_KEYS: Final = ("title", "minutes", "objectives", "legal")
 QUIZ_KEYS: Final = (
     "title",
     "time_limit",
@@ -57,9 +57,11 @@ def read_lesson(
     position: int,
     slug: str,
     attachments: set[str],
+    legal: frozenset[str] = frozenset(),
 ) -> LessonFile | None:
     """The lesson in ``text`` (file ``display``), or ``None`` with its problems reported;
-    links to names missing from ``attachments`` are reported too."""
+    links to names missing from ``attachments``, and citations of documents missing from
+    ``legal`` (the numbers in legal.toml), are reported too."""
     report = Report(problems, display)
     lines = text.split("\n")
     if lines[0] != FRONT_MATTER:
@@ -103,10 +105,21 @@ def read_lesson(
     table = Table(front_report, data, (), LESSON_KEYS)
     title, minutes = table.text("title"), table.integer("minutes", 1)
     objectives = table.strings("objectives")
-    if title is None or minutes is None or objectives is None:
+
+    def listed(key: tuple[str | int, ...], number: str) -> bool:
+        if number in legal:
+            return True
+        front_report.at(key, _("cites “%(number)s”, which legal.toml does not list",
+                               number=number))
+        return False
+
+    cites = table.strings("legal", listed, required=False)
+    if title is None or minutes is None or objectives is None or cites is None:
         return None
     path = display.split("/", 1)[1]
-    return LessonFile(slug, position, title, minutes, objectives, body, path, body_line)
+    line = front_report.keys.line(("legal",)) + 1 if cites else 0
+    return LessonFile(slug, position, title, minutes, objectives, body, path, body_line,
+                      cites, line)
 
 
 @cache

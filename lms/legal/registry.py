@@ -29,7 +29,6 @@ Pure: reading needs no database (problems are ``file:line: reason``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
@@ -38,67 +37,14 @@ from flask_babel import gettext as _
 from lms.courses.files_check import Report, Table, parse_toml
 from lms.courses.files_model import Problem
 from lms.courses.files_toml import KeyLines
+from lms.legal.model import STATUSES, LegalDocument, Registry
 
 FILE_NAME: Final = "legal.toml"
-STATUSES: Final = ("in_force", "amended", "replaced", "expired")
 KINDS: Final = ("Hiến pháp", "Luật", "Bộ luật", "Nghị quyết", "Nghị định", "Quyết định",
                 "Chỉ thị", "Thông tư", "Kế hoạch", "Kết luận", "Chiến lược", "Văn bản khác")
 _TOP_KEYS: Final = ("reviewed_on", "document")
 _DOCUMENT_KEYS: Final = ("number", "kind", "title", "issuer", "signed", "effective", "status",
                          "replaced_by", "status_date", "source", "note")
-
-
-@dataclass(frozen=True)
-class LegalDocument:
-    """One document of the registry."""
-
-    number: str
-    kind: str
-    title: str
-    issuer: str
-    signed: date | None
-    effective: date | None
-    status: str
-    source: str
-    replaced_by: str = ""
-    status_date: date | None = None
-    note: str = ""
-    line: int = 0  # of its [[document]] in legal.toml, for problems
-
-    def in_force(self, on: date) -> bool:
-        """Whether the document is law in force on ``on``."""
-        if self.effective is not None and on < self.effective:
-            return False
-        if self.status in ("replaced", "expired"):
-            return self.status_date is not None and on < self.status_date
-        return True
-
-    def state(self, on: date) -> str:
-        """``not_yet`` (not in force yet), ``in_force``, ``amended``, ``replaced`` or
-        ``expired``, as of ``on``."""
-        if self.effective is not None and on < self.effective:
-            return "not_yet"
-        if self.status in ("replaced", "expired") and self.in_force(on):
-            return "in_force"
-        return self.status
-
-
-@dataclass(frozen=True)
-class Registry:
-    """A course's legal basis: when it was last checked, and its documents by number."""
-
-    reviewed_on: date | None
-    documents: tuple[LegalDocument, ...]
-
-    def get(self, number: str) -> LegalDocument | None:
-        return next((d for d in self.documents if d.number == number), None)
-
-    @property
-    def numbers(self) -> frozenset[str]:
-        return frozenset(d.number for d in self.documents)
-
-
-EMPTY: Final = Registry(None, ())
 
 
 def read_registry(problems: list[Problem], display: str, text: str) -> Registry | None:
@@ -173,3 +119,27 @@ def _document(table: Table, report: Report) -> LegalDocument | None:
             "“source” must be the address (https://…) where the text was read"))
         return None
     return LegalDocument(**values, line=line)
+
+
+def render_registry(registry: Registry) -> str:
+    """The canonical legal.toml (documents in the registry's order)."""
+    from lms.courses import files_toml as toml
+
+    out = [f"reviewed_on = {registry.reviewed_on.isoformat()}" if registry.reviewed_on
+           else ""]
+    for d in registry.documents:
+        lines = ["", "[[document]]", f"number = {toml.string(d.number)}",
+                 f"kind = {toml.string(d.kind)}", f"title = {toml.string(d.title)}",
+                 f"issuer = {toml.string(d.issuer)}"]
+        lines += [f"{name} = {value.isoformat()}" for name, value in
+                  (("signed", d.signed), ("effective", d.effective)) if value is not None]
+        lines.append(f"status = {toml.string(d.status)}")
+        if d.replaced_by:
+            lines.append(f"replaced_by = {toml.string(d.replaced_by)}")
+        if d.status_date is not None:
+            lines.append(f"status_date = {d.status_date.isoformat()}")
+        lines.append(f"source = {toml.string(d.source)}")
+        if d.note:
+            lines.append(f"note = {toml.string(d.note)}")
+        out += lines
+    return "\n".join(out).lstrip("\n") + "\n"

@@ -33,6 +33,7 @@ from lms.courses.files import (
 )
 from lms.courses.models import Course
 from lms.extensions import db
+from lms.legal.model import cited
 from lms.quizzes.bank_bulk import Entry, save_questions
 from lms.quizzes.bankfile import bank_path, dump_bank, parse_bank
 from lms.quizzes.embedded import parsed_files, version_files
@@ -222,9 +223,13 @@ def import_bank(course: Course, files: CourseFiles, actor: User | None) -> str:
     categories: dict[str, str] = {}
     marks: dict[str, bool] = {}
     entries, problems = [], []
+    listed = files.legal.numbers if files.legal is not None else frozenset()
     for item, questions in parsed:
         where = f"{files.slug}/{item.path}"
         for i, (key, name, q) in enumerate(keyed(item.path, questions), start=1):
+            problems += [Problem(where, q.line, _(
+                "cites “%(number)s”, which legal.toml does not list", number=number))
+                for number in cited(q.tags) if number not in listed]
             if key in seen:
                 problems.append(Problem(where, q.line, _(
                     "ID number “%(id)s” is also used at %(place)s", id=key,

@@ -69,3 +69,11 @@ def test_problems_name_file_and_line(old: str, new: str, line: int, says: str) -
     assert registry is None
     assert any(p.path == "ql/legal.toml" and p.line == line and says in p.reason
                for p in problems), problems
+
+
+def test_render_reads_back_the_same() -> None:
+    from lms.legal.registry import render_registry
+
+    registry, _problems = _read(GOOD)
+    again, problems = _read(render_registry(registry))
+    assert problems == [] and again == registry
