@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.api import certificates as _api_certificates  # noqa: F401
     from lms.api import classes as _api_classes  # noqa: F401
     from lms.api import courses as _api_courses  # noqa: F401
+    from lms.api import legal as _api_legal  # noqa: F401
     from lms.api import quizzes as _api_quizzes  # noqa: F401
     from lms.api import views as api_views
     from lms.audit import views as audit_views
@@ -113,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.core import views as core_views
     from lms.courses import authoring as _courses_authoring  # noqa: F401
     from lms.courses import views as courses_views
+    from lms.legal import views as legal_views
     from lms.quizzes import accommodations as _quiz_accommodations  # noqa: F401
     from lms.quizzes import bank_views as _bank_views  # noqa: F401
     from lms.quizzes import builder as _quiz_builder  # noqa: F401
@@ -124,7 +126,8 @@ def _register_blueprints(app: Flask) -> None:
     from lms.users import views as users_views
 
     for module in (core_views, auth_views, users_views, courses_views, quizzes_views,
-                   classes_views, reports_views, certificates_views, audit_views, api_views):
+                   classes_views, reports_views, certificates_views, audit_views, api_views,
+                   legal_views):
         app.register_blueprint(module.bp)
 
 
@@ -133,9 +136,11 @@ def _connect_features() -> None:
     from lms.audit.services import connect_events as connect_audit
     from lms.certificates.tasks import connect_events as connect_certificates
     from lms.classes.completion import connect_events as connect_completion
+    from lms.legal.services import register_hooks as register_legal
     from lms.quizzes.bank import register_hooks
 
     register_hooks()
+    register_legal()
     connect_completion()
     connect_certificates()
     connect_audit()

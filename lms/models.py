@@ -19,6 +19,7 @@ from lms.courses.models import (
     LessonProgress,
     LessonRevision,
 )
+from lms.legal.models import LegalRecord, LegalReview
 from lms.quizzes.attempt_models import Accommodation, Attempt, AttemptSlot
 from lms.quizzes.models import Question, QuestionVersion, Quiz
 from lms.reports.models import ExportJob
@@ -42,6 +43,8 @@ __all__ = [
     "Enrolment",
     "ExportJob",
     "IssueRun",
+    "LegalRecord",
+    "LegalReview",
     "Lesson",
     "LessonProgress",
     "LessonRevision",

@@ -20,7 +20,9 @@ from lms.core import bp
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.i18n import SUPPORTED_LOCALES
-from lms.permissions import visible_classes, visible_courses
+from lms.legal.review import courses_with_changes, flagged
+from lms.legal.services import local_today
+from lms.permissions import can_edit_course, visible_classes, visible_courses
 from lms.users.services import set_locale
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,14 @@ def index() -> Any:
             "classes": db.session.scalar(select(func.count(Class.id))),
             "courses": len(courses),
         }
-    return render_template("core/index.html", classes=classes, courses=courses, counts=counts)
+    to_review = {}
+    if not current_user.is_learner:  # lecturers' and admins' dashboard: law that changed
+        today = local_today()
+        changed = courses_with_changes([c.id for c in courses])  # one statement
+        to_review = {c.slug: n for c in courses if c.id in changed
+                     and can_edit_course(current_user, c) and (n := len(flagged(c, today)))}
+    return render_template("core/index.html", classes=classes, courses=courses, counts=counts,
+                           to_review=to_review)
 
 
 @bp.route("/healthz")

@@ -56,7 +56,8 @@ def _editable_lesson(slug: str, lesson_slug: str) -> tuple[Course, Lesson]:
 
 def _draft(form: LessonForm) -> LessonDraft:
     return LessonDraft(title=form.title.data or "", minutes=form.minutes.data or 0,
-                       objectives=form.objectives_list(), body=form.body.data or "")
+                       objectives=form.objectives_list(), body=form.body.data or "",
+                       legal=form.legal_list())
 
 
 def _require_post_form() -> None:
@@ -111,6 +112,7 @@ def edit_lesson(slug: str, lesson_slug: str) -> Any:
     form = LessonForm(obj=lesson)
     if request.method == "GET":
         form.objectives.data = "\n".join(lesson.objectives)
+        form.legal.data = "\n".join(lesson.legal or [])
     preview = None
     if form.validate_on_submit():
         action = request.form.get("action", "save")

@@ -23,8 +23,15 @@ class LessonForm(FlaskForm):
                          description=_l("Markdown: # headings, **bold**, lists, links. "
                                         "HTML is not allowed."))
 
+    legal = TextAreaField(_l("Legal basis"), render_kw={"rows": 3},
+                          description=_l("Numbers of documents of the course's legal basis "
+                                         "(legal.toml), one per line, e.g. 05/2011/QH13."))
+
     def objectives_list(self) -> list[str]:
         return [line for line in (self.objectives.data or "").splitlines() if line.strip()]
+
+    def legal_list(self) -> list[str]:
+        return [line.strip() for line in (self.legal.data or "").splitlines() if line.strip()]
 
 
 class VNDateTimeField(StringField):

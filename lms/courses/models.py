@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -38,6 +39,8 @@ class Course(db.Model):
     lecturers_note: Mapped[str] = mapped_column(Text, default="")
     # {"lessons": "all" | [slug, …], "quizzes": [{"slug": …, "pass_mark10": …}]}
     completion_policy: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: When the course's legal basis (legal.toml) was last checked; ``None``: no registry.
+    legal_reviewed_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -97,6 +100,8 @@ class Lesson(db.Model):
     minutes: Mapped[int] = mapped_column(Integer, default=0)
     objectives: Mapped[list[str]] = mapped_column(JSON, default=list)
     body: Mapped[str] = mapped_column(Text, default="")
+    #: Numbers of the documents of the course's legal basis the draft rests on.
+    legal: Mapped[list[str]] = mapped_column(JSON, default=list)
     draft_updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_revision_id: Mapped[int | None] = mapped_column(
         ForeignKey("lesson_revisions.id", use_alter=True, ondelete="SET NULL"), index=True
@@ -128,6 +133,7 @@ class LessonRevision(db.Model):
     minutes: Mapped[int] = mapped_column(Integer, default=0)
     objectives: Mapped[list[str]] = mapped_column(JSON, default=list)
     body: Mapped[str] = mapped_column(Text, default="")
+    legal: Mapped[list[str]] = mapped_column(JSON, default=list)
     source: Mapped[str] = mapped_column(String(16), default="web")  # web | import | restore
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
@@ -228,7 +234,7 @@ class CourseSyncBase(db.Model):
     __tablename__ = "course_sync_bases"
     __table_args__ = (UniqueConstraint("course_id", "kind", "key"),
                       CheckConstraint("kind IN ('course', 'lesson', 'question', 'quiz', "
-                                      "'attachment')", name="kind_valid"))
+                                      "'attachment', 'legal')", name="kind_valid"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(

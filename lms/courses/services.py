@@ -45,6 +45,8 @@ class LessonDraft:
     minutes: int
     objectives: list[str]
     body: str
+    #: Numbers of documents of the course's legal basis (``None``: keep the lesson's).
+    legal: list[str] | None = None
 
 
 def log_edit(course: Course, actor: User | None, action: str, lesson: Lesson | None = None,
@@ -71,7 +73,24 @@ def _clean(draft: LessonDraft) -> LessonDraft:
     objectives = [clean_text(o) for o in draft.objectives if clean_text(o)]
     # NFC for the body too, but no whitespace folding: Markdown is line-sensitive.
     body = unicodedata.normalize("NFC", draft.body.replace("\r\n", "\n")).strip("\n") + "\n"
-    return LessonDraft(title=title, minutes=draft.minutes, objectives=objectives, body=body)
+    legal = None if draft.legal is None else list(dict.fromkeys(
+        unicodedata.normalize("NFC", n).strip() for n in draft.legal if n.strip()))
+    return LessonDraft(title=title, minutes=draft.minutes, objectives=objectives, body=body,
+                       legal=legal)
+
+
+def _check_citations(course: Course, legal: list[str] | None) -> None:
+    """Each cited number must be a document of the course's legal basis."""
+    if not legal:
+        return
+    from lms.legal.models import LegalRecord
+
+    known = set(db.session.scalars(select(LegalRecord.number).where(
+        LegalRecord.course_id == course.id)))
+    unknown = [n for n in legal if n not in known]
+    if unknown:
+        raise InvalidInput("legal", _("Not in the course's legal basis: %(numbers)s.",
+                                      numbers=", ".join(unknown)))
 
 
 def next_position(course: Course) -> int:
@@ -84,6 +103,7 @@ def create_lesson(course: Course, actor: User | None, draft: LessonDraft,
                   slug: str | None = None) -> Lesson:
     """Create a draft lesson at the end of the course."""
     draft = _clean(draft)
+    _check_citations(course, draft.legal)
     slug = slug or slugify(draft.title)
     if not SLUG_RE.match(slug):
         raise InvalidInput("slug", _("A slug uses lowercase letters, digits and dashes."))
@@ -93,7 +113,8 @@ def create_lesson(course: Course, actor: User | None, draft: LessonDraft,
         slug, n = f"{base}-{n}", n + 1
     lesson = Lesson(course=course, slug=slug, position=next_position(course),
                     status=LessonStatus.DRAFT.value, title=draft.title, minutes=draft.minutes,
-                    objectives=draft.objectives, body=draft.body, draft_updated_at=utcnow())
+                    objectives=draft.objectives, body=draft.body, legal=draft.legal or [],
+                    draft_updated_at=utcnow())
     db.session.add(lesson)
     db.session.flush()
     log_edit(course, actor, "lesson.create", lesson, lesson.title)
@@ -103,8 +124,11 @@ def create_lesson(course: Course, actor: User | None, draft: LessonDraft,
 def save_draft(lesson: Lesson, actor: User | None, draft: LessonDraft) -> Lesson:
     """Save the working copy; learners keep seeing the published revision."""
     draft = _clean(draft)
+    _check_citations(lesson.course, draft.legal)
     lesson.title, lesson.minutes = draft.title, draft.minutes
     lesson.objectives, lesson.body = draft.objectives, draft.body
+    if draft.legal is not None:
+        lesson.legal = draft.legal
     lesson.draft_updated_at = utcnow()
     db.session.flush()
     log_edit(lesson.course, actor, "lesson.edit", lesson)
@@ -116,8 +140,8 @@ def has_unpublished_changes(lesson: Lesson) -> bool:
     rev = lesson.published_revision
     if rev is None:
         return True
-    return (rev.title, rev.minutes, list(rev.objectives), rev.body) != (
-        lesson.title, lesson.minutes, list(lesson.objectives), lesson.body)
+    return (rev.title, rev.minutes, list(rev.objectives), rev.body, list(rev.legal)) != (
+        lesson.title, lesson.minutes, list(lesson.objectives), lesson.body, list(lesson.legal))
 
 
 def publish(lesson: Lesson, actor: User | None, source: str = "web") -> LessonRevision:
@@ -126,7 +150,7 @@ def publish(lesson: Lesson, actor: User | None, source: str = "web") -> LessonRe
                                 .where(LessonRevision.lesson_id == lesson.id)) or 0) + 1
     revision = LessonRevision(lesson_id=lesson.id, number=number, title=lesson.title,
                               minutes=lesson.minutes, objectives=list(lesson.objectives),
-                              body=lesson.body, source=source,
+                              body=lesson.body, legal=list(lesson.legal or []), source=source,
                               created_by_id=actor.id if actor else None)
     db.session.add(revision)
     db.session.flush()
@@ -144,6 +168,7 @@ def restore(lesson: Lesson, revision: LessonRevision, actor: User | None) -> Les
         raise InvalidInput("revision", _("This revision belongs to another lesson."))
     lesson.title, lesson.minutes = revision.title, revision.minutes
     lesson.objectives, lesson.body = list(revision.objectives), revision.body
+    lesson.legal = list(revision.legal or [])
     lesson.draft_updated_at = utcnow()
     new = publish(lesson, actor, source="restore")
     log_edit(lesson.course, actor, "lesson.restore", lesson,
@@ -158,7 +183,8 @@ def revision_diff(old: LessonRevision | None, new: LessonRevision | Lesson) -> l
         if item is None:
             return []
         head = [f"# {item.title}", f"minutes: {item.minutes}",
-                *(f"- {o}" for o in item.objectives), ""]
+                *(f"- {o}" for o in item.objectives),
+                *([f"legal: {', '.join(item.legal)}"] if item.legal else []), ""]
         return head + item.body.split("\n")
 
     old_name = f"#{old.number}" if old else "∅"

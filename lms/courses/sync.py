@@ -88,11 +88,12 @@ class ImportReport:
 
 def _sync_lesson(course: Course, item: LessonFile, actor: User | None,
                  existing: Lesson | None, report: ImportReport) -> None:
-    content = (item.title, item.minutes, list(item.objectives), item.body)
+    content = (item.title, item.minutes, list(item.objectives), item.body, list(item.legal))
     if existing is None:
         lesson = Lesson(course=course, slug=item.slug, position=item.position,
                         title=item.title, minutes=item.minutes, objectives=list(item.objectives),
-                        body=item.body, status=LessonStatus.DRAFT.value, draft_updated_at=utcnow())
+                        body=item.body, legal=list(item.legal),
+                        status=LessonStatus.DRAFT.value, draft_updated_at=utcnow())
         db.session.add(lesson)
         db.session.flush()
         publish(lesson, actor, source="import")
@@ -101,12 +102,13 @@ def _sync_lesson(course: Course, item: LessonFile, actor: User | None,
     existing.position = item.position
     revision = existing.published_revision
     current = (revision.title, revision.minutes, list(revision.objectives),
-               revision.body) if revision else None
+               revision.body, list(revision.legal)) if revision else None
     if current == content and existing.status == LessonStatus.PUBLISHED.value:
         report.lessons_unchanged.append(item.slug)
         return
     existing.title, existing.minutes = item.title, item.minutes
     existing.objectives, existing.body = list(item.objectives), item.body
+    existing.legal = list(item.legal)
     existing.draft_updated_at = utcnow()
     publish(existing, actor, source="import")
     report.lessons_updated.append(item.slug)
@@ -278,7 +280,9 @@ def _apply(files: CourseFiles, actor: User | None) -> ImportReport:
         Attachment.course_id == course.id, Attachment.name.not_in(names or {""})))
     db.session.flush()
     for hook in IMPORT_HOOKS:
-        report.extra.append(hook(course, files, actor))
+        said = hook(course, files, actor)
+        if said:  # a hook with nothing to do says nothing
+            report.extra.append(said)
     log_edit(course, actor, "course.import", None, "; ".join(report.lines()[1:3]))
     db.session.flush()
     log.info("Imported course %s: %s", files.slug, report.lines())
@@ -297,7 +301,7 @@ def course_files_from_db(course: Course, base: CourseFiles | None = None) -> Cou
     lesson_files = tuple(
         LessonFile(slug=lesson.slug, position=lesson.position, title=rev.title,
                    minutes=rev.minutes, objectives=tuple(rev.objectives), body=rev.body,
-                   path=lesson_path(lesson.position, lesson.slug))
+                   path=lesson_path(lesson.position, lesson.slug), legal=tuple(rev.legal or ()))
         for lesson in lessons if (rev := lesson.published_revision) is not None
     )
     attachments = tuple(

@@ -45,6 +45,8 @@ def merge(files: CourseFiles, web: CourseFiles, plans: list[Planned],
         attachments=tuple(x for x in attachments if x is not None),
         questions=_questions(files, web, keep_web),
     )
+    if ("legal", "legal.toml") in keep_web:
+        merged = replace(merged, legal=web.legal)
     if ("course", "course.toml") in keep_web:
         merged = replace(merged, title=web.title, description=web.description,
                          version=web.version, language=web.language,

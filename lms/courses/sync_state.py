@@ -117,6 +117,11 @@ def items_of(files: CourseFiles) -> dict[Key, Item]:
             out[("question", key)] = question_item(bank.path, key, name, question)
     for quiz in files.quizzes:
         out[("quiz", quiz.slug)] = Item("quiz", quiz.slug, quiz.path, render_quiz(quiz))
+    if files.legal is not None:
+        from lms.legal.registry import render_registry
+
+        out[("legal", "legal.toml")] = Item("legal", "legal.toml", "legal.toml",
+                                            render_registry(files.legal))
     for attachment in files.attachments:
         out[("attachment", attachment.name)] = Item("attachment", attachment.name,
                                                     attachment.path, attachment.sha256)
@@ -132,11 +137,14 @@ def pending_drafts(course: Course, items: dict[Key, Item]) -> dict[Key, Item]:
         revision, key = lesson.published_revision, ("lesson", lesson.slug)
         if revision is None or key not in out:
             continue
-        if (lesson.title, lesson.minutes, list(lesson.objectives), lesson.body) != (
-                revision.title, revision.minutes, list(revision.objectives), revision.body):
+        if (lesson.title, lesson.minutes, list(lesson.objectives), lesson.body,
+                list(lesson.legal)) != (revision.title, revision.minutes,
+                                        list(revision.objectives), revision.body,
+                                        list(revision.legal)):
             draft = LessonFile(slug=lesson.slug, position=lesson.position, title=lesson.title,
                                minutes=lesson.minutes, objectives=tuple(lesson.objectives),
-                               body=lesson.body, path=out[key].path)
+                               body=lesson.body, path=out[key].path,
+                               legal=tuple(lesson.legal))
             item = out[key]
             out[key] = Item(item.kind, item.key, item.path,
                             f"{item.text}\n[draft]\n{render_lesson(draft)}")
@@ -181,7 +189,7 @@ def compare(files: Mapping[Key, Item], web: Mapping[Key, Item],
         assert item is not None
         out.append(Planned(key[0], key[1], (d or f).path if status in WEB_WINS else item.path,
                            status, f, d))
-    order = {"course": 0, "lesson": 1, "question": 2, "quiz": 3, "attachment": 4}
+    order = {"course": 0, "lesson": 1, "question": 2, "quiz": 3, "attachment": 4, "legal": 5}
     return sorted(out, key=lambda p: (order[p.kind], p.path, p.key))
 
 

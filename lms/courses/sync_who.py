@@ -35,6 +35,8 @@ def last_web_edit(course: Course, kind: str, key: str) -> tuple[str, str]:
             author = db.session.get(User, version.created_by_id)
             return (author.full_name if author else "?"), format_datetime(version.created_at)
         edit = _edit(course, ContentEdit.detail == key)
+    elif kind == "legal":
+        edit = _edit(course, ContentEdit.action.startswith("legal"))
     elif kind in ("quiz", "attachment"):
         edit = _edit(course, ContentEdit.action.startswith(kind), ContentEdit.detail == key)
     else:

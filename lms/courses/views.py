@@ -25,6 +25,7 @@ from lms.courses.provenance import lessons_provenance, quizzes_provenance
 from lms.courses.queries import outline, visible_lessons
 from lms.db import writing
 from lms.extensions import db
+from lms.legal.services import lesson_basis
 from lms.permissions import can_edit_course, get_course_or_404, visible_courses
 from lms.quizzes.queries import course_quizzes
 
@@ -108,7 +109,7 @@ def lesson(slug: str, lesson_slug: str) -> Any:
         progress=progress, previous=previous, following=following, attachments=attachments,
         form=EmptyForm(), can_edit=staff, reading_left=reading_left,
         provenance=lessons_provenance(course, [(item, revision)]).get(item.id) if staff
-        else None,
+        else None, basis=lesson_basis(course, item, list(revision.legal or [])),
     )
 
 

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
-
-
-def local_today() -> date:
-    """Today in the platform's time zone (LMS_TIMEZONE)."""
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app
-
-    from lms.db import utcnow
-
-    return utcnow().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
-
 
 legal_cli = AppGroup("legal", help="The legal basis of courses (legal.toml).")
 
@@ -39,6 +26,7 @@ def check_command(slug: str | None, as_of: str | None, path: Path | None) -> Non
     from lms.courses.models import Course
     from lms.extensions import db
     from lms.legal.check import check
+    from lms.legal.services import local_today
     from lms.quizzes.parsed import QuestionFormatError
 
     on = parse_vn_date(as_of, "--as-of") or local_today()

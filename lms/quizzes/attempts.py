@@ -21,6 +21,8 @@ from lms.db import utcnow
 from lms.db_upsert import insert_for
 from lms.errors import InvalidInput
 from lms.extensions import db
+from lms.legal.review import held_back
+from lms.legal.services import local_today
 from lms.quizzes.attempt_models import (
     OPEN_STATES,
     Accommodation,
@@ -137,14 +139,16 @@ def _pick_questions(quiz: Quiz, rng: random.Random) -> list[tuple[int, int, str]
     """(question id, version id, type) of the questions of a new attempt."""
     rows = db.session.execute(
         select(Question.id, Question.idnumber, Question.category, QuestionVersion.id,
-               QuestionVersion.type)
+               QuestionVersion.type, Question.tags)
         .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
         .where(Question.course_id == quiz.course_id, Question.archived.is_(False))
         .order_by(Question.id)
     ).all()
     by_key = {r.idnumber: r for r in rows}
     chosen = [by_key[key] for key in quiz.fixed_questions if key in by_key]
-    taken = {r[0] for r in chosen}
+    # Questions resting on law no longer in force wait for a lecturer's review.
+    held = held_back(quiz.course_id, [(r[0], r.tags) for r in rows], local_today())
+    taken = {r[0] for r in chosen} | held
     for rule in quiz.draw:
         # As in Moodle, a random draw never picks a description.
         pool = [r for r in rows if r.category == rule["category"] and r[0] not in taken

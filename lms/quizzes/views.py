@@ -13,6 +13,8 @@ from flask_login import current_user, login_required
 from lms.auth.forms import EmptyForm
 from lms.db import utcnow
 from lms.extensions import db
+from lms.legal.review import flagged
+from lms.legal.services import local_today
 from lms.quizzes import bp
 from lms.quizzes.attempt_models import AttemptState
 from lms.quizzes.attempts import (
@@ -51,10 +53,12 @@ def quiz(quiz_id: int) -> Any:
     open_attempt = next((a for a in attempts if a.state in ("in_progress", "overdue")), None)
     limit = attempts_limit(item, accommodation)
     used = sum(1 for a in attempts if not a.preview)
+    learner = can_take(current_user, item)
+    held = 0 if learner else sum(1 for i in flagged(item.course, local_today()) if i.held_back)
     return render_template(
         "quizzes/quiz.html", quiz=item, attempts=attempts, open_attempt=open_attempt,
-        limit=limit, used=used, time_limit=time_limit(item, accommodation),
-        learner=can_take(current_user, item), form=EmptyForm(), now=now,
+        limit=limit, used=used, time_limit=time_limit(item, accommodation), held=held,
+        learner=learner, form=EmptyForm(), now=now,
         review_items=lambda a: visible_review_items(item, a.finished_at, now),
     )
 

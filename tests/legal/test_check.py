@@ -7,23 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import shipped_copy
-from tests.legal.test_course_files import _cite
-from tests.legal.test_registry import GOOD
-
-
-@pytest.fixture
-def cited(tmp_path: Path) -> tuple[Path, Path, Path]:
-    root = shipped_copy(tmp_path)
-    (root / "legal.toml").write_text(GOOD, encoding="utf-8")
-    lesson = _cite(root, '"29/2018/QH14"')
-    bank = next((root / "questions").glob("01-*.gift"))
-    text = bank.read_text(encoding="utf-8")
-    bank.write_text(text.replace("// [id:b01-q01]\n",
-                                 "// [id:b01-q01]\n// [tag:legal:117/2025/QH15]\n", 1),
-                    encoding="utf-8")
-    return root, lesson, bank
-
 
 def _line(path: Path, start: str) -> int:
     return next(n for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1)

@@ -26,6 +26,7 @@ from lms.classes.services import enrol
 from lms.courses.models import Attachment, Course, Lesson
 from lms.courses.services import add_attachment
 from lms.extensions import db
+from lms.legal.models import LegalRecord
 from lms.quizzes.attempt_models import Accommodation, Attempt, AttemptSlot
 from lms.quizzes.attempts import start_attempt, submit_attempt
 from lms.quizzes.autosave import save_answer
@@ -73,6 +74,7 @@ class World:
     certificate: Certificate
     run: IssueRun
     accommodation: Accommodation
+    legal: LegalRecord
     users: dict[str, User]
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -89,6 +91,7 @@ class World:
             "fmt": "xml" if endpoint == "quizzes.export_bank_file" else "csv",
             "name": self.attachment.name,
             "lesson_id": self.lesson.id, "slot": 1, "filename": "css/app.css",
+            "record_id": self.legal.id,
         }
 
 
@@ -147,6 +150,10 @@ def build_world() -> World:
         save_question(course, parsed, None, name=parsed.name,
                       source_path="questions/x.gift", source_order=index)
     question = db.session.query(Question).filter_by(course_id=course.id, name="q1").one()
+    legal = LegalRecord(course_id=course.id, number="05/2011/QH13", kind="Luật",
+                        title="Luật Cơ yếu", issuer="Quốc hội", status="in_force",
+                        source="https://example.gov.vn/05-2011", position=1)
+    db.session.add(legal)
     quiz = make_quiz(course)
     db.session.commit()
     with mock.patch.object(certificate_services, "_render", _render_once):
@@ -167,7 +174,7 @@ def build_world() -> World:
     tokens = {role: create_token(user)[1] for role, user in users.items()}
     db.session.commit()
     return World(course, lesson, attachment, question, quiz, klass, other_class, attempt,
-                 essay_slot, job, certificate, run, accommodation, users, tokens)
+                 essay_slot, job, certificate, run, accommodation, legal, users, tokens)
 
 
 BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
@@ -179,6 +186,8 @@ BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     ("api.put_answer", "PUT"): lambda w: {"response": "x", "seq": 1},
     ("quizzes.set_pool", "POST"): lambda w: {"category": w.question.category,
                                              "exam_pool": "1"},
+    ("legal.change_status", "POST"): lambda w: {"status": "in_force"},
+    ("legal.review", "POST"): lambda w: {"kind": "question", "item_id": w.question.id},
     ("classes.learner_lessons", "POST"): lambda w: {"lesson_id": w.lesson.id,
                                                     "reason": "Học trực tiếp trên lớp"},
 }
