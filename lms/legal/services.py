@@ -3,6 +3,7 @@ the pages (issue 13)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -16,8 +17,9 @@ from lms.courses.files import CourseFiles
 from lms.courses.models import Course, Lesson
 from lms.db import utcnow
 from lms.extensions import db
-from lms.legal.model import LegalDocument, Registry
+from lms.legal.model import LegalDocument, Registry, cited
 from lms.legal.models import LegalRecord
+from lms.quizzes.parsed import ParsedQuestion, QuestionFormatError
 
 
 def local_today() -> date:
@@ -28,6 +30,23 @@ def local_today() -> date:
 _FIELDS = {"kind": "kind", "title": "title", "issuer": "issuer", "signed_on": "signed",
            "effective_on": "effective", "status": "status", "replaced_by": "replaced_by",
            "status_date": "status_date", "source": "source", "note": "note"}
+
+
+def check_citations(course_id: int, questions: Iterable[ParsedQuestion], filename: str) -> None:
+    """Questions uploaded or written on the web may cite only documents of the course's
+    legal basis (as the course import requires of the files).
+
+    :raises QuestionFormatError: ``file:line`` of each citation of an unlisted number.
+    """
+    from flask_babel import gettext as _
+
+    known = set(db.session.scalars(select(LegalRecord.number).where(
+        LegalRecord.course_id == course_id)))
+    problems = [QuestionFormatError(filename, q.line, _(
+        "cites “%(number)s”, which legal.toml does not list", number=number))
+        for q in questions for number in cited(q.tags) if number not in known]
+    if problems:
+        raise QuestionFormatError.combine(problems)
 
 
 def records(course_id: int) -> list[LegalRecord]:

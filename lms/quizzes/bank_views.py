@@ -16,6 +16,7 @@ from lms.courses.provenance import questions_provenance
 from lms.courses.services import log_edit
 from lms.errors import InvalidInput
 from lms.extensions import db
+from lms.legal.services import check_citations
 from lms.permissions import can_edit_course, get_course_or_404
 from lms.quizzes import bp
 from lms.quizzes.bank import current_bank, save_question, to_parsed
@@ -166,6 +167,7 @@ def _save_from_gift(course: Course, name: str, category: str, source: str,
                     existing: Question | None) -> Question | None:
     try:
         parsed = parse_gift(source, _("question"))
+        check_citations(course.id, parsed, _("question"))
     except QuestionFormatError as exc:
         for line in str(exc).splitlines():
             flash(line, "error")
@@ -258,6 +260,7 @@ def import_questions(slug: str) -> Any:
             not_kept: list[QuestionFormatError] = []
             parsed = read_question_file(data, filename, not_kept=not_kept)
             entries = file_entries(parsed, filename, bank_source(filename))
+            check_citations(course.id, parsed, filename)
         except QuestionFormatError as exc:
             return render_template("quizzes/import.html", course=course, form=EmptyForm(),
                                    errors=str(exc).splitlines(), report=None)

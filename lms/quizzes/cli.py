@@ -13,6 +13,7 @@ import click
 from sqlalchemy import select
 
 from lms.courses.models import Course
+from lms.legal.services import check_citations
 from lms.quizzes.bank import current_bank
 from lms.quizzes.bank_bulk import file_entries, save_questions
 from lms.quizzes.bankfile import bank_source
@@ -77,6 +78,7 @@ def import_command(file: Path, slug: str, dry_run: bool, skip_unsupported: bool)
     try:
         questions = read_question_file(file.read_bytes(), str(file), skipped, not_kept)
         entries = file_entries(questions, str(file), bank_source(file.name))
+        check_citations(course.id, questions, str(file))
     except QuestionFormatError as exc:
         for line in str(exc).splitlines():
             click.echo(line, err=True)

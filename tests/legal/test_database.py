@@ -97,3 +97,17 @@ def test_the_lesson_page_shows_its_basis_and_warns_of_a_replaced_law(imported, c
     assert "Cập nhật đến ngày 05/12/2026" in box
     registry = client.get(f"/courses/{course.slug}/legal").get_data(as_text=True)
     assert "117/2025/QH15" in registry and "https://example.gov.vn/117-2025" in registry
+
+
+def test_an_uploaded_question_cites_only_listed_documents(imported, runner,
+                                                          tmp_path: Path) -> None:
+    _root, course = imported
+    bank = tmp_path / "them.gift"
+    bank.write_text("// [tag:legal:117/2025/QH15]\n::a:: Câu hỏi? {T}\n\n"
+                    "// [tag:legal:05/2011/QH13]\n::b:: Câu hỏi khác? {F}\n", encoding="utf-8")
+    result = runner.invoke(args=["questions", "import", str(bank), "--course", course.slug])
+    assert result.exit_code != 0
+    assert f"{bank}:5: " in result.output and "05/2011/QH13" in result.output
+    bank.write_text("// [tag:legal:117/2025/QH15]\n::a:: Câu hỏi? {T}\n", encoding="utf-8")
+    result = runner.invoke(args=["questions", "import", str(bank), "--course", course.slug])
+    assert result.exit_code == 0, result.output
