@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import shipped_copy
-from tests.legal.test_course_files import _cite
+from tests.legal.test_course_files import _cite, first_id, shipped_copy
 from tests.legal.test_registry import GOOD
 
 
@@ -17,8 +16,8 @@ def cited(tmp_path: Path) -> tuple[Path, Path, Path]:
     (root / "legal.toml").write_text(GOOD, encoding="utf-8")
     lesson = _cite(root, '"29/2018/QH14"')
     bank = next((root / "questions").glob("01-*.gift"))
-    text = bank.read_text(encoding="utf-8")
-    bank.write_text(text.replace("// [id:b01-q01]\n",
-                                 "// [id:b01-q01]\n// [tag:legal:117/2025/QH15]\n", 1),
+    text, key = bank.read_text(encoding="utf-8"), first_id(bank)
+    bank.write_text(text.replace(f"// [id:{key}]\n",
+                                 f"// [id:{key}]\n// [tag:legal:117/2025/QH15]\n", 1),
                     encoding="utf-8")
     return root, lesson, bank

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.legal.test_course_files import first_id
+
 
 def _line(path: Path, start: str) -> int:
     return next(n for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1)
@@ -24,7 +26,7 @@ def test_check_at_several_dates(runner, cited, as_of: str, expected: set[str]) -
     result = runner.invoke(args=["legal", "check", "--files", str(root), "--as-of", as_of])
     assert result.exit_code == 1, result.output
     places = {"lesson": f"{root.name}/lessons/{lesson.name}:{_line(lesson, 'legal = ')}: ",
-              "bank": f"{root.name}/questions/{bank.name}:{_line(bank, '::b01-q01::')}: "}
+              "bank": f"{root.name}/questions/{bank.name}:{_line(bank, f'::{first_id(bank)}::')}: "}
     found = {name for name, place in places.items() if place in result.output}
     assert found == expected, result.output
     assert f"2 trích dẫn được kiểm tra, {len(expected)} không còn" in result.output or \
