@@ -33,7 +33,7 @@ def lesson_item(lesson: Lesson, revision: LessonRevision | None) -> Item | None:
     path = lesson_path(lesson.position, lesson.slug)
     file = LessonFile(slug=lesson.slug, position=lesson.position, title=revision.title,
                       minutes=revision.minutes, objectives=tuple(revision.objectives),
-                      body=revision.body, path=path)
+                      body=revision.body, path=path, legal=tuple(revision.legal or ()))
     return Item("lesson", lesson.slug, path, f"{path}\n{render_lesson(file)}")
 
 

@@ -111,3 +111,11 @@ def test_an_uploaded_question_cites_only_listed_documents(imported, runner,
     bank.write_text("// [tag:legal:117/2025/QH15]\n::a:: Câu hỏi? {T}\n", encoding="utf-8")
     result = runner.invoke(args=["questions", "import", str(bank), "--course", course.slug])
     assert result.exit_code == 0, result.output
+
+
+def test_a_lesson_with_citations_is_still_as_in_the_files(imported, client, auth) -> None:
+    """Found with the rewritten module: the provenance badge left the citations out and
+    called every citing lesson edited on the web."""
+    course, lesson = _as_lecturer(imported, auth)
+    page = client.get(f"/courses/{course.slug}/lessons/{lesson.slug}").get_data(as_text=True)
+    assert "provenance-files" in page and "provenance-web" not in page
