@@ -79,6 +79,9 @@ PAGES: list[PageCase] = [
     PageCase("admin/verify-revoked", "admin", "anonymous", "public verification, revoked"),
     PageCase("admin/class-certificates", "admin", "admin", "issue certificates of a class"),
     PageCase("admin/certificate-run", "admin", "admin", "issue run progress, done"),
+    PageCase("admin/legal", "admin", "admin", "the course's legal basis, statuses today"),
+    PageCase("admin/legal-status", "admin", "admin", "change a document's status"),
+    PageCase("admin/legal-review", "admin", "admin", "content to review after a change"),
 ]
 
 #: The journeys, in the order they run.

@@ -202,3 +202,26 @@ def admin_journey(sc: Scenario) -> None:
     page.goto(f"/admin/certificates?class={data.DEMO_CLASS}&q="
               f"{certificate['holder'].replace(' ', '+')}")
     expect(page.locator("tbody tr")).to_have_count(2)  # the revoked one and the new one
+
+    # The law changes: the admin marks Luật Bảo vệ dữ liệu cá nhân amended; what cites it
+    # is flagged at once for review, and the lesson shows the new status.
+    page.goto(f"/courses/{data.COURSE}/legal")
+    row = page.locator("tbody tr", has_text="91/2025/QH15")
+    expect(row).to_contain_text("còn hiệu lực")
+    a.check("admin/legal")
+    row.get_by_role("link", name="Đổi tình trạng").click()
+    page.get_by_label("Trạng thái").select_option("amended")
+    page.get_by_label("Từ ngày (dd/mm/yyyy)").fill("01/12/2026")
+    page.get_by_label("Ghi chú").fill("Kiểm thử E2E: giả định có luật sửa đổi")
+    a.check("admin/legal-status")
+    page.get_by_role("button", name="Lưu tình trạng").click()
+    expect(flash(page)).to_contain_text("91/2025/QH15")
+    expect(page.locator("tbody tr", has_text="91/2025/QH15")).to_contain_text("đã sửa đổi")
+    page.goto(f"/courses/{data.COURSE}/legal/review")
+    flagged = page.locator("tbody tr", has_text="Bài 3")
+    expect(flagged).to_contain_text("91/2025/QH15")
+    a.check("admin/legal-review")
+    a.shot("11-legal-review")
+    flagged.get_by_role("button", name="Đánh dấu đã rà soát").click()
+    expect(flash(page)).to_contain_text("Bài 3")
+    expect(page.locator("tbody tr", has_text="Bài 3")).to_have_count(0)
