@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export LMS_ENV ?= development
+# Links and certificates' QR codes point where the server listens, unless set otherwise.
+export LMS_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test install dev lint fmt translations catalog worker clean
 

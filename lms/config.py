@@ -154,6 +154,19 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
     }
 
 
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0", "")  # noqa: S104 (names, not binds)
+
+
+def base_url_is_local(config: Any) -> bool:
+    """Whether, in production, ``LMS_BASE_URL`` is unset or points at this machine (then
+    no certificate may be issued: their QR codes and verification links point there)."""
+    from urllib.parse import urlsplit
+
+    if config.get("LMS_ENV") != "production":
+        return False
+    return urlsplit(config.get("LMS_BASE_URL") or "").hostname in (*_LOCAL_HOSTS, None)
+
+
 def _courses_dir(environ: dict[str, str]) -> str | None:
     """Where the course files live (``LMS_COURSES_DIR``; ``off``: nowhere)."""
     from lms import ROOT

@@ -119,6 +119,6 @@ def demo_command(courses_dir: Path | None) -> None:
         raise click.ClickException("lms demo refuses to run in production (public passwords)")
     run_demo(courses_dir or Path(current_app.config.get("LMS_COURSES_DIR") or ROOT / "courses"))
     db.session.commit()
-    click.echo("Demo ready. Log in at http://127.0.0.1:5000 with:")
+    click.echo(f"Demo ready. Log in at {current_app.config['LMS_BASE_URL']} with:")
     for account in DEMO_ACCOUNTS[:3]:
         click.echo(f"  {account.role:<9} {account.username:<10} {account.password}")

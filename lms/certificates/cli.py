@@ -58,6 +58,13 @@ def issue(code: str, inline: bool) -> None:
     from lms.jobs import huey
 
     klass = _class(code)
+    from lms.certificates.services import refuse_without_public_address
+    from lms.errors import InvalidInput
+
+    try:
+        refuse_without_public_address()
+    except InvalidInput as exc:
+        raise click.ClickException(exc.message) from None
     if inline or huey.immediate:
         with click.progressbar(length=1, label="issuing") as bar:
             def progress(done: int, total: int, issued: int) -> None:

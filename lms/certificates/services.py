@@ -209,6 +209,22 @@ def _insert(klass: Class, user: User, snapshot: dict[str, Any], pdf: bytes,
     return db.session.get(Certificate, new_id)
 
 
+def refuse_without_public_address() -> None:
+    """Certificates carry the verification address: never issue them pointing at localhost.
+
+    :raises InvalidInput: in production, when ``LMS_BASE_URL`` is unset or local.
+    """
+    from flask import current_app
+
+    from lms.config import base_url_is_local
+
+    if base_url_is_local(current_app.config):
+        raise InvalidInput("LMS_BASE_URL", _(
+            "LMS_BASE_URL is %(url)s: set it to the public address (https://…) before "
+            "issuing certificates, whose QR codes point there.",
+            url=current_app.config.get("LMS_BASE_URL") or _("unset")))
+
+
 def issue_for_class(klass: Class, actor: User | None, user_ids: Sequence[int] | None = None,
                     progress: Callable[[int, int, int], None] | None = None) -> int:
     """Issue certificates to every eligible learner, chunk by chunk; returns how many.
@@ -217,6 +233,7 @@ def issue_for_class(klass: Class, actor: User | None, user_ids: Sequence[int] | 
     transaction; rows inserted and committed together. A crash leaves no half-issued
     certificate; running again (or concurrently) issues nothing twice.
     """
+    refuse_without_public_address()
     todo = eligible(klass, user_ids)
     total, issued = len(todo), 0
     if progress:

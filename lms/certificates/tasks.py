@@ -24,7 +24,14 @@ log = logging.getLogger(__name__)
 
 def start_run(klass: Class, actor_id: int | None, kind: str = "issue",
               user_ids: list[int] | None = None) -> IssueRun:
-    """Record a run and queue its job (after the request commits)."""
+    """Record a run and queue its job (after the request commits).
+
+    :raises InvalidInput: an issue run in production without a public ``LMS_BASE_URL``.
+    """
+    if kind == "issue":
+        from lms.certificates.services import refuse_without_public_address
+
+        refuse_without_public_address()
     run = IssueRun(class_id=klass.id, kind=kind, requested_by_id=actor_id, user_ids=user_ids)
     db.session.add(run)
     db.session.flush()

@@ -151,7 +151,11 @@ def class_runs(code: str) -> Any:
             abort(400)
         kind = "zip" if request.form.get("action") == "zip" else "issue"
         selected = [int(x) for x in request.form.getlist("user_id") if x.isdigit()] or None
-        run = start_run(klass, current_user.id, kind, selected)
+        try:
+            run = start_run(klass, current_user.id, kind, selected)
+        except InvalidInput as exc:
+            flash(exc.message, "error")
+            return redirect(request.path)
         db.session.commit()
         return redirect(url_for("certificates.run_status", run_id=run.id))
     from lms.certificates.services import eligible

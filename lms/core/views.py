@@ -5,7 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, text
@@ -52,6 +62,14 @@ def index() -> Any:
                      and can_edit_course(current_user, c) and (n := len(flagged(c, today)))}
     return render_template("core/index.html", classes=classes, courses=courses, counts=counts,
                            to_review=to_review)
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Any:
+    """The site icon where browsers look for it."""
+    response = send_from_directory(current_app.static_folder or "static", "favicon.ico",
+                                   mimetype="image/vnd.microsoft.icon", max_age=86400)
+    return response
 
 
 @bp.route("/healthz")

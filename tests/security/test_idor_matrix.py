@@ -70,6 +70,7 @@ def api(ok: int, allowed: frozenset[str] = LOGGED, denied: int = 404) -> Expecte
 EXPECTED: dict[tuple[str, str], Expected] = {
     # core and auth
     ("core.index", "GET"): exp(200),
+    ("core.favicon", "GET"): exp(200, EVERYONE),
     ("core.healthz", "GET"): exp(200, EVERYONE),
     ("core.set_language", "POST"): exp(302, EVERYONE),
     ("auth.login", "GET"): exp(302, LOGGED, anon=200),  # logged in: sent home
