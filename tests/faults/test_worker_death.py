@@ -97,7 +97,9 @@ def test_worker_killed_mid_run_every_learner_gets_one_certificate(
     with qb.scratch_database(kind, PG_ADMIN_URL, "faults") as url:
         env = qb._environ(url) | {"LMS_REDIS_URL": private_redis,
                                   "LMS_SIGNING_KEY": str(key),
-                                  "LMS_SIGNING_CERT": str(cert)}
+                                  "LMS_SIGNING_CERT": str(cert),
+                                  # production issues only towards a public address
+                                  "LMS_BASE_URL": "https://coyeu-faults.test"}
         # Production settings (TESTING off): jobs go to the Redis queue, not inline.
         app = create_app(config={"LMS_PASSWORD_HASH_FAST": True}, environ=env)
         assert not huey.immediate and type(huey.storage).__name__ == "RedisStorage"
