@@ -127,6 +127,14 @@ def get_course_or_404(slug: str, user: User) -> Course:
     return course
 
 
+def editable_course_or_404(slug: str, user: User) -> Course:
+    """Load a course the user may edit (an admin, or one of its lecturers), or 404."""
+    course = get_course_or_404(slug, user)
+    if not can_edit_course(user, course):
+        abort(404)
+    return course
+
+
 def get_class_or_404(code: str, user: User, *, manage: bool = False) -> Class:
     """Load a class the user may view (or manage), or 404."""
     query = managed_classes(user) if manage else visible_classes(user)

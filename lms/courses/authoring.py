@@ -34,14 +34,11 @@ from lms.courses.views import attachment_url_rewriter
 from lms.db import aware
 from lms.errors import InvalidInput
 from lms.extensions import db
-from lms.permissions import can_edit_course, get_course_or_404
+from lms.permissions import editable_course_or_404
 
 
 def _editable_course(slug: str) -> Course:
-    course = get_course_or_404(slug, current_user)
-    if not can_edit_course(current_user, course):
-        abort(404)
-    return course
+    return editable_course_or_404(slug, current_user)
 
 
 def _editable_lesson(slug: str, lesson_slug: str) -> tuple[Course, Lesson]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from lms.courses import files_toml as toml
 from lms.courses.files_model import (
+    BANK_EXTENSIONS,
     DATETIME_FORMAT,
     FILE_NAME_RE,
     LESSON_NAME_RE,
@@ -105,7 +106,7 @@ def _render(course: CourseFiles) -> dict[str, bytes]:
         name = question.path.removeprefix("questions/")
         if not (
             question.path.startswith("questions/")
-            and name.endswith((".gift", ".xml"))
+            and name.endswith(BANK_EXTENSIONS)
             and FILE_NAME_RE.fullmatch(name)
         ):
             raise ValueError(f"invalid question bank path {question.path!r}")

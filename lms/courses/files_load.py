@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from lms.courses.files_check import Report, Table, decode, parse_toml
 from lms.courses.files_model import (
+    BANK_EXTENSIONS,
     FILE_NAME_RE,
     LESSON_NAME_RE,
     SLUG_RE,
@@ -28,11 +29,12 @@ from lms.courses.files_sniff import EXTENSIONS, MAX_ATTACHMENT_BYTES, detect_con
 from lms.courses.files_toml import KeyLines
 from lms.courses.files_toml import Path as KeyPath
 from lms.legal.model import Registry
+from lms.legal.registry import FILE_NAME as LEGAL_FILE
 from lms.legal.registry import read_registry
 
 LAYOUT: Final = {
     "course.toml": False,
-    "legal.toml": False,
+    LEGAL_FILE: False,
     "lessons": True,
     "questions": True,
     "quizzes": True,
@@ -192,15 +194,15 @@ class _Loader:
 
     def _legal(self) -> Registry | None:
         """``legal.toml`` if the course has one (reported and ``None`` if broken)."""
-        path = self.root / "legal.toml"
+        path = self.root / LEGAL_FILE
         if not path.is_file() or path.is_symlink():
             return None  # absent, or reported by _check_layout
-        text = self._text("legal.toml", path)
+        text = self._text(LEGAL_FILE, path)
         return None if text is None else read_registry(self.problems, self.report(
-            "legal.toml").path, text)
+            LEGAL_FILE).path, text)
 
     def _question(self, relative: str, path: Path) -> QuestionFile | None:
-        if not (path.name.endswith((".gift", ".xml")) and FILE_NAME_RE.fullmatch(path.name)):
+        if not (path.name.endswith(BANK_EXTENSIONS) and FILE_NAME_RE.fullmatch(path.name)):
             self.report(relative).line(
                 1,
                 _(

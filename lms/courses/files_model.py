@@ -159,6 +159,10 @@ class LessonFile:
     legal_line: int = field(default=0, compare=False)
 
 
+BANK_EXTENSIONS: Final = (".gift", ".xml")
+"""Question-bank files: GIFT, or Moodle XML for what GIFT cannot hold."""
+
+
 @dataclass(frozen=True)
 class QuestionFile:
     """``questions/<name>.gift`` or ``.xml``: listed, not parsed (see

@@ -20,14 +20,11 @@ from lms.legal.forms import StatusForm, status_labels
 from lms.legal.models import REVIEW_KINDS, LegalRecord
 from lms.legal.review import flagged, mark_reviewed, set_status
 from lms.legal.services import local_today, records
-from lms.permissions import can_edit_course, get_course_or_404
+from lms.permissions import can_edit_course, editable_course_or_404, get_course_or_404
 
 
 def _editable(slug: str) -> Course:
-    course = get_course_or_404(slug, current_user)
-    if not can_edit_course(current_user, course):
-        abort(404)
-    return course
+    return editable_course_or_404(slug, current_user)
 
 
 @bp.route("/courses/<slug>/legal")

@@ -17,7 +17,7 @@ from lms.courses.services import log_edit
 from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.legal.services import check_citations
-from lms.permissions import can_edit_course, get_course_or_404
+from lms.permissions import editable_course_or_404
 from lms.quizzes import bp
 from lms.quizzes.bank import current_bank, save_question, to_parsed
 from lms.quizzes.bank_bulk import file_entries, save_questions
@@ -35,10 +35,7 @@ MAX_UPLOAD = 2 * 1024 * 1024
 
 
 def _editable(slug: str) -> Course:
-    course = get_course_or_404(slug, current_user)
-    if not can_edit_course(current_user, course):
-        abort(404)
-    return course
+    return editable_course_or_404(slug, current_user)
 
 
 def _question(course: Course, question_id: int) -> Question:

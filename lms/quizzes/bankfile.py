@@ -15,8 +15,6 @@ from lms.quizzes.gift_dump import unwritable
 from lms.quizzes.moodlexml import dump_moodle_xml, parse_moodle_xml
 from lms.quizzes.parsed import ParsedQuestion
 
-EXTENSIONS = (".gift", ".xml")
-
 
 def is_xml(path: str) -> bool:
     return path.lower().endswith(".xml")
