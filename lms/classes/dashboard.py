@@ -189,6 +189,7 @@ def learner_line(klass: Class, user: User) -> LearnerLine:
     from lms.quizzes.attempt_models import Attempt, AttemptState
     from lms.quizzes.models import Quiz
     from lms.quizzes.timing import visible_review_items
+    from lms.quizzes.windows import window_for
 
     completion = db.session.scalar(select(ClassCompletion).where(
         ClassCompletion.class_id == klass.id, ClassCompletion.user_id == user.id))
@@ -201,7 +202,8 @@ def learner_line(klass: Class, user: User) -> LearnerLine:
             .where(Quiz.course_id == klass.course_id, Quiz.slug == required[0]["slug"],
                    Attempt.user_id == user.id, Attempt.state == AttemptState.FINISHED.value)
             .order_by(Attempt.finished_at.desc()).limit(1)).first()
-        visible = row is not None and "score" in visible_review_items(row[0], row[1], utcnow())
+        visible = row is not None and "score" in visible_review_items(
+            row[0], row[1], utcnow(), window_for(row[0], klass).closes_at)
     return LearnerLine(user, completion, score_visible=visible)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -70,6 +71,10 @@ class Attempt(db.Model):
     score10: Mapped[float | None] = mapped_column(Float)
     passed: Mapped[bool | None] = mapped_column(Boolean)
     needs_grading: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The class the learner took it in (its window applies); None for a staff preview.
+    class_id: Mapped[int | None] = mapped_column(
+        ForeignKey("classes.id", ondelete="SET NULL"), index=True
+    )
 
     quiz: Mapped[Quiz] = relationship()
     user: Mapped[User] = relationship()
@@ -109,6 +114,7 @@ class AttemptSlot(db.Model):
     response: Mapped[Any] = mapped_column(JSON, nullable=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     saved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     max_points: Mapped[float] = mapped_column(Float, default=1.0)
     fraction: Mapped[float | None] = mapped_column(Float)
     points: Mapped[float | None] = mapped_column(Float)

@@ -31,8 +31,9 @@ from lms.quizzes.attempt_models import (
     AttemptState,
 )
 from lms.quizzes.models import Question, QuestionVersion, Quiz
-from lms.quizzes.timing import Timing, attempts_limit, aware, timing_for
+from lms.quizzes.timing import Timing, attempts_limit, timing_for
 from lms.quizzes.types import get_type
+from lms.quizzes.windows import attempt_window, learner_class, may_close, window_for
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +85,8 @@ def can_take_course(user_id: int, course_id: int) -> bool:
 
 def can_take(user: User, quiz: Quiz) -> bool:
     """A learner enrolled (active, or completed and still in the class) in a class of the
-    quiz's course may take it; withdrawn learners may not."""
-    if not user.is_learner:
+    quiz's course may take it once it is published; withdrawn learners may not."""
+    if not user.is_learner or not quiz.published:
         return False
     return can_take_course(user.id, quiz.course_id)
 
@@ -130,7 +131,8 @@ def can_manage(user: User, quiz: Quiz) -> bool:
 def timing_of(attempt: Attempt) -> Timing:
     """The attempt's deadline and windows, with the learner's current accommodation."""
     return timing_for(attempt.quiz, attempt.started_at,
-                      accommodation_for(attempt.user_id, attempt.quiz))
+                      accommodation_for(attempt.user_id, attempt.quiz),
+                      attempt_window(attempt).closes_at)
 
 
 # --- start -----------------------------------------------------------------------------
@@ -185,9 +187,11 @@ def start_attempt(quiz: Quiz, user: User, *, preview: bool = False,
         existing = None
     if existing is not None:
         return existing, False
-    if quiz.opens_at and now < aware(quiz.opens_at):
+    klass = None if preview else learner_class(user.id, quiz.course_id)
+    window = window_for(quiz, klass)
+    if window.opens_at and now < window.opens_at:
         raise AttemptClosed(_("This quiz is not open yet."))
-    if quiz.closes_at and now >= aware(quiz.closes_at):
+    if window.closes_at and now >= window.closes_at:
         raise AttemptClosed(_("This quiz is closed."))
     used = db.session.scalar(select(func.count(Attempt.id)).where(
         Attempt.quiz_id == quiz.id, Attempt.user_id == user.id,
@@ -203,7 +207,7 @@ def start_attempt(quiz: Quiz, user: User, *, preview: bool = False,
     table = Attempt.__table__
     stmt = insert_for(table).values(
         quiz_id=quiz.id, user_id=user.id, number=number, state=AttemptState.IN_PROGRESS.value,
-        preview=preview, seed=seed, started_at=now,
+        preview=preview, seed=seed, started_at=now, class_id=klass.id if klass else None,
         max_points=sum(get_type(kind).max_points for _q, _v, kind in picks),
         needs_grading=False,
     ).on_conflict_do_nothing().returning(table.c.id)
@@ -345,8 +349,7 @@ def finalize_overdue(now: datetime | None = None, batch: int = 500) -> int:
     closed = 0
     candidates = db.session.scalars(
         select(Attempt).join(Quiz, Quiz.id == Attempt.quiz_id)
-        .where(Attempt.state.in_(OPEN_STATES),
-               (Quiz.time_limit_seconds.is_not(None)) | (Quiz.closes_at.is_not(None)))
+        .where(Attempt.state.in_(OPEN_STATES), may_close(Quiz, Attempt))
         .order_by(Attempt.id).limit(batch)
     ).all()
     for attempt in candidates:

@@ -11,15 +11,17 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, select
 
+from lms.classes.models import Class
 from lms.db import utcnow
 from lms.db_upsert import insert_for
 from lms.extensions import db
 from lms.quizzes.attempt_models import Accommodation, Attempt, AttemptSlot, AttemptState
 from lms.quizzes.attempts import AttemptClosed, accommodation_id, can_take_course
-from lms.quizzes.models import QuestionVersion, Quiz
+from lms.quizzes.models import QuestionVersion, Quiz, QuizWindow
 from lms.quizzes.option_ids import slot_ids
 from lms.quizzes.timing import timing_for
 from lms.quizzes.types import get_type
+from lms.quizzes.windows import combine
 
 __all__ = ["PreparedAnswer", "check_answer", "save_answer", "store_answer"]
 
@@ -45,15 +47,20 @@ def _answer_context_query() -> Any:
     # closes the learner's attempts, so the enrolment is checked only for a closed one.
     a, q, s, v = (Attempt.__table__.c, Quiz.__table__.c, AttemptSlot.__table__.c,
                   QuestionVersion.__table__.c)
+    w, c = QuizWindow.__table__.c, Class.__table__.c
     return (
         select(a.state, a.started_at, a.preview, q.id.label("quiz_id"), q.course_id,
-               q.time_limit_seconds, q.closes_at, q.on_expiry, s.question_id,
-               s.question_version_id, s.seq, v.type, v.data)
+               q.time_limit_seconds, q.opens_at, q.closes_at, q.on_expiry, s.question_id,
+               s.question_version_id, s.seq, v.type, v.data,
+               w.opens_at.label("own_opens"), w.closes_at.label("own_closes"), c.end_date)
         .select_from(Attempt.__table__
                      .join(Quiz.__table__, q.id == a.quiz_id)
                      .join(AttemptSlot.__table__,
                            and_(s.attempt_id == a.id, s.slot == bindparam("slot")))
-                     .join(QuestionVersion.__table__, v.id == s.question_version_id))
+                     .join(QuestionVersion.__table__, v.id == s.question_version_id)
+                     .outerjoin(QuizWindow.__table__,
+                                and_(w.class_id == a.class_id, w.quiz_id == q.id))
+                     .outerjoin(Class.__table__, c.id == a.class_id))
         .where(a.id == bindparam("attempt_id"), a.user_id == bindparam("user_id"))
     )
 
@@ -101,11 +108,13 @@ def check_answer(attempt_id: int, user_id: int, slot: int, response: Any, seq: i
         raise AttemptClosed(_("This attempt is closed: it can no longer be changed."))
     quiz = Quiz(time_limit_seconds=row.time_limit_seconds, closes_at=row.closes_at,
                 on_expiry=row.on_expiry)
-    timing = timing_for(quiz, row.started_at, None)
+    closes = combine(row.opens_at, row.closes_at, row.own_opens, row.own_closes,
+                     row.end_date).closes_at
+    timing = timing_for(quiz, row.started_at, None, closes)
     if timing.late_until is not None and now > timing.late_until:
         accommodation = db.session.scalar(select(Accommodation).where(
             Accommodation.id == accommodation_id(user_id, row.course_id, row.quiz_id)))
-        timing = timing_for(quiz, row.started_at, accommodation)
+        timing = timing_for(quiz, row.started_at, accommodation, closes)
         if timing.late_until is not None and now > timing.late_until:
             raise AttemptClosed(_("Time is up: answers can no longer be saved."))
     # The learner answers with this attempt's opaque ids; we store the bank's keys.

@@ -94,7 +94,8 @@ def build(slug: str, quiz_id: int | None = None) -> Any:
     if request.method == "POST":
         if not EmptyForm().validate_on_submit():
             abort(400)
-        target = quiz or Quiz(course_id=course.id)
+        # A new quiz stays hidden from learners until a lecturer publishes it.
+        target = quiz or Quiz(course_id=course.id, published=False)
         try:
             if quiz is None:
                 new_slug = (request.form.get("slug") or "").strip()

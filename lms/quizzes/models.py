@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -179,6 +180,8 @@ class Quiz(db.Model):
     draw: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # [{category, count}]
     fixed_questions: Mapped[list[str]] = mapped_column(JSON, default=list)  # question keys
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Learners see a quiz only once it is published; a quiz made on the web starts hidden.
+    published: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -188,3 +191,32 @@ class Quiz(db.Model):
 
     def __repr__(self) -> str:
         return f"<Quiz {self.id} {self.slug}>"
+
+
+class QuizWindow(db.Model):
+    """A class's own open and close times for a quiz (Moodle's group override). A time
+    left empty falls back to the quiz's; the class's close falls back to the end of its
+    last day (see :mod:`lms.quizzes.windows`)."""
+
+    __tablename__ = "quiz_windows"
+    __table_args__ = (
+        UniqueConstraint("class_id", "quiz_id"),
+        CheckConstraint("opens_at IS NULL OR closes_at IS NULL OR opens_at < closes_at",
+                        name="opens_before_closes"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    class_id: Mapped[int] = mapped_column(
+        ForeignKey("classes.id", ondelete="CASCADE"), index=True
+    )
+    quiz_id: Mapped[int] = mapped_column(
+        ForeignKey("quizzes.id", ondelete="CASCADE"), index=True
+    )
+    opens_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )

@@ -22,6 +22,7 @@ from lms.quizzes.models import QuestionVersion
 from lms.quizzes.option_ids import slot_ids
 from lms.quizzes.timing import Timing, visible_review_items
 from lms.quizzes.types import get_type
+from lms.quizzes.windows import attempt_window
 
 #: Tags a question written in HTML or Moodle format may use (Moodle's editors write these).
 QUESTION_TAGS = ALLOWED_TAGS | {"b", "i", "u", "span", "div", "small", "mark", "caption"}
@@ -170,7 +171,8 @@ def review_items(attempt: Attempt, now: datetime) -> set[str]:
     key for a learner withdrawn since."""
     from lms.quizzes.attempts import has_left
 
-    review = visible_review_items(attempt.quiz, attempt.finished_at, now)
+    review = visible_review_items(attempt.quiz, attempt.finished_at, now,
+                                  attempt_window(attempt).closes_at)
     return review - KEY_ITEMS if review & KEY_ITEMS and has_left(attempt) else review
 
 

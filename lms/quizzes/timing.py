@@ -43,12 +43,13 @@ def grace() -> timedelta:
     return timedelta(seconds=current_app.config.get("LMS_QUIZ_GRACE_SECONDS", 30))
 
 
-def timing_for(quiz: Quiz, started_at: datetime,
-               accommodation: Accommodation | None) -> Timing:
-    """Deadline and grace windows of an attempt started at ``started_at``."""
+def timing_for(quiz: Quiz, started_at: datetime, accommodation: Accommodation | None,
+               closes_at: datetime | None) -> Timing:
+    """Deadline and grace windows of an attempt started at ``started_at``, in a window
+    that closes at ``closes_at`` (the class's: :mod:`lms.quizzes.windows`)."""
     limit = time_limit(quiz, accommodation)
     candidates = [t for t in ((aware(started_at) + limit) if limit else None,
-                              aware(quiz.closes_at)) if t is not None]
+                              aware(closes_at)) if t is not None]
     deadline = min(candidates) if candidates else None
     if deadline is None:
         return Timing(None, None, None)
@@ -65,7 +66,8 @@ def attempts_limit(quiz: Quiz, accommodation: Accommodation | None) -> int:
     return quiz.attempts_allowed + (accommodation.extra_attempts if accommodation else 0)
 
 
-def review_window(quiz: Quiz, finished_at: datetime | None, now: datetime) -> str:
+def review_window(finished_at: datetime | None, now: datetime,
+                  closes_at: datetime | None) -> str:
     """Which review window applies now: during, immediately, later or after_close.
 
     ``after_close`` starts at the close plus the network grace, when nobody can still
@@ -74,7 +76,7 @@ def review_window(quiz: Quiz, finished_at: datetime | None, now: datetime) -> st
     """
     if finished_at is None:
         return "during"
-    closes = aware(quiz.closes_at)
+    closes = aware(closes_at)
     if closes is not None and now >= closes + grace():
         return "after_close"
     if now - aware(finished_at) <= IMMEDIATE_REVIEW:
@@ -82,6 +84,8 @@ def review_window(quiz: Quiz, finished_at: datetime | None, now: datetime) -> st
     return "later"
 
 
-def visible_review_items(quiz: Quiz, finished_at: datetime | None, now: datetime) -> set[str]:
-    """Review items (score, correctness, right_answer, feedback) the learner may see now."""
-    return set(quiz.review.get(review_window(quiz, finished_at, now), ()))
+def visible_review_items(quiz: Quiz, finished_at: datetime | None, now: datetime,
+                         closes_at: datetime | None) -> set[str]:
+    """Review items (score, correctness, right_answer, feedback) the learner may see now,
+    in a window closing at ``closes_at``."""
+    return set(quiz.review.get(review_window(finished_at, now, closes_at), ()))

@@ -30,8 +30,9 @@ from lms.quizzes.attempts import (
 from lms.quizzes.autosave import save_answer
 from lms.quizzes.queries import my_attempts, own_attempt, quiz_for
 from lms.quizzes.render import attempt_payload, review_items
-from lms.quizzes.timing import attempts_limit, time_limit, visible_review_items
+from lms.quizzes.timing import attempts_limit, time_limit
 from lms.quizzes.types import ResponseError
+from lms.quizzes.windows import learner_class, window_for
 
 
 def _require_form() -> None:
@@ -54,12 +55,13 @@ def quiz(quiz_id: int) -> Any:
     limit = attempts_limit(item, accommodation)
     used = sum(1 for a in attempts if not a.preview)
     learner = can_take(current_user, item)
+    window = window_for(item, learner_class(current_user.id, item.course_id) if learner else None)
     held = 0 if learner else sum(1 for i in flagged(item.course, local_today()) if i.held_back)
     return render_template(
         "quizzes/quiz.html", quiz=item, attempts=attempts, open_attempt=open_attempt,
         limit=limit, used=used, time_limit=time_limit(item, accommodation), held=held,
-        learner=learner, form=EmptyForm(), now=now,
-        review_items=lambda a: visible_review_items(item, a.finished_at, now),
+        learner=learner, form=EmptyForm(), now=now, window=window,
+        review_items=lambda a: review_items(a, now),
     )
 
 
