@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 from spectree import Response
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -31,6 +31,7 @@ from lms.quizzes.attempts import (
     timing_of,
 )
 from lms.quizzes.autosave import check_answer, store_answer
+from lms.quizzes.flags import set_flag
 from lms.quizzes.models import Quiz
 from lms.quizzes.render import attempt_payload, result_payload
 from lms.quizzes.types import ResponseError
@@ -66,7 +67,13 @@ class QuestionOut(BaseModel):
     fraction: float | None = None
     points: float | None = None
     max_points: float | None = None
+    flagged: bool | None = Field(None, description="marked by the learner to look at again")
+    marks: dict[str, str] | None = Field(
+        None, description="when the review shows correctness: right, partial or wrong for "
+                          "each option (or matching item) the learner chose")
     right_answer: str | None = None
+    right_options: list[str] | None = Field(
+        None, description="when the review shows right answers: the right options' ids")
     feedback: list[str] | None = None
 
 
@@ -92,6 +99,17 @@ class AnswerIn(BaseModel):
 
     response: Any
     seq: int = Field(ge=1, le=2**31 - 1)
+
+
+class FlagIn(BaseModel):
+    """Whether the question is marked "xem lại sau" (to look at again)."""
+
+    flagged: StrictBool
+
+
+class FlagOut(BaseModel):
+    slot: int
+    flagged: bool
 
 
 class SavedOut(BaseModel):
@@ -199,6 +217,23 @@ def put_answer(attempt_id: int, slot: int) -> Any:
     with writing():  # committed before the reply
         saved, seq = store_answer(prepared, now)
     return SavedOut(saved=saved, seq=seq)
+
+
+@bp.put("/attempts/<int:attempt_id>/flags/<int:slot>")
+@spec.validate(json=FlagIn, resp=Response(HTTP_200=FlagOut, HTTP_401=ErrorOut,
+                                          HTTP_404=ErrorOut, HTTP_409=ErrorOut,
+                                          HTTP_422=ErrorOut), tags=["quizzes"])
+def put_flag(attempt_id: int, slot: int) -> Any:
+    """Flag a question of one's open attempt to look at again, or clear the flag."""
+    flagged = request.context.json.flagged  # type: ignore[attr-defined]
+    try:
+        set_flag(attempt_id, api_user().id, slot, flagged)
+    except LookupError as exc:
+        raise APIError(404, "not_found", "No such attempt or question.") from exc
+    except AttemptClosed as exc:
+        raise APIError(409, "closed", exc.message) from exc
+    db.session.commit()
+    return FlagOut(slot=slot, flagged=flagged)
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from lms.quizzes.attempt_models import Attempt, AttemptSlot
 from lms.quizzes.embedded import link_files
 from lms.quizzes.models import QuestionVersion
 from lms.quizzes.option_ids import slot_ids
+from lms.quizzes.review_marks import right_keys, verdicts
 from lms.quizzes.timing import Timing, visible_review_items
 from lms.quizzes.types import get_type
 from lms.quizzes.windows import attempt_window
@@ -118,13 +120,19 @@ def slot_payload(item: AttemptSlot, review: set[str], include_answer: bool,
     if include_answer:
         out["response"] = ids.to_public(version.type, item.response)
         out["seq"] = item.seq
+        out["flagged"] = item.flagged
+    public = ids.public.get
     if "correctness" in review and item.fraction is not None:
         out["fraction"] = item.fraction
+        out["marks"] = {public(key, key): verdict for key, verdict
+                        in verdicts(version.type, version.data, item.response).items()}
     if "score" in review and "correctness" in review:  # a mark per question is correctness
         out["points"] = item.points
         out["max_points"] = item.max_points
     if "right_answer" in review:
         out["right_answer"] = kind.right_answer(version.data)
+        out["right_options"] = [public(key, key)
+                                for key in right_keys(version.type, version.data)]
     if "feedback" in review:
         general = version.data.get("formats", {}).get("general_feedback", "")
         items = [*kind.feedback_items(version.data, item.response),
@@ -147,6 +155,28 @@ def _combined(data: dict[str, Any], item: AttemptSlot) -> list[tuple[str, str]]:
                "partially_correct" if item.fraction > 0 else "incorrect")
     text = combined.get(f"{outcome}_feedback", "")
     return [(text, "")] if text else []
+
+
+@dataclass(frozen=True)
+class QuestionState:
+    """A question's line in the navigation panel and the summary."""
+
+    slot: int
+    state: str  # answered, unanswered, or info (a description: nothing to answer)
+    flagged: bool
+
+
+def question_states(questions: list[dict[str, Any]]) -> list[QuestionState]:
+    """The navigation states of an attempt's questions (from their payloads)."""
+    out = []
+    for q in questions:
+        if q["type"] == "description":
+            state = "info"
+        else:
+            response = q.get("response")
+            state = "unanswered" if response is None or response in ("", [], {}) else "answered"
+        out.append(QuestionState(q["slot"], state, bool(q.get("flagged"))))
+    return out
 
 
 def score_fields(attempt: Attempt, review: set[str]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from lms.extensions import db
 from lms.legal.review import flagged
 from lms.legal.services import local_today
 from lms.quizzes import bp
-from lms.quizzes.attempt_models import AttemptState
+from lms.quizzes.attempt_models import OPEN_STATES, AttemptState
 from lms.quizzes.attempts import (
     AttemptClosed,
     accommodation_for,
@@ -28,8 +28,9 @@ from lms.quizzes.attempts import (
     timing_of,
 )
 from lms.quizzes.autosave import save_answer
+from lms.quizzes.flags import set_flag
 from lms.quizzes.queries import my_attempts, own_attempt, quiz_for
-from lms.quizzes.render import attempt_payload, review_items
+from lms.quizzes.render import attempt_payload, question_states, review_items
 from lms.quizzes.timing import attempts_limit, time_limit
 from lms.quizzes.types import ResponseError
 from lms.quizzes.windows import learner_class, window_for
@@ -99,6 +100,7 @@ def attempt(attempt_id: int) -> Any:
     payload = attempt_payload(item, timing, now, include_answers=True)
     return render_template("quizzes/attempt.html", attempt=item, quiz=item.quiz,
                            payload=payload, timing=timing, now=now, form=EmptyForm(),
+                           rows=question_states(payload["questions"]),
                            overdue=item.state == AttemptState.OVERDUE.value)
 
 
@@ -138,6 +140,7 @@ def save(attempt_id: int) -> Any:
     now = utcnow()
     payload = attempt_payload(item, timing_of(item), now, include_answers=True)
     errors = []
+    action, flag = request.form.get("action"), None
     try:
         if item.state == AttemptState.IN_PROGRESS.value:
             for question in payload["questions"]:
@@ -150,12 +153,15 @@ def save(attempt_id: int) -> Any:
                 except ResponseError as exc:
                     errors.append(_("Question %(n)d: %(message)s", n=question["slot"],
                                     message=exc.message))
-        if request.form.get("action") == "submit" and not errors:
+        if action == "submit" and not errors:
             db.session.commit()
             db.session.expire_all()
             submit_attempt(own_attempt(attempt_id, current_user), now)
             db.session.commit()
             return redirect(url_for("quizzes.review", attempt_id=attempt_id))
+        flag = _flag_of(payload)
+        if flag is not None:
+            set_flag(item.id, current_user.id, flag[0], flag[1])
     except AttemptClosed as exc:
         db.session.commit()
         flash(exc.message, "error")
@@ -163,9 +169,47 @@ def save(attempt_id: int) -> Any:
     db.session.commit()
     for error in errors:
         flash(error, "error")
-    if not errors:
-        flash(_("Your answers are saved."), "success")
+    if errors:
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt_id))
+    if action == "summary":
+        return redirect(url_for("quizzes.summary", attempt_id=attempt_id))
+    if flag is not None:
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt_id,
+                                _anchor=f"question-{flag[0]}"))
+    flash(_("Your answers are saved."), "success")
     return redirect(url_for("quizzes.attempt", attempt_id=attempt_id))
+
+
+def _flag_of(payload: dict[str, Any]) -> tuple[int, bool] | None:
+    """The flag button pressed in a plain form post: (slot, new state), or None."""
+    raw = request.form.get("flag", "")
+    slots = {q["slot"]: q for q in payload["questions"]}
+    if not raw.isdigit() or int(raw) not in slots:
+        return None
+    return int(raw), not slots[int(raw)].get("flagged")
+
+
+@bp.route("/attempts/<int:attempt_id>/summary")
+@login_required
+def summary(attempt_id: int) -> Any:
+    """Before submitting: every question's state, what is unanswered or flagged, the time
+    left; "back to the attempt" or "submit and finish"."""
+    item = own_attempt(attempt_id, current_user)
+    if item.state in OPEN_STATES and has_left(item):
+        abort(404)
+    now = utcnow()
+    if finalize_if_due(item, now):
+        db.session.commit()
+    if item.state not in OPEN_STATES:
+        return redirect(url_for("quizzes.review", attempt_id=attempt_id))
+    timing = timing_of(item)
+    payload = attempt_payload(item, timing, now, include_answers=True)
+    rows = question_states(payload["questions"])
+    return render_template("quizzes/summary.html", attempt=item, quiz=item.quiz, rows=rows,
+                           unanswered=sum(1 for r in rows if r.state == "unanswered"),
+                           flagged=sum(1 for r in rows if r.flagged),
+                           timing=timing, now=now, form=EmptyForm(),
+                           overdue=item.state == AttemptState.OVERDUE.value)
 
 
 @bp.route("/attempts/<int:attempt_id>/review")

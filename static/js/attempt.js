@@ -128,36 +128,59 @@
     }, 200);
   });
 
-  // Countdown from the server's clock: offset = server time - local time at load.
-  var timer = document.querySelector(".timer");
-  if (timer) {
-    var offset = Date.parse(timer.dataset.serverTime) - Date.now();
-    var deadline = Date.parse(timer.dataset.deadline);
-    var announce = document.querySelector(".timer-announce");
-    var announced = {};
-    var tick = function () {
-      var left = Math.max(0, deadline - (Date.now() + offset));
-      var s = Math.floor(left / 1000);
-      var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-      timer.textContent = (h ? h + ":" : "") + String(m).padStart(2, "0") + ":" + String(sec).padStart(2, "0");
-      var minutes = Math.ceil(s / 60);
-      [10, 5, 1].forEach(function (mark) {
-        if (minutes === mark && !announced[mark]) { announced[mark] = true; announce.textContent = d.msgMinutes.replace("{n}", mark); }
-      });
-      if (left <= 0) {
-        clearInterval(interval);
-        announce.textContent = d.msgTimeup;
-        timer.classList.add("expired");
-        if (d.autosubmit === "yes" && !closed) {
-          var h2 = document.createElement("input"); h2.type = "hidden"; h2.name = "action"; h2.value = "submit"; form.appendChild(h2);
-          Object.keys(pending).forEach(send);
-          setTimeout(function () { form.submit(); }, 1500);
-        }
-      } else if (s < 300) {
-        timer.classList.add("warning");
-      }
-    };
-    var interval = setInterval(tick, 1000);
-    tick();
+  // The countdown (timer.js) says when time is up: submit what is there, as the quiz says.
+  document.addEventListener("lms:timeup", function () {
+    if (d.autosubmit !== "yes" || closed) return;
+    var h2 = document.createElement("input"); h2.type = "hidden"; h2.name = "action"; h2.value = "submit"; form.appendChild(h2);
+    Object.keys(pending).forEach(send);
+    setTimeout(function () { form.submit(); }, 1500);
+  });
+
+  // "Xem lại sau": flag a question through the API, and show it in the panel.
+  function showFlag(slot, on) {
+    var fs = document.getElementById("question-" + slot);
+    var button = fs && fs.querySelector(".flag-toggle");
+    if (fs) fs.classList.toggle("flagged", on);
+    if (button) {
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+      button.textContent = on ? button.dataset.labelOn : button.dataset.labelOff;
+    }
+    var link = document.querySelector('.quiz-nav a[data-slot="' + slot + '"]');
+    if (link) {
+      link.classList.toggle("flagged", on);
+      link.querySelector(".nav-flag").textContent = on ? ", " + d.msgFlagged : "";
+    }
   }
+  form.querySelectorAll(".flag-toggle").forEach(function (button) {
+    button.addEventListener("click", function (e) {
+      e.preventDefault();
+      var slot = button.value;
+      var on = button.getAttribute("aria-pressed") !== "true";
+      fetch(d.flags + slot, {
+        method: "PUT", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+        body: JSON.stringify({ flagged: on })
+      }).then(function (r) {
+        if (r.ok) showFlag(slot, on);
+        else if (r.status === 409) location.reload();
+      });
+    });
+  });
+
+  // The panel follows the answers as they change.
+  function showAnswered(fs) {
+    var link = document.querySelector('.quiz-nav a[data-slot="' + fs.dataset.slot + '"]');
+    if (!link || link.classList.contains("info")) return;
+    var value = responseOf(fs);
+    var answered = value !== null && value !== "" &&
+      !(Array.isArray(value) && !value.length) &&
+      !(typeof value === "object" && !Array.isArray(value) && !Object.keys(value).length);
+    link.classList.toggle("answered", answered);
+    link.classList.toggle("unanswered", !answered);
+    link.querySelector(".nav-state").textContent = answered ? d.msgAnswered : d.msgUnanswered;
+  }
+  form.querySelectorAll("fieldset.question").forEach(function (fs) {
+    fs.addEventListener("change", function () { showAnswered(fs); });
+    fs.addEventListener("input", function () { showAnswered(fs); });
+  });
 })();

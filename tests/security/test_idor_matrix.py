@@ -143,6 +143,7 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("quizzes.attempt", "GET"): exp(302, ONLY_OWNER),  # finished: on to its review
     ("quizzes.save", "POST"): exp(302, ONLY_OWNER),
     ("quizzes.review", "GET"): exp(200, ONLY_OWNER),
+    ("quizzes.summary", "GET"): exp(302, ONLY_OWNER),  # finished: on to its review
     ("quizzes.attempt_file", "GET"): exp(200, ONLY_OWNER),
     ("quizzes.question_file", "GET"): exp(200, EDITORS),
     # Quiz pages of lecturers of any class of the course (lms.quizzes.attempts.can_manage):
@@ -193,6 +194,7 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("api.get_attempt", "GET"): api(200, ONLY_OWNER),
     ("api.put_answer", "PUT"): api(409, ONLY_OWNER),  # the attempt is finished
     ("api.post_submit", "POST"): api(200, ONLY_OWNER),  # idempotent
+    ("api.put_flag", "PUT"): api(409, ONLY_OWNER),  # the attempt is finished
 }
 
 # Known security bugs, each a strict xfail until fixed. Fixed: a lecturer of another class

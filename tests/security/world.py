@@ -184,6 +184,7 @@ BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     ("certificates.admin_detail", "POST"): lambda w: {"action": "revoke", "reason": "thử"},
     ("quizzes.grading", "POST"): lambda w: {"slot_id": w.essay_slot.id, "points": "1"},
     ("api.put_answer", "PUT"): lambda w: {"response": "x", "seq": 1},
+    ("api.put_flag", "PUT"): lambda w: {"flagged": True},
     ("quizzes.set_pool", "POST"): lambda w: {"category": w.question.category,
                                              "exam_pool": "1"},
     ("legal.change_status", "POST"): lambda w: {"status": "in_force"},
