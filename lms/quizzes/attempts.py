@@ -21,8 +21,6 @@ from lms.db import utcnow
 from lms.db_upsert import insert_for
 from lms.errors import InvalidInput
 from lms.extensions import db
-from lms.legal.review import held_back
-from lms.legal.services import local_today
 from lms.quizzes.attempt_models import (
     OPEN_STATES,
     Accommodation,
@@ -30,7 +28,8 @@ from lms.quizzes.attempt_models import (
     AttemptSlot,
     AttemptState,
 )
-from lms.quizzes.models import Question, QuestionVersion, Quiz
+from lms.quizzes.draw import pick_questions, seen_questions
+from lms.quizzes.models import QuestionVersion, Quiz
 from lms.quizzes.timing import Timing, attempts_limit, timing_for
 from lms.quizzes.types import get_type
 from lms.quizzes.windows import attempt_window, learner_class, may_close, window_for
@@ -137,35 +136,6 @@ def timing_of(attempt: Attempt) -> Timing:
 
 # --- start -----------------------------------------------------------------------------
 
-def _pick_questions(quiz: Quiz, rng: random.Random) -> list[tuple[int, int, str]]:
-    """(question id, version id, type) of the questions of a new attempt."""
-    rows = db.session.execute(
-        select(Question.id, Question.idnumber, Question.category, QuestionVersion.id,
-               QuestionVersion.type, Question.tags)
-        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-        .where(Question.course_id == quiz.course_id, Question.archived.is_(False))
-        .order_by(Question.id)
-    ).all()
-    by_key = {r.idnumber: r for r in rows}
-    chosen = [by_key[key] for key in quiz.fixed_questions if key in by_key]
-    # Questions resting on law no longer in force wait for a lecturer's review.
-    held = held_back(quiz.course_id, [(r[0], r.tags) for r in rows], local_today())
-    taken = {r[0] for r in chosen} | held
-    for rule in quiz.draw:
-        # As in Moodle, a random draw never picks a description.
-        pool = [r for r in rows if r.category == rule["category"] and r[0] not in taken
-                and r.type != "description"]
-        if len(pool) < rule["count"]:
-            raise InvalidInput("quiz", _("There are not enough questions in category "
-                                         "%(category)s.", category=rule["category"]))
-        picked = rng.sample(pool, rule["count"])
-        taken.update(r[0] for r in picked)
-        chosen.extend(picked)
-    if quiz.shuffle_questions:
-        rng.shuffle(chosen)
-    return [(r[0], r[3], r[4]) for r in chosen]
-
-
 def _open_attempt(quiz_id: int, user_id: int) -> Attempt | None:
     return db.session.scalar(select(Attempt).where(
         Attempt.quiz_id == quiz_id, Attempt.user_id == user_id,
@@ -201,7 +171,7 @@ def start_attempt(quiz: Quiz, user: User, *, preview: bool = False,
         raise AttemptClosed(_("You have used all your attempts."))
     seed = secrets.randbelow(2**31)
     rng = random.Random(seed)  # noqa: S311 (shuffling, not security)
-    picks = _pick_questions(quiz, rng)
+    picks = pick_questions(quiz, rng, set() if preview else seen_questions(quiz, user.id))
     number = (db.session.scalar(select(func.max(Attempt.number)).where(
         Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)) or 0) + 1
     table = Attempt.__table__

@@ -204,11 +204,14 @@ def _check_draws(files: CourseFiles, counts: Counter[str], names: dict[str, str]
         review = {w: getattr(quiz.review, w) for w in REVIEW_WINDOWS}
         lines = {rule.category: rule.line for rule in quiz.draw}
         fixed = {k: categories[k] for k in keys}
-        for source in forbidden_sources(review, lines, fixed, exam):
+        for source in forbidden_sources(review, {r.category: r.count for r in quiz.draw},
+                                        fixed, exam, quiz.attempts, counts):
             problems.append(Problem(where, lines.get(source) or 1, _(
-                "draws from the exam pool “%(pool)s” but its review shows right answers or "
-                "feedback before the quiz closes: draw from a practice category, or show "
-                "them only after the close", pool=source)))
+                "draws from the exam pool “%(pool)s” but its review shows right answers "
+                "before the quiz closes, or shows correctness or feedback to learners who "
+                "may meet the same question again (unlimited attempts, a fixed question, or "
+                "fewer questions than draws × attempts): draw from a practice category, or "
+                "show them only after the close", pool=source)))
     if problems:
         raise CourseFilesError(problems)
     return fixed_keys

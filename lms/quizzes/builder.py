@@ -65,9 +65,9 @@ def _apply(quiz: Quiz, categories: dict[str, int], names: dict[str, str]) -> Non
     quiz.draw, quiz.fixed_questions = draw, fixed
     quiz.review = {w: [i for i in REVIEW_ITEMS if request.form.get(f"review-{w}-{i}")]
                    for w in WINDOWS}
-    misused = forbidden_sources(quiz.review, [rule["category"] for rule in draw],
+    misused = forbidden_sources(quiz.review, {rule["category"]: rule["count"] for rule in draw},
                                 {name: names[name] for name in fixed},
-                                exam_pools(quiz.course_id))
+                                exam_pools(quiz.course_id), quiz.attempts_allowed, categories)
     if misused:
         raise InvalidInput("draw", _(
             "This quiz shows right answers or feedback before it closes, so it may not use "

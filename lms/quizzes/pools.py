@@ -21,12 +21,20 @@ EARLY_WINDOWS = ("during", "immediately", "later")
 # Correctness (and with it per-question marks) gives the key away too: one guess per
 # question per attempt, read back, and the next attempt is right.
 REVEALING = ("right_answer", "feedback", "correctness")
+#: What teaches without giving the key away to a learner who never meets the question
+#: again: allowed before the close when no learner can draw the same question twice.
+STUDY_ITEMS = frozenset({"feedback", "correctness"})
 
 
 def reveals_before_close(review: Mapping[str, Iterable[str]]) -> bool:
     """Whether a review matrix shows right answers, feedback or per-question correctness
     before the close."""
-    return any(item in REVEALING for window in EARLY_WINDOWS for item in review.get(window, ()))
+    return bool(early_items(review) & set(REVEALING))
+
+
+def early_items(review: Mapping[str, Iterable[str]]) -> set[str]:
+    """What the review shows before the close."""
+    return {item for window in EARLY_WINDOWS for item in review.get(window, ())}
 
 
 def exam_pools(course_id: int) -> set[str]:
@@ -35,13 +43,24 @@ def exam_pools(course_id: int) -> set[str]:
         QuestionCategory.course_id == course_id, QuestionCategory.exam_pool.is_(True))))
 
 
-def forbidden_sources(review: Mapping[str, Iterable[str]], draw: Iterable[str],
-                      fixed: Mapping[str, str], exam: set[str]) -> list[str]:
+def forbidden_sources(review: Mapping[str, Iterable[str]], draw: Mapping[str, int],
+                      fixed: Mapping[str, str], exam: set[str], attempts: int = 0,
+                      sizes: Mapping[str, int] | None = None) -> list[str]:
     """Exam pools a quiz with this review matrix would wrongly use: drawn categories, and
-    ``question (category)`` for fixed questions (``fixed`` maps name → category)."""
-    if not reveals_before_close(review):
+    ``question (category)`` for fixed questions (``fixed`` maps name → category).
+
+    ``draw`` maps each drawn category to its count per attempt. Before the close, right
+    answers never come from an exam pool. Correctness and feedback may, when no learner
+    meets a question twice: attempts are limited, attempts never repeat a question (see
+    :func:`lms.quizzes.attempts.start_attempt`) and the pool has at least count × attempts
+    questions (``sizes``). Fixed questions come back every attempt, so never.
+    """
+    early = early_items(review) & set(REVEALING)
+    if not early:
         return []
-    used = [category for category in draw if category in exam]
+    study_only = early <= STUDY_ITEMS and attempts > 0
+    used = [category for category, count in draw.items() if category in exam and not (
+        study_only and (sizes or {}).get(category, 0) >= count * attempts)]
     used += [f"{name} ({category})" for name, category in fixed.items() if category in exam]
     return used
 
@@ -53,6 +72,20 @@ def fixed_categories(course_id: int, names: Iterable[str]) -> dict[str, str]:
         return {}
     return dict(db.session.execute(select(Question.idnumber, Question.category).where(
         Question.course_id == course_id, Question.idnumber.in_(wanted))).all())
+
+
+def category_sizes(course_id: int) -> dict[str, int]:
+    """How many questions a draw may pick in each category (descriptions never)."""
+    from sqlalchemy import func
+
+    from lms.quizzes.models import QuestionVersion
+
+    return dict(db.session.execute(
+        select(Question.category, func.count(Question.id))
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(Question.course_id == course_id, Question.archived.is_(False),
+               QuestionVersion.type != "description")
+        .group_by(Question.category)).all())
 
 
 def set_exam_pools(course_id: int, marks: Mapping[str, bool]) -> None:
@@ -82,9 +115,11 @@ def mark_exam_pool(course_id: int, category: str, exam_pool: bool) -> None:
         quizzes = db.session.scalars(select(Quiz).where(
             Quiz.course_id == course_id, Quiz.archived.is_(False)).order_by(Quiz.slug)).all()
         fixed = fixed_categories(course_id, [n for q in quizzes for n in q.fixed_questions])
+        sizes = category_sizes(course_id)
         clash = [q.title for q in quizzes if forbidden_sources(
-            q.review, [rule["category"] for rule in q.draw],
-            {n: fixed[n] for n in q.fixed_questions if n in fixed}, {category})]
+            q.review, {rule["category"]: rule["count"] for rule in q.draw},
+            {n: fixed[n] for n in q.fixed_questions if n in fixed}, {category},
+            q.attempts_allowed, sizes)]
         if clash:
             raise InvalidInput("category", _(
                 "“%(category)s” cannot become an exam pool: %(quizzes)s show right answers "

@@ -16,7 +16,7 @@ from lms.courses.sync import export_course, import_course
 from lms.extensions import db
 from lms.quizzes.gift import GiftError, parse_gift
 from lms.quizzes.models import QuestionCategory, Quiz
-from lms.quizzes.pools import exam_pools, reveals_before_close
+from lms.quizzes.pools import category_sizes, early_items, exam_pools, reveals_before_close
 from tests.conftest import Auth, assign_lecturer, csrf_from, make_user, shipped_copy
 
 SHIPPED = ROOT / "courses" / "quan-ly-nha-nuoc-ve-co-yeu"
@@ -37,12 +37,20 @@ def test_the_shipped_course_keeps_practice_out_of_the_exam(app, tmp_path: Path) 
     import_course(shipped_copy(tmp_path))
     course_id = db.session.scalar(select(Quiz.course_id).where(Quiz.slug == "kiem-tra-cuoi-khoa"))
     assert exam_pools(course_id) == {f"bai-0{n}" for n in range(1, 7)}
+    sizes = category_sizes(course_id)
     for quiz in db.session.scalars(select(Quiz).where(Quiz.course_id == course_id)):
         drawn = {rule["category"] for rule in quiz.draw}
-        if reveals_before_close(quiz.review):
+        if quiz.slug != "kiem-tra-cuoi-khoa":
+            assert reveals_before_close(quiz.review)
             assert not drawn & exam_pools(course_id), quiz.slug
-        else:
-            assert quiz.slug == "kiem-tra-cuoi-khoa"
+            continue
+        # The final test teaches after each attempt (correctness and feedback), keeps the
+        # right answers for after the close, and never gives a learner a question twice.
+        assert early_items(quiz.review) == {"score", "correctness", "feedback"}
+        assert "right_answer" in quiz.review["after_close"]
+        assert quiz.attempts_allowed == 2
+        assert all(sizes[r["category"]] >= r["count"] * quiz.attempts_allowed
+                   for r in quiz.draw)
 
 
 def test_import_refuses_a_practice_quiz_on_the_exam_pool(app, tmp_path: Path) -> None:
@@ -118,3 +126,27 @@ def test_the_web_bank_marks_a_pool_and_refuses_a_clash(app, auth: Auth, client,
     client.post(pools, data={"csrf_token": csrf_from(client, bank),
                              "category": "bai-02", "exam_pool": "1"})
     assert "bai-02" in exam_pools(course.id)
+
+
+FINAL = "quizzes/kiem-tra-cuoi-khoa.toml"
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    (("attempts = 2", "attempts = 0"), "unlimited attempts"),
+    (('{ category = "bai-01", count = 4 }', '{ category = "bai-01", count = 8 }'),
+     "15 questions, 8 drawn × 2 attempts"),
+    (('immediately = ["score", "correctness", "feedback"]',
+      'immediately = ["score", "correctness", "feedback", "right_answer"]'),
+     "right answers before the close"),
+])
+def test_the_final_test_may_teach_only_while_no_question_comes_back(
+        app, tmp_path: Path, change: tuple[str, str], why: str) -> None:
+    root = shipped_copy(tmp_path)
+    path = root / FINAL
+    text = path.read_text(encoding="utf-8")
+    assert change[0] in text, why
+    path.write_text(text.replace(change[0], change[1]), encoding="utf-8")
+    with pytest.raises(CourseFilesError) as err:
+        import_course(root)
+    assert f"{SHIPPED.name}/{FINAL}:" in str(err.value) and "bai-01" in str(err.value), why
+    db.session.rollback()
