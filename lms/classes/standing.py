@@ -113,6 +113,11 @@ class Standing:
         return self.quizzes[0].window.closes_at if self.quizzes else None
 
     @property
+    def quiz_closed(self) -> bool:
+        closes = self.quiz_closes_at
+        return closes is not None and utcnow() >= closes
+
+    @property
     def certificate_label(self) -> str:
         return str(CERTIFICATE_STATES[self.certificate_state])
 
