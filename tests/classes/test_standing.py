@@ -218,9 +218,12 @@ def test_staff_home_is_unchanged(auth: Auth, client) -> None:
     assert client.get("/api/v1/me/classes", headers=headers).json == []
 
 
-def _home_statements(client, count_statements) -> int:
+def _home_statements(client, count_statements) -> tuple[int, int]:
+    # A real request starts with no quiz window read yet (the test's setup read some).
+    db.session.info.pop("lms_quiz_windows", None)
     with count_statements() as counter:
         assert client.get("/").status_code == 200
+    db.session.info.pop("lms_quiz_windows", None)
     with count_statements() as mine:
         assert client.get("/certificates").status_code == 200
     return counter.count, mine.count
