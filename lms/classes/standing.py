@@ -145,7 +145,8 @@ def _lessons(user_id: int, course_ids: set[int]) -> tuple[dict[int, list[Any]], 
                func.coalesce(LessonRevision.title, Lesson.title),
                func.coalesce(LessonRevision.minutes, Lesson.minutes))
         .outerjoin(LessonRevision, LessonRevision.id == Lesson.published_revision_id)
-        .where(Lesson.course_id.in_(course_ids), Lesson.status == LessonStatus.PUBLISHED.value)
+        .where(Lesson.course_id.in_(sorted(course_ids)),
+               Lesson.status == LessonStatus.PUBLISHED.value)
         .order_by(Lesson.position, Lesson.id)).all()
     by_course: dict[int, list[Any]] = defaultdict(list)
     for row in rows:
@@ -168,7 +169,7 @@ def _quizzes(user_id: int, course_ids: set[int], slugs: set[str]) -> tuple[
                    select(Quiz, Accommodation).outerjoin(
                        Accommodation,
                        Accommodation.id == accommodation_id(user_id, Quiz.course_id, Quiz.id))
-                   .where(Quiz.course_id.in_(course_ids), Quiz.slug.in_(slugs)))}
+                   .where(Quiz.course_id.in_(sorted(course_ids)), Quiz.slug.in_(sorted(slugs))))}
     attempts: dict[int, list[Attempt]] = defaultdict(list)
     if quizzes:
         for attempt in db.session.scalars(select(Attempt).where(

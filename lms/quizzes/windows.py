@@ -91,8 +91,8 @@ def prime_windows(pairs: list[tuple[Class, Quiz]]) -> None:
     if not todo:
         return
     own = {(w.class_id, w.quiz_id): w for w in db.session.scalars(select(QuizWindow).where(
-        QuizWindow.class_id.in_({k.id for k, _q in todo}),
-        QuizWindow.quiz_id.in_({q.id for _k, q in todo})))}
+        QuizWindow.class_id.in_(sorted({k.id for k, _q in todo})),
+        QuizWindow.quiz_id.in_(sorted({q.id for _k, q in todo}))))}
     for klass, quiz in todo:
         mine = own.get((klass.id, quiz.id))
         _cache()[(klass.id, quiz.id)] = combine(
