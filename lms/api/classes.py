@@ -72,3 +72,66 @@ def class_completion(code: str) -> Any:
     if klass is None:
         raise APIError(404, "not_found", "No such class.")
     return to_json(build_report(klass))
+
+
+class StandingQuizOut(BaseModel):
+    """A required quiz: attempts used of those allowed (0: unlimited); the best score
+    only when the quiz's review shows it now (else null)."""
+
+    slug: str
+    title: str
+    attempts_used: int
+    attempts_allowed: int
+    best_score10: float | None
+    passed: bool
+    closes_at: str | None
+
+
+class StandingOut(BaseModel):
+    """Where the caller stands in one of their classes (the learner's home page)."""
+
+    code: str
+    name: str
+    course: str
+    withdrawn: bool
+    status: str
+    lessons_done: int
+    lessons_total: int
+    reading_minutes_left: int
+    quizzes: list[StandingQuizOut]
+    class_end: str | None
+    quiz_closes_at: str | None
+    certificate: str  # not_eligible | waiting | issued | revoked
+    certificate_serial: str | None
+    next_step: str | None  # the "Tiếp tục" address
+
+
+@bp.get("/me/classes")
+@spec.validate(resp=Response(HTTP_200=list[StandingOut], HTTP_401=ErrorOut), tags=["classes"])
+def my_classes() -> Any:
+    """The caller's classes as a learner, with progress, requirements, dates, the next step
+    and the certificate state (empty for staff)."""
+    from flask import url_for
+
+    from lms.classes.standing import standings
+
+    user = api_user()
+    out = []
+    for s in standings(user) if user.is_learner else []:
+        step = s.next_step
+        out.append(StandingOut(
+            code=s.klass.code, name=s.klass.name, course=s.klass.course.slug,
+            withdrawn=s.withdrawn, status=s.status, lessons_done=s.lessons_done,
+            lessons_total=len(s.lessons), reading_minutes_left=s.reading_minutes_left,
+            quizzes=[StandingQuizOut(
+                slug=q.quiz.slug, title=q.quiz.title, attempts_used=q.attempts_used,
+                attempts_allowed=q.attempts_allowed, best_score10=q.best_score10,
+                passed=q.passed,
+                closes_at=q.window.closes_at.isoformat() if q.window.closes_at else None)
+                for q in s.quizzes],
+            class_end=s.klass.end_date.isoformat() if s.klass.end_date else None,
+            quiz_closes_at=s.quiz_closes_at.isoformat() if s.quiz_closes_at else None,
+            certificate=s.certificate_state,
+            certificate_serial=s.certificate.serial if s.certificate else None,
+            next_step=url_for(step.endpoint, **step.values) if step else None))
+    return out

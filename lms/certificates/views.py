@@ -67,10 +67,11 @@ def verify_file() -> Any:
 @bp.route("/certificates")
 @login_required
 def mine() -> Any:
-    """“Chứng nhận của tôi”: the learner's certificates."""
-    items = db.session.scalars(select(Certificate).where(
-        Certificate.user_id == current_user.id).order_by(Certificate.issued_at.desc())).all()
-    return render_template("certificates/mine.html", items=items)
+    """“Giấy chứng nhận của tôi”: the certificate state of each of the learner's classes,
+    in the home page's words."""
+    from lms.classes.standing import standings
+
+    return render_template("certificates/mine.html", standings=standings(current_user))
 
 
 @bp.route("/certificates/<serial>.pdf")

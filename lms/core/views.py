@@ -26,6 +26,7 @@ from lms.auth.forms import EmptyForm
 from lms.auth.login import safe_next_url
 from lms.auth.models import User
 from lms.classes.models import Class
+from lms.classes.standing import standings
 from lms.core import bp
 from lms.courses.models import Course
 from lms.extensions import db
@@ -42,7 +43,8 @@ log = logging.getLogger(__name__)
 @login_required
 def index() -> Any:
     """The home page: what this user can reach, by role."""
-    classes = db.session.scalars(
+    # A learner's classes come with where they stand (lms.classes.standing).
+    classes = [] if current_user.is_learner else db.session.scalars(
         visible_classes(current_user).options(selectinload(Class.course))
         .order_by(Class.start_date.desc().nulls_last(), Class.code).limit(20)
     ).all()
@@ -55,13 +57,14 @@ def index() -> Any:
             "courses": len(courses),
         }
     to_review = {}
+    mine = standings(current_user) if current_user.is_learner else None
     if not current_user.is_learner:  # lecturers' and admins' dashboard: law that changed
         today = local_today()
         changed = courses_with_changes([c.id for c in courses])  # one statement
         to_review = {c.slug: n for c in courses if c.id in changed
                      and can_edit_course(current_user, c) and (n := len(flagged(c, today)))}
     return render_template("core/index.html", classes=classes, courses=courses, counts=counts,
-                           to_review=to_review)
+                           to_review=to_review, standings=mine)
 
 
 @bp.route("/favicon.ico")

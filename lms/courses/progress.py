@@ -44,7 +44,12 @@ def required_seconds(lesson_id: int) -> int:
         .where(Lesson.id == lesson_id)).first()
     if row is None:
         return 0
-    minutes, policy = row
+    return reading_seconds(*row)
+
+
+def reading_seconds(minutes: int | None, policy: dict[str, Any] | None) -> int:
+    """Reading time a lesson of ``minutes`` estimated minutes needs in a course with this
+    completion ``policy`` (its ``min_read_share``)."""
     share = (policy or {}).get("min_read_share")
     share = DEFAULT_MIN_READ_SHARE if share is None else float(share)
     return max(0, math.ceil((minutes or 0) * 60 * share))

@@ -13,12 +13,10 @@ from lms.courses.progress import record_activity
 from lms.courses.services import LessonDraft, create_lesson, publish
 from lms.db import utcnow
 from lms.extensions import db
-from lms.quizzes.attempts import start_attempt, submit_attempt
-from lms.quizzes.autosave import save_answer
 from lms.quizzes.bank import save_question
 from lms.quizzes.gift import parse_gift
 from tests.conftest import make_class, make_course, make_user
-from tests.quizzes.conftest import make_quiz
+from tests.quizzes.conftest import make_quiz, take_quiz
 
 BANK = "::t1::Đúng? {T}\n\n::t2::Sai? {F}\n"
 
@@ -48,16 +46,6 @@ def _row(klass, learner) -> ClassCompletion:
         ClassCompletion.class_id == klass.id, ClassCompletion.user_id == learner.id))
 
 
-def _take(quiz, learner, answers: tuple[bool, bool]):
-    attempt, _ = start_attempt(quiz, learner)
-    for item, value in zip(sorted(attempt.slots, key=lambda s: s.question_id), answers,
-                           strict=True):
-        save_answer(attempt.id, learner.id, item.slot, value, 1)
-    db.session.expire_all()
-    submit_attempt(attempt)
-    return attempt
-
-
 def test_enrolment_creates_a_not_started_row(app) -> None:
     klass, _lessons, _quiz, learner = _setup()
     row = _row(klass, learner)
@@ -75,7 +63,7 @@ def test_each_event_recomputes_in_the_same_transaction(app) -> None:
         assert _row(klass, learner).lessons_done == 2
         assert _row(klass, learner).status == "in_progress"  # the test is still required
         traveller.shift(timedelta(hours=1))
-        attempt = _take(quiz, learner, (True, False))
+        attempt = take_quiz(quiz, learner, (True, False))
         row = _row(klass, learner)
         assert row.status == "completed" and row.best_score10 == 10.0
         # The true moment: when the passing attempt finished, not when a job noticed.
@@ -86,7 +74,7 @@ def test_each_event_recomputes_in_the_same_transaction(app) -> None:
 
 def test_failed_when_attempts_are_exhausted_below_the_mark(app) -> None:
     klass, _lessons, quiz, learner = _setup(attempts=1)
-    _take(quiz, learner, (False, True))
+    take_quiz(quiz, learner, (False, True))
     assert _row(klass, learner).status == "failed"
 
 

@@ -46,6 +46,19 @@ def _learner_pages(lang: str) -> list[PageCase]:
     ]
 
 
+def _home_pages() -> list[PageCase]:
+    out = []
+    for device, user in (("desktop", "hocvien"), ("phone", "hocvien2")):
+        out += [
+            PageCase(f"home/home-{device}", "home", user, f"learner home per class ({device})"),
+            PageCase(f"home/lesson-{device}", "home", user, f"lesson after Tiếp tục ({device})"),
+            PageCase(f"home/progress-{device}", "home", user, f"home, progress moved ({device})"),
+            PageCase(f"home/certificates-{device}", "home", user,
+                     f"my certificates, state per class ({device})"),
+        ]
+    return out
+
+
 #: Every page the journeys check, in journey order.
 PAGES: list[PageCase] = [
     PageCase("lecturer/login", "lecturer", "anonymous", "login form"),
@@ -82,6 +95,7 @@ PAGES: list[PageCase] = [
     PageCase("admin/legal", "admin", "admin", "the course's legal basis, statuses today"),
     PageCase("admin/legal-status", "admin", "admin", "change a document's status"),
     PageCase("admin/legal-review", "admin", "admin", "content to review after a change"),
+    *_home_pages(),
 ]
 
 #: The journeys, in the order they run.

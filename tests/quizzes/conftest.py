@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,6 +66,20 @@ def make_quiz(course: Course, **settings) -> Quiz:
     db.session.add(quiz)
     db.session.flush()
     return quiz
+
+
+def take_quiz(quiz: Quiz, learner: User, answers: tuple[bool, ...]) -> Any:
+    """Start an attempt, answer its true/false slots in question order, submit it."""
+    from lms.quizzes.attempts import start_attempt, submit_attempt
+    from lms.quizzes.autosave import save_answer
+
+    attempt, _ = start_attempt(quiz, learner)
+    for item, value in zip(sorted(attempt.slots, key=lambda s: s.question_id), answers,
+                           strict=True):
+        save_answer(attempt.id, learner.id, item.slot, value, 1)
+    db.session.expire_all()
+    submit_attempt(attempt)
+    return attempt
 
 
 @pytest.fixture

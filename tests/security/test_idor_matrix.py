@@ -183,6 +183,7 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("api.certificate", "GET"): exp(200, EVERYONE),
     ("api.classes", "GET"): api(200),
     ("api.class_completion", "GET"): api(200, K1_STAFF),
+    ("api.my_classes", "GET"): api(200),
     ("api.courses", "GET"): api(200),
     ("api.course_lessons", "GET"): api(200, VIEWERS),
     ("api.course_legal", "GET"): api(200, VIEWERS),
