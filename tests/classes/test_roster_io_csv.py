@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import time
 import unicodedata
 from datetime import date
 from pathlib import Path
@@ -138,15 +137,12 @@ def test_malformed_csv_is_a_problem() -> None:
     assert where(problems_of(data)) == [(3, None, "malformed_csv")]
 
 
-def test_csv_is_fast_enough() -> None:
+def test_a_large_csv_is_read_whole() -> None:
+    """10 000 rows in one read; the speed target lives in benchmarks/roster_import.py
+    (a ratio against a baseline measured in the same run), not in a timed test."""
     rows = [VI_HEADER] + [
         [str(i), "Nguyễn Văn An", "15/03/1990", "Nam", "Cục Cơ yếu", "Chuyên viên",
          f"an{i}@example.gov.vn", "0912345678", f"annv{i}"] for i in range(10_000)
     ]
-    data = csv_bytes(rows)
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        assert len(read_roster(data, "r.csv")) == 10_000
-        best = min(best, time.perf_counter() - start)
-    assert best < 1.0
+    read = read_roster(csv_bytes(rows), "r.csv")
+    assert len(read) == 10_000
