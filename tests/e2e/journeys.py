@@ -19,11 +19,16 @@ Importing this module registers every journey with :class:`Scenario` (see
     creates a class, imports an XLSX roster (a bad row first), follows K74-HN on its
     dashboard, exports the XLSX report, revokes a certificate (checked on the public
     verification page) and issues the class's certificates in bulk.
+``class`` (:mod:`~tests.e2e.journeys_class`)
+    on a desktop and a 390 px phone: assigns a lecturer, adds one learner with a code,
+    moves and withdraws learners, bulk-issues and revokes with confirmations; a stranger
+    verifies and sees no personal data.
 """
 
 from __future__ import annotations
 
-from tests.e2e import journeys_admin, journeys_learner, journeys_lecturer, keyboard
+from tests.e2e import journeys_admin, journeys_class, journeys_learner, journeys_lecturer, keyboard
 from tests.e2e.scenario import Scenario
 
-__all__ = ["Scenario", "journeys_admin", "journeys_learner", "journeys_lecturer", "keyboard"]
+__all__ = ["Scenario", "journeys_admin", "journeys_class", "journeys_learner", "journeys_lecturer",
+           "keyboard"]
