@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms import charts
 from lms.auth.forms import EmptyForm
@@ -51,7 +51,7 @@ def detail(code: str) -> Any:
     if manage:
         rows = db.session.scalars(
             select(Enrolment).where(Enrolment.class_id == klass.id)
-            .options(selectinload(Enrolment.user), selectinload(Enrolment.moved_to))
+            .options(selectinload(Enrolment.user), joinedload(Enrolment.moved_to))
         ).all()
         learners = sorted(
             (e for e in rows if e.role == EnrolmentRole.LEARNER),

@@ -65,6 +65,11 @@ def test_the_admin_assigns_and_removes_a_lecturer(auth: Auth, client) -> None:
 
 def test_only_lecturer_accounts_can_be_assigned(auth: Auth, client) -> None:
     _course, admin, learner, _k1, _k2 = _world()
+    from lms.classes.people import assign_lecturer
+
+    for wrong in (learner, make_user("admin")):
+        with pytest.raises(InvalidInput):
+            assign_lecturer(_k1, wrong, admin)
     auth.login_as(admin)
     token = csrf_from(client, "/classes/K1")
     response = client.post("/classes/K1/lecturers", data={"csrf_token": token,
@@ -209,8 +214,14 @@ def test_class_page_statements_do_not_grow_with_people(auth: Auth, client,
     from lms.classes.services import enrol
 
     k1 = db.session.scalar(select(Class).where(Class.code == "K1"))
+    k2 = db.session.scalar(select(Class).where(Class.code == "K2"))
+    admin = db.session.scalar(select(User).where(User.role == "admin"))
     for _ in range(5):
+        moved = make_user("learner")
+        enrol(k1, moved)
         enrol(k1, make_user("learner"))
         enrol(k1, make_user("lecturer"), EnrolmentRole.LECTURER)
+        move_learner(k1, moved, k2, admin)  # a withdrawn row linking to K2
+    make_user("lecturer")  # one more to offer in the assign form
     db.session.commit()
     assert measure() == small

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 def test_admin_runs_a_class_on_desktop_and_phone(scenario: Any) -> None:
     scenario.run("class")
     pages = [case.page_id for case in PAGES if case.journey == "class"]
-    assert len(pages) == 16
+    assert len(pages) == 18
     for page_id in pages:
         check = REGISTRY.checks.get(page_id)
         assert check is not None, f"the journey did not check {page_id}"
