@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from lms.audit.services import record
 from lms.auth.models import Role, User
@@ -108,7 +109,15 @@ def create_learner(klass: Class, data: NewLearner,
     row = RosterRow(1, full_name, data.date_of_birth, unit=clean_text(data.unit or "") or None,
                     position=clean_text(data.position or "") or None, email=email)
     expires_at = utcnow() + timedelta(days=CODE_DAYS)
-    ((account, user_id),) = create_accounts([row], expires_at)
+    for attempt in range(3):
+        try:  # the unique username and email decide, not a check before the insert
+            with db.session.begin_nested():
+                ((account, user_id),) = create_accounts([row], expires_at)
+            break
+        except IntegrityError:
+            check_email(email, None)  # taken meanwhile: the usual message
+            if attempt == 2:
+                raise
     user = db.session.get(User, user_id)
     enrol_checked(klass, user, EnrolmentRole.LEARNER)
     record("learner_enrol", actor.id, user.username, class_code=klass.code, created=True)

@@ -225,3 +225,23 @@ def test_class_page_statements_do_not_grow_with_people(auth: Auth, client,
     make_user("lecturer")  # one more to offer in the assign form
     db.session.commit()
     assert measure() == small
+
+
+def test_a_username_taken_meanwhile_is_retried(app, monkeypatch) -> None:
+    """Two admins creating "Đặng Thị Ỷ Lan" at once: the unique username decides, and the
+    loser takes the next free name instead of failing."""
+    from lms.classes import roster
+    from lms.classes.people import NewLearner, create_learner
+
+    _course, admin, _learner, k1, _k2 = _world()
+    real = roster._taken_usernames
+    calls = {"n": 0}
+
+    def stale(rows):  # the first look misses an account created a moment later
+        calls["n"] += 1
+        return set() if calls["n"] == 1 else real(rows)
+
+    make_user("learner", username="landty", full_name="Đặng Thị Ỷ Lan")
+    monkeypatch.setattr(roster, "_taken_usernames", stale)
+    account, _expires = create_learner(k1, NewLearner("Đặng Thị Ỷ Lan"), admin)
+    assert account.username == "landty2" and calls["n"] == 2
