@@ -108,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.certificates import views as certificates_views
     from lms.classes import admin_views as _class_admin  # noqa: F401
     from lms.classes import learner_views as _class_learner  # noqa: F401
+    from lms.classes import people_views as _class_people  # noqa: F401
     from lms.classes import settings_views as _class_settings  # noqa: F401
     from lms.classes import tasks as _class_tasks  # noqa: F401  (registers jobs)
     from lms.classes import views as classes_views

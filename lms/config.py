@@ -50,6 +50,8 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("LMS_CERT_WORKERS", None, "certificate render processes (default: cores, max 4)"),
     _Var("LMS_DEFAULT_LOCALE", "vi", "interface language for visitors"),
     _Var("LMS_TIMEZONE", "Asia/Ho_Chi_Minh", "time zone for displayed dates"),
+    _Var("LMS_VERIFY_SHOW_DETAILS", "0", "1: the public verification page also shows date of "
+         "birth, unit, score and revocation reason (default: to the class's staff only)"),
     _Var("LMS_COURSES_DIR", None, "course files compared with the database on the course "
          "page (default: courses/ of the checkout; 'off' compares nothing)"),
 )
@@ -60,6 +62,13 @@ def _env(name: str, environ: dict[str, str]) -> str | None:
     if value is None or value.strip() == "":
         return next(v.default for v in VARIABLES if v.name == name)
     return value.strip()
+
+
+def _flag(name: str, environ: dict[str, str]) -> bool:
+    value = (_env(name, environ) or "0").lower()
+    if value not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
+        raise ConfigError(f"{name} must be 1 or 0, not {value!r}")
+    return value in ("1", "true", "yes", "on")
 
 
 def _check_database_url(url: str) -> str:
@@ -132,6 +141,7 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "LMS_SIGNING_PASSPHRASE": _env("LMS_SIGNING_PASSPHRASE", environ),
         "LMS_CERT_WORKERS": cert_workers,
         "LMS_COURSES_DIR": _courses_dir(environ),
+        "LMS_VERIFY_SHOW_DETAILS": _flag("LMS_VERIFY_SHOW_DETAILS", environ),
         "LMS_QUIZ_GRACE_SECONDS": grace,
         "LMS_QUIZ_OVERDUE_SECONDS": overdue,
         "PERMANENT_SESSION_LIFETIME": session_hours * 3600,

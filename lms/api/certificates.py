@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
+from flask_login import current_user
 from pydantic import BaseModel
 from spectree import Response
 
 from lms.api import bp
 from lms.api.spec import ErrorOut, spec
-from lms.certificates.services import by_code
+from lms.auth.services import user_for_token
+from lms.certificates.services import by_code, details_visible
 from lms.errors import APIError
 from lms.extensions import limiter
 
@@ -24,7 +27,7 @@ class CertificateOut(BaseModel):
     class_: str | None = None
     issued_at: str
     score10: float | None
-    classification: str
+    classification: str | None
 
     model_config = {"populate_by_name": True}
 
@@ -35,12 +38,24 @@ class CertificateOut(BaseModel):
                tags=["certificates"], security={})
 def certificate(code: str) -> Any:
     """Verify a certificate by its code: ``{"serial", "status", "holder", "course", "class",
-    "issued_at", "score10", "classification"}``; an unknown code is 404."""
+    "issued_at", "score10", "classification"}``; an unknown code is 404. The score and
+    classification are null for the public (shown to the class's staff, by token or
+    session, or to everyone with ``LMS_VERIFY_SHOW_DETAILS``)."""
     item = by_code(code)
     if item is None:
         raise APIError(404, "not_found", "Not found.")
     s = item.snapshot
+    details = details_visible(item, _caller())
     return {"serial": item.serial, "status": item.status, "holder": s["holder_name"],
             "course": s["course_title"], "class": s["class_name"],
-            "issued_at": item.issued_at.isoformat(), "score10": s.get("score10"),
-            "classification": s.get("classification", "")}
+            "issued_at": item.issued_at.isoformat(),
+            "score10": s.get("score10") if details else None,
+            "classification": s.get("classification", "") if details else None}
+
+
+def _caller() -> Any:
+    """Who asks, if anyone: a valid bearer token's owner, or the signed-in user."""
+    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        return user_for_token(raw.strip())
+    return current_user if current_user.is_authenticated else None

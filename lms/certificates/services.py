@@ -305,6 +305,23 @@ def reissue(certificate: Certificate, actor: User | None, reason: str) -> Certif
     return new
 
 
+def details_visible(certificate: Certificate, viewer: Any) -> bool:
+    """Whether ``viewer`` (None: the public) may see the holder's date of birth and unit,
+    the score and the revocation reason: only the staff of the certificate's class
+    (its lecturers, admins), unless ``LMS_VERIFY_SHOW_DETAILS`` shows them to everyone.
+    Personal data is disclosed at the minimum (Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15)."""
+    if current_app.config.get("LMS_VERIFY_SHOW_DETAILS"):
+        return True
+    if viewer is None or not getattr(viewer, "is_authenticated", True):
+        return False
+    if viewer.is_admin:
+        return True
+    from lms.permissions import can_manage_class
+
+    klass = db.session.get(Class, certificate.class_id)
+    return viewer.is_lecturer and klass is not None and can_manage_class(viewer, klass)
+
+
 def by_code(code: str) -> Certificate | None:
     """The certificate with this verification code (case-insensitive), or None."""
     cleaned = code.strip().upper().replace("-", "").replace(" ", "")
@@ -319,8 +336,9 @@ class UploadCheck:
 
     signature_valid: bool
     signed_by_us: bool
-    reason: str
+    reason: str  # the library check's English, for logs and the CLI
     certificate: Certificate | None
+    outcome: str = "unvalidated"  # a code the page words itself (see SignatureCheck)
 
 
 def verify_upload(pdf: bytes) -> UploadCheck:
@@ -330,4 +348,5 @@ def verify_upload(pdf: bytes) -> UploadCheck:
     check = verify_pdf(pdf, signing_material().trusted_cert_pem())
     certificate = db.session.scalar(select(Certificate).where(
         Certificate.pdf_sha256 == hashlib.sha256(pdf).hexdigest()))
-    return UploadCheck(check.valid, check.signed_by_us, check.reason, certificate)
+    return UploadCheck(check.valid, check.signed_by_us, check.reason, certificate,
+                       check.outcome)

@@ -328,14 +328,18 @@ class SignatureCheck:
     signed_by_us: bool
     reason: str
     field_names: tuple[str, ...] = ()
+    #: The outcome as a code (valid, altered, not_ours, partial, unsigned, unreadable,
+    #: unvalidated, bad_trust): pages map it to their own translated words.
+    outcome: str = "unvalidated"
 
 
 # Either usage will do: certificates from a real CA often carry only one of them.
 _KEY_USAGE = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
 
 
-def _invalid(reason: str, field_names: tuple[str, ...] = ()) -> SignatureCheck:
-    return SignatureCheck(False, False, False, False, reason, field_names)
+def _invalid(reason: str, field_names: tuple[str, ...] = (),
+             outcome: str = "unvalidated") -> SignatureCheck:
+    return SignatureCheck(False, False, False, False, reason, field_names, outcome)
 
 
 def verify_pdf(pdf: bytes, trusted_cert_pem: bytes) -> SignatureCheck:
@@ -343,15 +347,15 @@ def verify_pdf(pdf: bytes, trusted_cert_pem: bytes) -> SignatureCheck:
     try:
         (trusted,) = load_certs_from_pemder_data(trusted_cert_pem)
     except Exception:
-        return _invalid("The trusted certificate could not be read.")
+        return _invalid("The trusted certificate could not be read.", outcome="bad_trust")
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = reader.embedded_signatures
     except Exception:
-        return _invalid("This is not a readable PDF file.")
+        return _invalid("This is not a readable PDF file.", outcome="unreadable")
     names = tuple(str(sig.field_name) for sig in embedded)
     if not embedded:
-        return _invalid("The document has no digital signature.", names)
+        return _invalid("The document has no digital signature.", names, "unsigned")
     sig = embedded[-1]
     try:
         context = ValidationContext(trust_roots=[trusted], allow_fetching=False)
@@ -362,11 +366,13 @@ def verify_pdf(pdf: bytes, trusted_cert_pem: bytes) -> SignatureCheck:
     whole = intact and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     ours = intact and sig.signer_cert.dump() == trusted.dump() and status.trusted
     if not intact:
-        reason = "The document was altered after it was signed."
+        outcome, reason = "altered", "The document was altered after it was signed."
     elif not ours:
-        reason = "The document was not signed by this issuer."
+        outcome, reason = "not_ours", "The document was not signed by this issuer."
     elif not whole:
-        reason = "The document was changed after signing (the signature does not cover it all)."
+        outcome, reason = "partial", ("The document was changed after signing (the "
+                                      "signature does not cover it all).")
     else:
-        reason = "The signature is valid and covers the whole document."
-    return SignatureCheck(intact and whole and ours, intact, whole, ours, reason, names)
+        outcome, reason = "valid", "The signature is valid and covers the whole document."
+    return SignatureCheck(intact and whole and ours, intact, whole, ours, reason, names,
+                          outcome)

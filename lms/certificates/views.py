@@ -16,7 +16,14 @@ from lms.auth.forms import EmptyForm
 from lms.auth.login import admin_required
 from lms.certificates import bp
 from lms.certificates.models import Certificate, CertificateEvent, IssueRun
-from lms.certificates.services import by_code, reissue, revoke, verify_upload
+from lms.certificates.services import (
+    UploadCheck,
+    by_code,
+    details_visible,
+    reissue,
+    revoke,
+    verify_upload,
+)
 from lms.certificates.tasks import start_run
 from lms.classes.models import Class
 from lms.errors import InvalidInput
@@ -40,7 +47,8 @@ def verify(code: str) -> Any:
     newer = db.session.get(Certificate, certificate.superseded_by_id) \
         if certificate.superseded_by_id else None
     return render_template("certificates/verify.html", c=certificate, s=certificate.snapshot,
-                           dates=_dates(certificate.snapshot), newer=newer)
+                           dates=_dates(certificate.snapshot), newer=newer,
+                           details=details_visible(certificate, current_user))
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -61,7 +69,23 @@ def verify_file() -> Any:
             flash(_("Choose a PDF file of at most 5 MB."), "error")
         else:
             result = verify_upload(data)
-    return render_template("certificates/verify_form.html", form=form, result=result)
+    details = bool(result and result.certificate
+                   and details_visible(result.certificate, current_user))
+    return render_template("certificates/verify_form.html", form=form, result=result,
+                           details=details, outcome=outcome_message(result) if result else "")
+
+
+def outcome_message(result: UploadCheck) -> str:
+    """Our own words for what the signature check found (never the library's text)."""
+    return {
+        "valid": _("The signature is valid and covers the whole document."),
+        "altered": _("The document was altered after it was signed."),
+        "not_ours": _("The document was not signed by this issuer."),
+        "partial": _("The document was changed after signing (the signature does not "
+                     "cover it all)."),
+        "unsigned": _("The document has no digital signature."),
+        "unreadable": _("This is not a readable PDF file."),
+    }.get(result.outcome, _("The signature could not be validated."))
 
 
 @bp.route("/certificates")
@@ -115,12 +139,15 @@ def _certificate(serial: str) -> Certificate:
 @bp.route("/admin/certificates/<serial>", methods=["GET", "POST"])
 @admin_required
 def admin_detail(serial: str) -> Any:
-    """One certificate: history; revoke or reissue with a reason."""
+    """One certificate: history; revoke (after a confirmation) or reissue with a reason."""
     certificate = _certificate(serial)
     if request.method == "POST":
         if not EmptyForm().validate_on_submit():
             abort(400)
         action, reason = request.form.get("action"), request.form.get("reason", "")
+        if action == "revoke" and request.form.get("confirm") != "1" and reason.strip():
+            return render_template("certificates/confirm_revoke.html", c=certificate,
+                                   reason=reason.strip(), form=EmptyForm())
         try:
             if action == "revoke":
                 revoke(certificate, current_user, reason)
@@ -145,24 +172,43 @@ def admin_detail(serial: str) -> Any:
 @bp.route("/admin/classes/<code>/certificates", methods=["GET", "POST"])
 @admin_required
 def class_runs(code: str) -> Any:
-    """Issue a class's certificates (whole class or selected learners) or zip them."""
+    """Issue a class's certificates (the selected learners, or explicitly all of them,
+    after a confirmation) or zip them."""
+    from lms.certificates.services import eligible
+
     klass = db.one_or_404(select(Class).where(Class.code == code))
     if request.method == "POST":
         if not EmptyForm().validate_on_submit():
             abort(400)
-        kind = "zip" if request.form.get("action") == "zip" else "issue"
-        selected = [int(x) for x in request.form.getlist("user_id") if x.isdigit()] or None
-        try:
-            run = start_run(klass, current_user.id, kind, selected)
-        except InvalidInput as exc:
-            flash(exc.message, "error")
-            return redirect(request.path)
-        db.session.commit()
-        return redirect(url_for("certificates.run_status", run_id=run.id))
-    from lms.certificates.services import eligible
-
+        action = request.form.get("action")
+        if action == "zip":
+            return _start(klass, "zip", None)
+        if action not in ("issue", "issue_all"):
+            abort(400)
+        selected = None
+        if action == "issue":
+            selected = sorted({int(x) for x in request.form.getlist("user_id") if x.isdigit()})
+            if not selected:
+                flash(_("Select the learners to issue to, or use the button for all of them."),
+                      "error")
+                return redirect(request.path)
+        if request.form.get("confirm") == "1":
+            return _start(klass, "issue", selected)
+        return render_template("certificates/confirm_issue.html", klass=klass, action=action,
+                               people=eligible(klass, selected), selected=selected or [],
+                               form=EmptyForm())
     return render_template("certificates/class_runs.html", klass=klass,
                            eligible=eligible(klass), form=EmptyForm())
+
+
+def _start(klass: Class, kind: str, selected: list[int] | None) -> Any:
+    try:
+        run = start_run(klass, current_user.id, kind, selected)
+    except InvalidInput as exc:
+        flash(exc.message, "error")
+        return redirect(request.path)
+    db.session.commit()
+    return redirect(url_for("certificates.run_status", run_id=run.id))
 
 
 @bp.route("/admin/certificate-runs/<int:run_id>")

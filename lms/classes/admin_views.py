@@ -1,5 +1,5 @@
 """Administrators' class pages: create a class, import a roster (upload, preview,
-confirm), download activation codes, withdraw a learner."""
+confirm), download activation codes (the people of a class: people_views)."""
 
 from __future__ import annotations
 
@@ -17,14 +17,13 @@ from sqlalchemy import select
 
 from lms.auth.forms import EmptyForm
 from lms.auth.login import admin_required
-from lms.auth.models import User
 from lms.classes import bp
 from lms.classes.codes_xlsx import codes_xlsx
 from lms.classes.forms import ClassForm, RosterUploadForm
 from lms.classes.models import Class
 from lms.classes.roster import import_roster
 from lms.classes.roster_io import RosterError, read_roster
-from lms.classes.services import ClassData, create_class, withdraw
+from lms.classes.services import ClassData, create_class
 from lms.courses.models import Course
 from lms.errors import InvalidInput
 from lms.extensions import db
@@ -34,7 +33,7 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 STASH_MAX_AGE_S = 24 * 3600  # a preview can be confirmed for a day
 
 
-def _class_or_404(code: str) -> Class:
+def class_or_404(code: str) -> Class:
     return db.one_or_404(select(Class).where(Class.code == code))
 
 
@@ -97,7 +96,7 @@ def _unstash(klass: Class, token: str) -> tuple[Path, bytes]:
 @admin_required
 def roster(code: str) -> Any:
     """Upload a roster: a preview first (nothing changes), then confirm."""
-    klass = _class_or_404(code)
+    klass = class_or_404(code)
     form = RosterUploadForm()
     context: dict[str, Any] = {"klass": klass, "form": form, "confirm": EmptyForm()}
     if request.method == "POST" and request.form.get("token"):
@@ -141,7 +140,7 @@ def roster(code: str) -> Any:
 def roster_codes(code: str) -> Any:
     """The activation codes just shown, as XLSX (nothing is read back from storage:
     codes are stored hashed; this only formats what the page already holds)."""
-    klass = _class_or_404(code)
+    klass = class_or_404(code)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -154,22 +153,3 @@ def roster_codes(code: str) -> Any:
     return send_file(BytesIO(data), as_attachment=True,
                      download_name=f"ma-kich-hoat-{klass.code}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
-@bp.route("/<code>/learners/<int:user_id>/withdraw", methods=["POST"])
-@admin_required
-def withdraw_learner(code: str, user_id: int) -> Any:
-    """Withdraw a learner (the enrolment is kept as history)."""
-    klass = _class_or_404(code)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    try:
-        withdraw(klass, user, current_user)
-    except InvalidInput:
-        abort(404)
-    db.session.commit()
-    flash(_("%(name)s withdrawn from the class.", name=user.full_name), "success")
-    return redirect(url_for("classes.detail", code=code))

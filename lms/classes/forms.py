@@ -31,3 +31,27 @@ class RosterUploadForm(FlaskForm):
                      description=_l("Columns: Họ và tên (required), Ngày sinh, Giới tính, "
                                     "Đơn vị công tác, Chức vụ, Email, Số điện thoại, "
                                     "Tên đăng nhập."))
+
+
+class LecturerForm(FlaskForm):
+    """Assign a lecturer to the class."""
+
+    user_id = SelectField(_l("Lecturer"), coerce=int, choices=[],
+                          validators=[DataRequired()])
+
+
+class NewLearnerForm(FlaskForm):
+    """Create one learner account (with an activation code) and enrol it."""
+
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    date_of_birth = DateField(_l("Date of birth"), format=["%d/%m/%Y"], validators=[Optional()],
+                              widget=TextInput(), render_kw={"placeholder": "dd/mm/yyyy"})
+    unit = StringField(_l("Unit"), validators=[Optional(), Length(max=300)])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
+
+
+class MoveForm(FlaskForm):
+    """Move a learner to another class of the course."""
+
+    target = SelectField(_l("Move to class"), choices=[], validators=[DataRequired()])

@@ -87,7 +87,8 @@ class Class(db.Model):
     )
 
     course: Mapped[Course] = relationship()
-    enrolments: Mapped[list[Enrolment]] = relationship(back_populates="klass")
+    enrolments: Mapped[list[Enrolment]] = relationship(
+        back_populates="klass", foreign_keys="Enrolment.class_id")
 
     def __repr__(self) -> str:
         return f"<Class {self.code}>"
@@ -108,13 +109,17 @@ class Enrolment(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     role: Mapped[str] = mapped_column(String(16), default=EnrolmentRole.LEARNER.value)
     state: Mapped[str] = mapped_column(String(16), default=EnrolmentState.ACTIVE.value)
+    # A learner moved to another class of the course: this (withdrawn) row points there.
+    moved_to_class_id: Mapped[int | None] = mapped_column(
+        ForeignKey("classes.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
 
-    klass: Mapped[Class] = relationship(back_populates="enrolments")
+    klass: Mapped[Class] = relationship(back_populates="enrolments", foreign_keys=[class_id])
     user: Mapped[User] = relationship()
+    moved_to: Mapped[Class | None] = relationship(foreign_keys=[moved_to_class_id])
 
     def __repr__(self) -> str:
         return f"<Enrolment class={self.class_id} user={self.user_id} {self.role}/{self.state}>"

@@ -143,18 +143,12 @@ def _taken_usernames(rows: list[RosterRow]) -> set[str]:
     return taken
 
 
-def import_roster(klass: Class, rows: list[RosterRow], filename: str,
-                  actor: User | None) -> RosterReport:
-    """Enrol ``rows`` in ``klass`` (flushes; the caller commits, or rolls back a dry run).
-
-    :raises RosterError: on conflicts with existing accounts (nothing is changed).
-    """
-    matched, problems = _match(klass, rows)
-    if problems:
-        raise RosterError(problems)
+def create_accounts(new_rows: list[RosterRow],
+                    expires_at: datetime) -> list[tuple[NewAccount, int]]:
+    """Create learner accounts for ``new_rows`` (usernames from the names when not given),
+    each with a one-time activation code (stored hashed; returned once, in clear), with
+    bulk statements; returns each account with its user id."""
     now = utcnow()
-    report = RosterReport(rows=len(rows), expires_at=now + timedelta(days=CODE_DAYS))
-    new_rows = [r for r in rows if r.row not in matched]
     taken_cache = _taken_usernames(new_rows)
 
     def is_taken(name: str) -> bool:
@@ -168,24 +162,41 @@ def import_roster(klass: Class, rows: list[RosterRow], filename: str,
                        "role": Role.LEARNER.value, "active": True, "locale": "vi",
                        "password_hash": None, "must_change_password": True,
                        "created_at": now, "updated_at": now})
+    out: list[tuple[NewAccount, int]] = []
+    for chunk_start in range(0, len(values), CHUNK):
+        part = values[chunk_start:chunk_start + CHUNK]
+        created = db.session.execute(
+            insert(User.__table__).returning(User.__table__.c.id,
+                                             User.__table__.c.username), part).all()
+        ids = {username: uid for uid, username in created}
+        codes = []
+        for value, r in zip(part, new_rows[chunk_start:chunk_start + CHUNK], strict=True):
+            code = new_code()
+            uid = ids[value["username"]]
+            codes.append({"user_id": uid, "code_hash": hash_code(code),
+                          "expires_at": expires_at, "created_at": now})
+            out.append((NewAccount(r.row, value["username"], r.full_name, code), uid))
+        db.session.execute(insert(ActivationCode.__table__), codes)
+    return out
+
+
+def import_roster(klass: Class, rows: list[RosterRow], filename: str,
+                  actor: User | None) -> RosterReport:
+    """Enrol ``rows`` in ``klass`` (flushes; the caller commits, or rolls back a dry run).
+
+    :raises RosterError: on conflicts with existing accounts (nothing is changed).
+    """
+    matched, problems = _match(klass, rows)
+    if problems:
+        raise RosterError(problems)
+    now = utcnow()
+    report = RosterReport(rows=len(rows), expires_at=now + timedelta(days=CODE_DAYS))
+    new_rows = [r for r in rows if r.row not in matched]
     user_ids: dict[int, int] = {r.row: u.id for r, u in
                                 ((r, matched[r.row]) for r in rows if r.row in matched)}
-    if values:
-        for chunk_start in range(0, len(values), CHUNK):
-            part = values[chunk_start:chunk_start + CHUNK]
-            created = db.session.execute(
-                insert(User.__table__).returning(User.__table__.c.id,
-                                                 User.__table__.c.username), part).all()
-            ids = {username: uid for uid, username in created}
-            codes = []
-            for value, r in zip(part, new_rows[chunk_start:chunk_start + CHUNK], strict=True):
-                code = new_code()
-                uid = ids[value["username"]]
-                user_ids[r.row] = uid
-                codes.append({"user_id": uid, "code_hash": hash_code(code),
-                              "expires_at": report.expires_at, "created_at": now})
-                report.created.append(NewAccount(r.row, value["username"], r.full_name, code))
-            db.session.execute(insert(ActivationCode.__table__), codes)
+    for account, uid in create_accounts(new_rows, report.expires_at):
+        user_ids[account.row] = uid
+        report.created.append(account)
     report.linked = len(matched)
     already = set(db.session.scalars(select(Enrolment.user_id).where(
         Enrolment.class_id == klass.id, Enrolment.user_id.in_(list(user_ids.values())),

@@ -65,10 +65,16 @@ def create_class(data: ClassData) -> Class:
 
 
 def enrol(klass: Class, user: User, role: EnrolmentRole = EnrolmentRole.LEARNER) -> Enrolment:
-    """Enrol ``user`` in ``klass`` (idempotent; re-activates a withdrawn enrolment).
+    """Enrol ``user`` in ``klass`` (idempotent; re-activates a withdrawn enrolment)."""
+    return enrol_checked(klass, user, role)[0]
+
+
+def enrol_checked(klass: Class, user: User,
+                  role: EnrolmentRole = EnrolmentRole.LEARNER) -> tuple[Enrolment, bool]:
+    """Enrol ``user`` in ``klass``; also whether anything changed (False: already in it).
 
     An upsert on the (class, user) constraint, so two concurrent enrolments of the same
-    person cannot create two rows or fail.
+    person cannot create two rows or fail; only a withdrawn row is re-activated.
     """
     if role == EnrolmentRole.LECTURER and user.role not in (Role.LECTURER, Role.ADMIN):
         raise InvalidInput("role", _("Only lecturers can teach a class."))
@@ -81,11 +87,12 @@ def enrol(klass: Class, user: User, role: EnrolmentRole = EnrolmentRole.LEARNER)
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=["class_id", "user_id"],
-        set_={"role": role.value, "state": EnrolmentState.ACTIVE.value, "updated_at": now},
+        set_={"role": role.value, "state": EnrolmentState.ACTIVE.value, "updated_at": now,
+              "moved_to_class_id": None},
         # A completed enrolment stays completed when the roster is imported again.
         where=Enrolment.__table__.c.state == EnrolmentState.WITHDRAWN.value,
     )
-    db.session.execute(stmt)
+    changed = db.session.execute(stmt).rowcount > 0
     enrolment = db.session.scalar(
         select(Enrolment).where(Enrolment.class_id == klass.id, Enrolment.user_id == user.id)
         .execution_options(populate_existing=True)
@@ -95,11 +102,13 @@ def enrol(klass: Class, user: User, role: EnrolmentRole = EnrolmentRole.LEARNER)
         from lms.classes.completion import recompute
 
         recompute(klass, [user.id])
-    return enrolment
+    return enrolment, changed
 
 
-def withdraw(klass: Class, user: User, actor: User | None = None) -> Enrolment:
-    """Withdraw ``user`` from ``klass``; the row stays as history.
+def withdraw(klass: Class, user: User, actor: User | None = None,
+             moved_to: Class | None = None) -> Enrolment:
+    """Withdraw ``user`` from ``klass``; the row stays as history (pointing to the class
+    the learner was moved to, if any: then audited as one move).
 
     Withdrawal closes the door: the learner's open attempts at the course's quizzes are
     finalised as they stand (graded, audited), unless another class of the same course
@@ -115,11 +124,16 @@ def withdraw(klass: Class, user: User, actor: User | None = None) -> Enrolment:
         raise InvalidInput("username", _("%(username)s is not in this class.",
                                          username=user.username))
     enrolment.state = EnrolmentState.WITHDRAWN.value
+    enrolment.moved_to_class_id = moved_to.id if moved_to else None
     db.session.flush()
     closed = [] if can_take_course(user.id, klass.course_id) else close_open_attempts(
         user.id, klass.course_id)
-    record("learner_withdraw", actor.id if actor else None, user.username,
-           class_code=klass.code, attempts_closed=closed)
+    if moved_to is None:
+        record("learner_withdraw", actor.id if actor else None, user.username,
+               class_code=klass.code, attempts_closed=closed)
+    else:
+        record("learner_move", actor.id if actor else None, user.username,
+               from_class=klass.code, to_class=moved_to.code, attempts_closed=closed)
     return enrolment
 
 

@@ -9,12 +9,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms import charts
+from lms.auth.forms import EmptyForm
 from lms.classes import bp
 from lms.classes.dashboard import ClassBoard, class_board, learner_line, overview
-from lms.classes.models import Class, Enrolment, EnrolmentRole
+from lms.classes.forms import LecturerForm
+from lms.classes.models import Class, Enrolment, EnrolmentRole, EnrolmentState
+from lms.classes.people import lecturer_choices
 from lms.extensions import db
 from lms.permissions import (
     can_manage_class,
@@ -44,20 +47,26 @@ def detail(code: str) -> Any:
     manage = can_manage_class(current_user, klass)
     learners: list[Enrolment] = []
     lecturers: list[Enrolment] = []
+    lecturer_form = None
     if manage:
         rows = db.session.scalars(
             select(Enrolment).where(Enrolment.class_id == klass.id)
-            .options(selectinload(Enrolment.user))
+            .options(selectinload(Enrolment.user), joinedload(Enrolment.moved_to))
         ).all()
         learners = sorted(
             (e for e in rows if e.role == EnrolmentRole.LEARNER),
             key=lambda e: sort_key(e.user.full_name),
         )
-        lecturers = [e for e in rows if e.role == EnrolmentRole.LECTURER]
+        lecturers = [e for e in rows if e.role == EnrolmentRole.LECTURER
+                     and e.state != EnrolmentState.WITHDRAWN]
+        if current_user.is_admin:
+            lecturer_form = LecturerForm(formdata=None)
+            lecturer_form.user_id.choices = [(u.id, u.full_name)
+                                             for u in lecturer_choices(klass)]
     mine = learner_line(klass, current_user) if current_user.is_learner else None
     return render_template(
         "classes/detail.html", klass=klass, manage=manage, learners=learners, lecturers=lecturers,
-        mine=mine,
+        mine=mine, lecturer_form=lecturer_form, form=EmptyForm(),
     )
 
 

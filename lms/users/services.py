@@ -41,7 +41,7 @@ def _clean_optional(value: str | None) -> str | None:
     return cleaned or None
 
 
-def _check_email(email: str | None, user_id: int | None) -> str | None:
+def check_email(email: str | None, user_id: int | None) -> str | None:
     if not email:
         return None
     try:
@@ -66,7 +66,7 @@ def _apply(user: User, data: UserData) -> None:
     if data.locale not in LOCALES:
         raise InvalidInput("locale", _("Unknown language."))
     user.full_name = full_name
-    user.email = _check_email(_clean_optional(data.email), user.id)
+    user.email = check_email(_clean_optional(data.email), user.id)
     user.unit = _clean_optional(data.unit)
     user.position = _clean_optional(data.position)
     user.date_of_birth = data.date_of_birth

@@ -57,6 +57,20 @@ def _home_pages() -> list[PageCase]:
                      f"my certificates, state per class ({device})"),
         ]
     return out
+def _class_pages() -> list[PageCase]:
+    pages = [("class", "class page, lecturers and learners"),
+             ("add-learner", "add a learner: search and new account"),
+             ("learner-code", "new learner's activation code"),
+             ("move", "move a learner to another class"),
+             ("withdraw", "withdraw a learner: confirmation"),
+             ("certificates", "issue a class's certificates"),
+             ("issue-confirm", "bulk issue: confirmation"),
+             ("revoke-confirm", "revoke a certificate: confirmation")]
+    return [*(PageCase(f"class/{page}-{size}", "class", "admin", f"{what} ({size})")
+              for size in ("desktop", "phone") for page, what in pages),
+            *(PageCase(f"class/verify-{size}", "class", "anonymous",
+                       f"public verification, minimal ({size})")
+              for size in ("desktop", "phone"))]
 
 
 #: Every page the journeys check, in journey order.
@@ -96,6 +110,7 @@ PAGES: list[PageCase] = [
     PageCase("admin/legal-status", "admin", "admin", "change a document's status"),
     PageCase("admin/legal-review", "admin", "admin", "content to review after a change"),
     *_home_pages(),
+    *_class_pages(),
 ]
 
 #: The journeys, in the order they run.

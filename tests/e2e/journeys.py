@@ -22,12 +22,17 @@ Importing this module registers every journey with :class:`Scenario` (see
 ``home`` (:mod:`~tests.e2e.journeys_home`)
     a demo learner's home: where they stand per class, "Tiếp tục", progress moving,
     "Giấy chứng nhận của tôi" in the same words; desktop and 390 px phone.
+``class`` (:mod:`~tests.e2e.journeys_class`)
+    on a desktop and a 390 px phone: assigns a lecturer, adds one learner with a code,
+    moves and withdraws learners, bulk-issues and revokes with confirmations; a stranger
+    verifies and sees no personal data.
 """
 
 from __future__ import annotations
 
 from tests.e2e import (
     journeys_admin,
+    journeys_class,
     journeys_home,
     journeys_learner,
     journeys_lecturer,
@@ -35,5 +40,5 @@ from tests.e2e import (
 )
 from tests.e2e.scenario import Scenario
 
-__all__ = ["Scenario", "journeys_admin", "journeys_home", "journeys_learner",
+__all__ = ["Scenario", "journeys_admin", "journeys_class", "journeys_home", "journeys_learner",
            "journeys_lecturer", "keyboard"]

@@ -96,7 +96,15 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("classes.roster", "GET"): admin_page(200),
     ("classes.roster", "POST"): admin_page(404),  # an unknown stash token
     ("classes.roster_codes", "POST"): admin_page(200),
+    ("classes.withdraw_learner", "GET"): admin_page(200),
     ("classes.withdraw_learner", "POST"): admin_page(302),
+    ("classes.move_learner_view", "GET"): admin_page(200),
+    ("classes.move_learner_view", "POST"): admin_page(200),  # K1's learner completed: kept
+    ("classes.add_learner_view", "GET"): admin_page(200),
+    ("classes.add_learner_view", "POST"): admin_page(302),
+    ("classes.new_learner_view", "POST"): admin_page(200),
+    ("classes.assign_lecturer_view", "POST"): admin_page(302),
+    ("classes.remove_lecturer_view", "POST"): admin_page(302),
     ("certificates.admin_list", "GET"): admin_page(200),
     ("certificates.admin_detail", "GET"): admin_page(200),
     ("certificates.admin_detail", "POST"): admin_page(302),

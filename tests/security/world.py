@@ -85,7 +85,9 @@ class World:
             "slug": self.course.slug, "lesson_slug": self.lesson.slug,
             "code": self.certificate.code if certificate_route else self.klass.code,
             "quiz_id": self.quiz.id, "attempt_id": self.attempt.id,
-            "user_id": self.users["learner_owner"].id, "question_id": self.question.id,
+            "user_id": self.users["lecturer_right" if endpoint == "classes.remove_lecturer_view"
+                                  else "learner_owner"].id,
+            "question_id": self.question.id,
             "number": 1, "serial": self.certificate.serial, "job_id": self.job.id,
             "run_id": self.run.id,
             "fmt": "xml" if endpoint == "quizzes.export_bank_file" else "csv",
@@ -181,7 +183,14 @@ BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     ("classes.roster", "POST"): lambda w: {"token": secrets.token_urlsafe(24)},
     ("classes.roster_codes", "POST"): lambda w: {
         "codes": '[["Nguyễn Văn An", "an.nv", "ABCD-EFGH"]]', "expires": "31/12/2030"},
-    ("certificates.admin_detail", "POST"): lambda w: {"action": "revoke", "reason": "thử"},
+    ("certificates.admin_detail", "POST"): lambda w: {"action": "revoke", "reason": "thử",
+                                                      "confirm": "1"},
+    ("certificates.class_runs", "POST"): lambda w: {"action": "issue_all", "confirm": "1"},
+    ("classes.move_learner_view", "POST"): lambda w: {"target": w.other_class.code},
+    ("classes.add_learner_view", "POST"): lambda w: {"user_id": w.users["learner_other"].id},
+    ("classes.new_learner_view", "POST"): lambda w: {"full_name": "Nguyễn Văn Mới"},
+    ("classes.assign_lecturer_view", "POST"): lambda w: {
+        "user_id": w.users["lecturer_other"].id},
     ("quizzes.grading", "POST"): lambda w: {"slot_id": w.essay_slot.id, "points": "1"},
     ("api.put_answer", "PUT"): lambda w: {"response": "x", "seq": 1},
     ("api.put_flag", "PUT"): lambda w: {"flagged": True},
