@@ -7,7 +7,7 @@ since the demo passwords are public.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -20,6 +20,7 @@ from lms.classes.models import Class, EnrolmentRole
 from lms.classes.services import ClassData, create_class, enrol
 from lms.courses.models import Course, CourseLecturer
 from lms.extensions import db
+from lms.legal.services import local_today
 from lms.users.services import UserData, create_user
 
 DEMO_COURSE = "quan-ly-nha-nuoc-ve-co-yeu"
@@ -97,10 +98,14 @@ def run_demo(courses_dir: Path) -> None:
             CourseLecturer.user_id == users["giangvien"].id)):
         db.session.add(CourseLecturer(course=course, user=users["giangvien"]))
     klass = db.session.scalar(select(Class).where(Class.code == DEMO_CLASS))
+    today = local_today()
     if klass is None:
         klass = create_class(ClassData(
             code=DEMO_CLASS, name="Lớp Cao cấp lý luận chính trị K74, hệ tập trung",
-            course_slug=DEMO_COURSE, start_date=date(2025, 3, 3), end_date=date(2025, 12, 19),
+            # A class running now: it started two weeks ago and ends in three months (its
+            # last day closes its quizzes, lms.quizzes.windows).
+            course_slug=DEMO_COURSE, start_date=today - timedelta(days=14),
+            end_date=today + timedelta(days=90),
             place="Học viện Chính trị quốc gia Hồ Chí Minh, Hà Nội",
         ))
     enrol(klass, users["giangvien"], EnrolmentRole.LECTURER)
