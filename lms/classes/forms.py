@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import TextInput
 
+from lms.forms import Form
 
-class ClassForm(FlaskForm):
+
+class ClassForm(Form):
     """Create a class."""
 
     code = StringField(_l("Class code"), validators=[DataRequired(), Length(max=50)],
@@ -24,7 +25,7 @@ class ClassForm(FlaskForm):
     place = StringField(_l("Place or mode"), validators=[Optional(), Length(max=300)])
 
 
-class RosterUploadForm(FlaskForm):
+class RosterUploadForm(Form):
     """Upload a roster file for a preview."""
 
     file = FileField(_l("Roster file (CSV or XLSX)"), validators=[FileRequired()],
