@@ -31,7 +31,7 @@ from lms.quizzes.autosave import save_answer
 from lms.quizzes.queries import my_attempts, own_attempt, quiz_for
 from lms.quizzes.render import attempt_payload, review_items
 from lms.quizzes.timing import attempts_limit, time_limit, visible_review_items
-from lms.quizzes.types import ResponseError
+from lms.quizzes.types import ResponseError, type_label
 
 
 def _require_form() -> None:
@@ -179,6 +179,12 @@ def review(attempt_id: int) -> Any:
     payload = attempt_payload(item, timing_of(item), now, include_answers=True)
     return render_template("quizzes/review.html", attempt=item, quiz=item.quiz,
                            payload=payload, review=review_items(item, now))
+
+
+@bp.app_template_filter("question_type")
+def question_type(name: str) -> str:
+    """A question type's translated label (``single_choice`` → "Một lựa chọn")."""
+    return type_label(name)
 
 
 @bp.app_template_filter("tojson_attr")
