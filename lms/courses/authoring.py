@@ -78,9 +78,9 @@ def manage(slug: str) -> Any:
     ).all()
     from lms.quizzes.models import Quiz
 
-    quizzes = db.session.execute(select(Quiz.slug, Quiz.title).where(Quiz.course_id == course.id))
-    context = Context({lesson.id: lesson.title for lesson in lessons},
-                      dict(quizzes))
+    quizzes = db.session.execute(
+        select(Quiz.slug, Quiz.title).where(Quiz.course_id == course.id)).all()
+    context = Context({lesson.id: lesson.title for lesson in lessons}, dict(quizzes))
     return render_template(
         "courses/manage.html", course=course, lessons=lessons, attachments=attachments,
         edits=[(edit, edit_sentence(edit, context)) for edit in edits], form=EmptyForm(),
