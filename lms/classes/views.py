@@ -14,7 +14,8 @@ from sqlalchemy.orm import selectinload
 from lms import charts
 from lms.classes import bp
 from lms.classes.dashboard import ClassBoard, class_board, learner_line, overview
-from lms.classes.models import Class, Enrolment, EnrolmentRole
+from lms.classes.models import Class, ClassCompletion, Enrolment, EnrolmentRole
+from lms.classes.status import learner_status
 from lms.extensions import db
 from lms.permissions import (
     can_manage_class,
@@ -44,6 +45,7 @@ def detail(code: str) -> Any:
     manage = can_manage_class(current_user, klass)
     learners: list[Enrolment] = []
     lecturers: list[Enrolment] = []
+    statuses: dict[int, str] = {}
     if manage:
         rows = db.session.scalars(
             select(Enrolment).where(Enrolment.class_id == klass.id)
@@ -54,10 +56,15 @@ def detail(code: str) -> Any:
             key=lambda e: sort_key(e.user.full_name),
         )
         lecturers = [e for e in rows if e.role == EnrolmentRole.LECTURER]
+        completions = dict(db.session.execute(
+            select(ClassCompletion.user_id, ClassCompletion.status)
+            .where(ClassCompletion.class_id == klass.id)).all())
+        statuses = {e.user_id: learner_status(e.state, completions.get(e.user_id))
+                    for e in learners}
     mine = learner_line(klass, current_user) if current_user.is_learner else None
     return render_template(
         "classes/detail.html", klass=klass, manage=manage, learners=learners, lecturers=lecturers,
-        mine=mine,
+        mine=mine, statuses=statuses,
     )
 
 
