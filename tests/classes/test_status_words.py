@@ -29,7 +29,7 @@ def _status_cells(html: str, header: str = "Trạng thái") -> dict[str, str]:
 
 
 def test_the_same_words_on_the_class_page_and_the_dashboard(auth: Auth, client) -> None:
-    klass, lecturer, learners = _class(4)
+    klass, _lecturer, _learners = _class(4)
     auth.login_as(make_user("admin"))
     page = _status_cells(client.get(f"/classes/{klass.code}").get_data(as_text=True))
     board = _status_cells(client.get(f"/classes/{klass.code}/dashboard")
@@ -40,7 +40,7 @@ def test_the_same_words_on_the_class_page_and_the_dashboard(auth: Auth, client) 
 
 
 def test_a_withdrawn_learner_reads_withdrawn(auth: Auth, client) -> None:
-    klass, lecturer, learners = _class(2)
+    klass, _lecturer, learners = _class(2)
     withdraw(klass, learners[0], None)
     auth.login_as(make_user("admin"))
     page = _status_cells(client.get(f"/classes/{klass.code}").get_data(as_text=True))
