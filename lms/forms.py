@@ -14,6 +14,8 @@ from typing import Any
 from flask_babel import get_translations
 from flask_wtf import FlaskForm
 
+from lms.i18n import N_
+
 
 class BabelTranslations:
     """``gettext``/``ngettext`` from the request's catalog, without %-formatting (WTForms
@@ -37,11 +39,6 @@ class Form(FlaskForm):
             return _TRANSLATIONS
 
 
-def N_(message: str) -> tuple[str, None]:  # noqa: N802 (gettext's marker for extraction)
-    """Mark a message for the catalog without translating it here."""
-    return message, None
-
-
 def ngettext(singular: str, plural: str, n: int) -> tuple[str, str]:
     """Mark a plural message for the catalog (named so that pybabel extracts it)."""
     del n
@@ -49,8 +46,8 @@ def ngettext(singular: str, plural: str, n: int) -> tuple[str, str]:
 
 
 #: The messages WTForms 3 and Flask-WTF produce (wtforms/locale/wtforms.pot, flask_wtf.file):
-#: (singular, plural or None). Kept here so that ``make catalog`` keeps them in ours.
-WTFORMS_MESSAGES: tuple[tuple[str, str | None], ...] = (
+#: a singular or a (singular, plural) pair. Kept here so that ``make catalog`` keeps them.
+_MESSAGES: tuple[str | tuple[str, str], ...] = (
     N_("Invalid field name '%s'."),
     N_("Field must be equal to %(other_name)s."),
     ngettext("Field must be at least %(min)d character long.",
@@ -97,3 +94,7 @@ WTFORMS_MESSAGES: tuple[tuple[str, str | None], ...] = (
     N_("File does not have an approved extension: {extensions}"),
     N_("File does not have an approved extension."),
 )
+
+#: (singular, plural or None) of each message above.
+WTFORMS_MESSAGES: tuple[tuple[str, str | None], ...] = tuple(
+    (m, None) if isinstance(m, str) else m for m in _MESSAGES)
