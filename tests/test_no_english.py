@@ -12,7 +12,7 @@ import re
 from collections import Counter, deque
 from html import unescape
 from pathlib import Path
-from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
@@ -20,16 +20,10 @@ from flask.testing import FlaskClient
 from lms import ROOT
 from lms.demo import DEMO_ACCOUNTS, run_demo
 from tests.conftest import csrf_from
-from tests.no_english import problems, visible_text
+from tests.no_english import PER_SHAPE, SKIP_PATH, problems, report, shape, visible_text
 
 HREF_RE = re.compile(r'<a\b[^>]*\bhref="([^"]+)"')
-#: Not followed: leaving the session, files, the API, the static assets.
-SKIP_PATH = re.compile(r"^/(auth/logout|static/|api/|favicon)|\.(pdf|xlsx|csv|json|zip|gift|xml"
-                       r"|png|jpe?g|svg|mp3|txt)$|/(download|export|attachments?)/")
 MAX_PAGES = 400
-#: Pages of one shape (digits in the path as N, the query's values dropped) visited at most
-#: this many times: 3 of the 120 question pages say what the other 117 would.
-PER_SHAPE = 3
 PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
 
 
@@ -62,10 +56,8 @@ def crawl(client: FlaskClient, start: str = "/", limit: int = MAX_PAGES) -> dict
             path = parts.path + (f"?{parts.query}" if parts.query else "")
             if SKIP_PATH.search(parts.path) or path in queued:
                 continue
-            shape = re.sub(r"\d+", "N", parts.path) + "?" + ",".join(
-                sorted(k for k, _v in parse_qsl(parts.query)))
-            shapes[shape] += 1
-            if shapes[shape] > PER_SHAPE:
+            shapes[shape(parts)] += 1
+            if shapes[shape(parts)] > PER_SHAPE:
                 continue
             queued.add(path)
             queue.append(path)
@@ -77,30 +69,6 @@ def _login(client: FlaskClient, username: str) -> None:
         "username": username, "password": PASSWORDS[username],
         "csrf_token": csrf_from(client)})
     assert response.status_code == 302, f"{username} could not log in"
-
-
-#: Leaks on pages that another part of issue 14 rebuilds, in parallel with this test
-#: (question editors, bank list, fixed-question picker): (URL regex, problem regex). The lead
-#: deletes each line once its part is merged and this test passes without it.
-PENDING: tuple[tuple[str, str], ...] = (
-    (r"/courses/[^/]+/(questions(/\d+(/edit)?)?|quizzes/\d+/edit|quizzes/new)$|"
-     r"^/quizzes/\d+/analysis$", r"raw code '[a-z]\d{2}-[a-z]\d{2,3}'"),
-)
-
-
-def _pending(url: str, problem: str) -> bool:
-    return any(re.search(u, url) and re.search(p, problem) for u, p in PENDING)
-
-
-def _report(pages: dict[str, str]) -> list[str]:
-    """One line per problem: how many pages show it, and the first of them."""
-    where: dict[str, list[str]] = {}
-    for url, html in pages.items():
-        for problem in problems(html):
-            if not _pending(url, problem):
-                where.setdefault(problem, []).append(url)
-    return [f"{problem} — on {len(urls)} page(s), e.g. {urls[0]}"
-            for problem, urls in sorted(where.items())]
 
 
 @pytest.fixture
@@ -178,7 +146,7 @@ def test_no_english_on_vietnamese_pages(app, demo, username: str) -> None:
     answer = client.post(form_url, data={**data, "csrf_token": csrf_from(client, form_url)})
     assert answer.status_code == 200 and 'class="error"' in answer.get_data(as_text=True)
     pages[f"POST {form_url}"] = answer.get_data(as_text=True)
-    leaks = _report(pages)
+    leaks = report(pages)
     assert not leaks, f"{len(leaks)} leaks on {len(pages)} pages:\n" + "\n".join(leaks[:80])
 
 
@@ -195,7 +163,7 @@ def test_no_english_for_visitors(app, demo) -> None:
         "csrf_token": csrf_from(client, "/auth/activate")}).get_data(as_text=True)
     assert all('<html lang="vi">' in html for html in pages.values())
     assert "Trường này là bắt buộc." in pages["POST /auth/activate"]
-    leaks = _report(pages)
+    leaks = report(pages)
     assert not leaks, "\n".join(leaks)
 
 

@@ -82,6 +82,10 @@ PAGES: list[PageCase] = [
     PageCase("admin/legal", "admin", "admin", "the course's legal basis, statuses today"),
     PageCase("admin/legal-status", "admin", "admin", "change a document's status"),
     PageCase("admin/legal-review", "admin", "admin", "content to review after a change"),
+    PageCase("no-english/audit", "no-english", "admin", "audit log as sentences"),
+    PageCase("no-english/audit-phone", "no-english", "admin", "audit log at 390 px"),
+    PageCase("no-english/class", "no-english", "admin", "class page, status words"),
+    PageCase("no-english/form-errors", "no-english", "admin", "class form, Vietnamese errors"),
 ]
 
 #: The journeys, in the order they run.

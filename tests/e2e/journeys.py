@@ -19,11 +19,21 @@ Importing this module registers every journey with :class:`Scenario` (see
     creates a class, imports an XLSX roster (a bad row first), follows K74-HN on its
     dashboard, exports the XLSX report, revokes a certificate (checked on the public
     verification page) and issues the class's certificates in bulk.
+``no-english`` (:mod:`~tests.e2e.journeys_no_english`)
+    each role walks its pages in Vietnamese and posts an invalid form: no English, no raw
+    codes; the admin reads the audit log (desktop and 390 px).
 """
 
 from __future__ import annotations
 
-from tests.e2e import journeys_admin, journeys_learner, journeys_lecturer, keyboard
+from tests.e2e import (
+    journeys_admin,
+    journeys_learner,
+    journeys_lecturer,
+    journeys_no_english,
+    keyboard,
+)
 from tests.e2e.scenario import Scenario
 
-__all__ = ["Scenario", "journeys_admin", "journeys_learner", "journeys_lecturer", "keyboard"]
+__all__ = ["Scenario", "journeys_admin", "journeys_learner", "journeys_lecturer",
+           "journeys_no_english", "keyboard"]
