@@ -55,3 +55,11 @@ def test_one_label_map(app) -> None:
         assert status_label("failed") == "Không đạt"
     with app.test_request_context(), force_locale("en"):
         assert status_label("not_started") == "Not started"
+
+
+def test_the_reports_use_the_same_words(app) -> None:
+    """The exported reports (always in Vietnamese) say what the pages say."""
+    from lms.reports.exports import STATUS_LABELS as REPORT_WORDS
+
+    with app.test_request_context(), force_locale("vi"):
+        assert {k: status_label(k) for k in REPORT_WORDS} == REPORT_WORDS

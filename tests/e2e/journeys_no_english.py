@@ -11,6 +11,7 @@ tests/e2e/test_no_english_journey.py. Screenshots: ``no-english-<step>-<desktop|
 
 from __future__ import annotations
 
+import json
 from collections import Counter, deque
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
@@ -135,4 +136,6 @@ def no_english_in_the_browser(sc: Scenario) -> None:
         finally:
             context.close()
     sc.state["no_english"] = results
+    (sc.artifacts / "no-english-report.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     _audit_log(sc)
