@@ -178,7 +178,7 @@ DETAIL_LABELS = {
 
 def attempt_state_label(state: Any) -> str:
     return {"in_progress": _("in progress"), "overdue": _("overdue"),
-            "finished": _("finished"), "abandoned": _("abandoned")}.get(state, str(state))
+            "finished": _("finished"), "abandoned": _("not submitted")}.get(state, str(state))
 
 
 def _value(key: str, value: Any) -> str:
