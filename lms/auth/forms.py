@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from lms.auth.passwords import MAX_LENGTH, MIN_LENGTH
+from lms.forms import Form
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     """Username and password."""
 
     username = StringField(
@@ -24,7 +24,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     """Change one's own password."""
 
     current_password = PasswordField(
@@ -44,11 +44,11 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """A POST-only button: carries nothing but the CSRF token."""
 
 
-class ActivateForm(FlaskForm):
+class ActivateForm(Form):
     """First login of a roster-created account: the code, then a new password."""
 
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],

@@ -41,6 +41,8 @@ from pyhanko.sign.validation import (
 )
 from pyhanko_certvalidator import ValidationContext
 
+from lms.i18n import N_
+
 __all__ = [
     "BatchSigner",
     "CachingSigner",
@@ -320,7 +322,8 @@ class BatchSigner:
 
 @dataclass(frozen=True)
 class SignatureCheck:
-    """Outcome of :func:`verify_pdf`; ``reason`` is short English for the user."""
+    """Outcome of :func:`verify_pdf`; ``reason`` is short English, in the catalog: pages
+    show it translated (``_(reason)``), the CLI as it is."""
 
     valid: bool
     intact: bool
@@ -347,32 +350,32 @@ def verify_pdf(pdf: bytes, trusted_cert_pem: bytes) -> SignatureCheck:
     try:
         (trusted,) = load_certs_from_pemder_data(trusted_cert_pem)
     except Exception:
-        return _invalid("The trusted certificate could not be read.", outcome="bad_trust")
+        return _invalid(N_("The trusted certificate could not be read."), outcome="bad_trust")
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = reader.embedded_signatures
     except Exception:
-        return _invalid("This is not a readable PDF file.", outcome="unreadable")
+        return _invalid(N_("This is not a readable PDF file."), outcome="unreadable")
     names = tuple(str(sig.field_name) for sig in embedded)
     if not embedded:
-        return _invalid("The document has no digital signature.", names, "unsigned")
+        return _invalid(N_("The document has no digital signature."), names, "unsigned")
     sig = embedded[-1]
     try:
         context = ValidationContext(trust_roots=[trusted], allow_fetching=False)
         status = validate_pdf_signature(sig, context, key_usage_settings=_KEY_USAGE)
     except Exception:
-        return _invalid("The signature could not be validated.", names)
+        return _invalid(N_("The signature could not be validated."), names)
     intact = bool(status.intact and status.valid)
     whole = intact and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     ours = intact and sig.signer_cert.dump() == trusted.dump() and status.trusted
     if not intact:
-        outcome, reason = "altered", "The document was altered after it was signed."
+        outcome, reason = "altered", N_("The document was altered after it was signed.")
     elif not ours:
-        outcome, reason = "not_ours", "The document was not signed by this issuer."
+        outcome, reason = "not_ours", N_("The document was not signed by this issuer.")
     elif not whole:
-        outcome, reason = "partial", ("The document was changed after signing (the "
-                                      "signature does not cover it all).")
+        outcome, reason = "partial", N_("The document was changed after signing (the "
+                                         "signature does not cover it all).")
     else:
-        outcome, reason = "valid", "The signature is valid and covers the whole document."
+        outcome, reason = "valid", N_("The signature is valid and covers the whole document.")
     return SignatureCheck(intact and whole and ours, intact, whole, ours, reason, names,
                           outcome)

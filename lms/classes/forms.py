@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import TextInput
 
+from lms.forms import Form
 
-class ClassForm(FlaskForm):
+
+class ClassForm(Form):
     """Create a class."""
 
     code = StringField(_l("Class code"), validators=[DataRequired(), Length(max=50)],
@@ -24,7 +25,7 @@ class ClassForm(FlaskForm):
     place = StringField(_l("Place or mode"), validators=[Optional(), Length(max=300)])
 
 
-class RosterUploadForm(FlaskForm):
+class RosterUploadForm(Form):
     """Upload a roster file for a preview."""
 
     file = FileField(_l("Roster file (CSV or XLSX)"), validators=[FileRequired()],
@@ -33,14 +34,14 @@ class RosterUploadForm(FlaskForm):
                                     "Tên đăng nhập."))
 
 
-class LecturerForm(FlaskForm):
+class LecturerForm(Form):
     """Assign a lecturer to the class."""
 
     user_id = SelectField(_l("Lecturer"), coerce=int, choices=[],
                           validators=[DataRequired()])
 
 
-class NewLearnerForm(FlaskForm):
+class NewLearnerForm(Form):
     """Create one learner account (with an activation code) and enrol it."""
 
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
@@ -51,7 +52,7 @@ class NewLearnerForm(FlaskForm):
     email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     """Move a learner to another class of the course."""
 
     target = SelectField(_l("Move to class"), choices=[], validators=[DataRequired()])

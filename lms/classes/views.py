@@ -16,8 +16,9 @@ from lms.auth.forms import EmptyForm
 from lms.classes import bp
 from lms.classes.dashboard import ClassBoard, class_board, learner_line, overview
 from lms.classes.forms import LecturerForm
-from lms.classes.models import Class, Enrolment, EnrolmentRole, EnrolmentState
+from lms.classes.models import Class, ClassCompletion, Enrolment, EnrolmentRole, EnrolmentState
 from lms.classes.people import lecturer_choices
+from lms.classes.status import learner_status
 from lms.extensions import db
 from lms.permissions import (
     can_manage_class,
@@ -48,6 +49,7 @@ def detail(code: str) -> Any:
     learners: list[Enrolment] = []
     lecturers: list[Enrolment] = []
     lecturer_form = None
+    statuses: dict[int, str] = {}
     if manage:
         rows = db.session.scalars(
             select(Enrolment).where(Enrolment.class_id == klass.id)
@@ -59,6 +61,11 @@ def detail(code: str) -> Any:
         )
         lecturers = [e for e in rows if e.role == EnrolmentRole.LECTURER
                      and e.state != EnrolmentState.WITHDRAWN]
+        completions = dict(db.session.execute(
+            select(ClassCompletion.user_id, ClassCompletion.status)
+            .where(ClassCompletion.class_id == klass.id)).all())
+        statuses = {e.user_id: learner_status(e.state, completions.get(e.user_id))
+                    for e in learners}
         if current_user.is_admin:
             lecturer_form = LecturerForm(formdata=None)
             lecturer_form.user_id.choices = [(u.id, u.full_name)
@@ -66,7 +73,7 @@ def detail(code: str) -> Any:
     mine = learner_line(klass, current_user) if current_user.is_learner else None
     return render_template(
         "classes/detail.html", klass=klass, manage=manage, learners=learners, lecturers=lecturers,
-        mine=mine, lecturer_form=lecturer_form, form=EmptyForm(),
+        mine=mine, lecturer_form=lecturer_form, form=EmptyForm(), statuses=statuses,
     )
 
 

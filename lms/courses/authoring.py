@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.auth.forms import EmptyForm
 from lms.courses import bp
+from lms.courses.edit_log import Context, edit_sentence
 from lms.courses.forms import AttachmentForm, LessonForm, ScheduleForm
 from lms.courses.markdown import render_markdown
 from lms.courses.models import Attachment, ContentEdit, Course, Lesson, LessonRevision
@@ -75,9 +76,15 @@ def manage(slug: str) -> Any:
         select(ContentEdit).where(ContentEdit.course_id == course.id)
         .options(selectinload(ContentEdit.user)).order_by(ContentEdit.id.desc()).limit(15)
     ).all()
+    from lms.quizzes.models import Quiz
+
+    quizzes = db.session.execute(
+        select(Quiz.slug, Quiz.title).where(Quiz.course_id == course.id)).all()
+    context = Context({lesson.id: lesson.title for lesson in lessons}, dict(quizzes))
     return render_template(
         "courses/manage.html", course=course, lessons=lessons, attachments=attachments,
-        edits=edits, form=EmptyForm(), upload_form=AttachmentForm(),
+        edits=[(edit, edit_sentence(edit, context)) for edit in edits], form=EmptyForm(),
+        upload_form=AttachmentForm(),
         changed={lesson.id: has_unpublished_changes(lesson) for lesson in lessons},
     )
 

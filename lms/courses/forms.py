@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from lms.forms import Form
 
-class LessonForm(FlaskForm):
+
+class LessonForm(Form):
     """Edit a lesson's draft."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
@@ -56,7 +57,7 @@ class VNDateTimeField(StringField):
         return self.data.strftime("%d/%m/%Y %H:%M") if isinstance(self.data, datetime) else ""
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(Form):
     """When a published lesson becomes visible to learners."""
 
     available_from = VNDateTimeField(
@@ -66,7 +67,7 @@ class ScheduleForm(FlaskForm):
     )
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(Form):
     """Upload a file for lessons to link to."""
 
     file = FileField(_l("File"), validators=[FileRequired()],

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
+
+from lms.forms import Form
 
 
 class VNDateField(StringField):
@@ -33,7 +34,7 @@ def status_labels() -> dict[str, str]:
             "not_yet": str(_l("not yet in force"))}
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     """An admin marks a document amended, replaced or expired."""
 
     status = SelectField(_l("Status"), choices=[

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from lms.quizzes.parsed import CATCH_ALL, ParsedAnswer, ParsedQuestion
 from lms.quizzes.short_text import normalise_short, wildcard_match
@@ -38,6 +39,8 @@ class QuestionType(ABC):
     """Base class; subclasses register themselves by ``name``."""
 
     name: ClassVar[str]
+    #: What people read for the type (never the internal ``name``).
+    label: ClassVar[Any]
     manual: ClassVar[bool] = False  # graded by a person (essay)
     #: The question's marks in an attempt (a description has none, and no answer).
     max_points: ClassVar[float] = 1.0
@@ -121,6 +124,12 @@ def get_type(name: str) -> QuestionType:
     return REGISTRY[name]
 
 
+def type_label(name: str) -> str:
+    """The translated label of a question type (an unknown name is shown as it is)."""
+    kind = REGISTRY.get(name)
+    return str(kind.label) if kind else name
+
+
 def _clamp(value: float) -> float:
     return min(1.0, max(0.0, value))
 
@@ -151,6 +160,7 @@ class SingleChoice(_ChoiceType):
     """One option; its weight (``=`` is 100 %) is the mark."""
 
     name = "single_choice"
+    label = _l("Single choice")
 
     def check(self, data: Mapping[str, Any], response: Any) -> str:
         if not isinstance(response, str) or response not in self.option_ids(data):
@@ -171,6 +181,7 @@ class MultipleChoice(_ChoiceType):
     """Several options; weights add up (negative ones too), floored at 0."""
 
     name = "multiple_choice"
+    label = _l("Multiple choice")
 
     def check(self, data: Mapping[str, Any], response: Any) -> list[str]:
         ids = self.option_ids(data)
@@ -196,6 +207,7 @@ class TrueFalse(QuestionType):
     """True or false; feedback for each answer."""
 
     name = "true_false"
+    label = _l("True/False")
 
     def from_parsed(self, q: ParsedQuestion) -> dict[str, Any]:
         return {"correct": q.correct, "feedback_true": q.feedback_true,
@@ -244,6 +256,7 @@ class ShortAnswer(_AnswerListType):
     """A typed answer compared with the accepted ones (Moodle's ``*`` wildcard allowed)."""
 
     name = "short_answer"
+    label = _l("Short answer")
 
     def from_parsed(self, q: ParsedQuestion) -> dict[str, Any]:
         data = super().from_parsed(q)
@@ -287,6 +300,7 @@ class Numerical(_AnswerListType):
     """A number within a tolerance of a value, or within a range."""
 
     name = "numerical"
+    label = _l("Numerical")
 
     def check(self, data: Mapping[str, Any], response: Any) -> float:
         if isinstance(response, bool) or not isinstance(response, int | float) or not (
@@ -327,6 +341,7 @@ class Matching(QuestionType):
     """Pair each left item with a right choice; the mark is the share of right pairs."""
 
     name = "matching"
+    label = _l("Matching")
 
     def from_parsed(self, q: ParsedQuestion) -> dict[str, Any]:
         rights: list[str] = []
@@ -388,6 +403,7 @@ class Essay(QuestionType):
     """A free text graded by a lecturer."""
 
     name = "essay"
+    label = _l("Essay")
     manual = True
     EXTRAS = ("response_template", "grader_info")
 
@@ -413,6 +429,7 @@ class Description(QuestionType):
     """Text shown between questions: no answer, no marks (Moodle's description)."""
 
     name = "description"
+    label = _l("Description")
     max_points = 0.0
 
     def from_parsed(self, q: ParsedQuestion) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from lms.quizzes.flags import set_flag
 from lms.quizzes.queries import my_attempts, own_attempt, quiz_for
 from lms.quizzes.render import attempt_payload, question_states, review_items
 from lms.quizzes.timing import attempts_limit, time_limit
-from lms.quizzes.types import ResponseError
+from lms.quizzes.types import ResponseError, type_label
 from lms.quizzes.windows import learner_class, window_for
 
 
@@ -225,6 +225,12 @@ def review(attempt_id: int) -> Any:
     payload = attempt_payload(item, timing_of(item), now, include_answers=True)
     return render_template("quizzes/review.html", attempt=item, quiz=item.quiz,
                            payload=payload, review=review_items(item, now))
+
+
+@bp.app_template_filter("question_type")
+def question_type(name: str) -> str:
+    """A question type's translated label (``single_choice`` → "Một lựa chọn")."""
+    return type_label(name)
 
 
 @bp.app_template_filter("tojson_attr")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import TextInput
 
 from lms.auth.passwords import MAX_LENGTH, MIN_LENGTH
+from lms.forms import Form
 
 ROLE_CHOICES = [
     SelectChoice("learner", _l("Learner")),
@@ -19,7 +19,7 @@ ROLE_CHOICES = [
 LOCALE_CHOICES = [SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")]
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     """Profile fields shared by create and edit."""
 
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])

@@ -111,6 +111,10 @@ PAGES: list[PageCase] = [
     PageCase("admin/legal-review", "admin", "admin", "content to review after a change"),
     *_home_pages(),
     *_class_pages(),
+    PageCase("no-english/audit", "no-english", "admin", "audit log as sentences"),
+    PageCase("no-english/audit-phone", "no-english", "admin", "audit log at 390 px"),
+    PageCase("no-english/class", "no-english", "admin", "class page, status words"),
+    PageCase("no-english/form-errors", "no-english", "admin", "class form, Vietnamese errors"),
 ]
 
 #: The journeys, in the order they run.

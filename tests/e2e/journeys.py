@@ -26,6 +26,9 @@ Importing this module registers every journey with :class:`Scenario` (see
     on a desktop and a 390 px phone: assigns a lecturer, adds one learner with a code,
     moves and withdraws learners, bulk-issues and revokes with confirmations; a stranger
     verifies and sees no personal data.
+``no-english`` (:mod:`~tests.e2e.journeys_no_english`)
+    each role walks its pages in Vietnamese and posts an invalid form: no English, no raw
+    codes; the admin reads the audit log (desktop and 390 px).
 """
 
 from __future__ import annotations
@@ -36,9 +39,10 @@ from tests.e2e import (
     journeys_home,
     journeys_learner,
     journeys_lecturer,
+    journeys_no_english,
     keyboard,
 )
 from tests.e2e.scenario import Scenario
 
 __all__ = ["Scenario", "journeys_admin", "journeys_class", "journeys_home", "journeys_learner",
-           "journeys_lecturer", "keyboard"]
+           "journeys_lecturer", "journeys_no_english", "keyboard"]
