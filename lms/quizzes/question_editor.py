@@ -39,7 +39,7 @@ def write_question(slug: str, question_id: int | None = None) -> Any:
     existing = _question(course, question_id) if question_id else None
     before = (to_parsed(existing, existing.current_version, found=blobs([existing.id]))
               if existing else None)
-    kind = before.type if before else request.args.get("type", "")
+    kind = before.type if before else request.values.get("type", "")
     if kind not in QUESTION_TYPES:
         return render_template("quizzes/question_editor.html", course=course, kind="",
                                existing=None, types=TYPE_LABELS, form=None)

@@ -23,6 +23,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from lms.i18n import format_answer_number
@@ -56,9 +57,9 @@ def weight_key(fraction: float) -> str:
     return format_percent(near if is_moodle_fraction(fraction) else fraction)
 
 
-def weight_choices() -> list[tuple[str, str]]:
+def weight_choices() -> list[SelectChoice]:
     """Moodle's grades, 100 % down to -100 %, labelled with the locale's decimal sign."""
-    return [(format_percent(f), f"{format_answer_number(float(format_percent(f)))} %")
+    return [SelectChoice(format_percent(f), f"{format_answer_number(float(format_percent(f)))} %")
             for f in MOODLE_FRACTIONS]
 
 
@@ -91,7 +92,8 @@ class QuestionForm(FlaskForm):
     answers = FieldList(FormField(AnswerRow), min_entries=NEW_ROWS, max_entries=MAX_ROWS)
     right = StringField()  # the row index of the right option (single choice), a radio
     truth = RadioField(_l("The statement is"), default="true", validate_choice=False,
-                       choices=[("true", _l("True")), ("false", _l("False"))])
+                       choices=[SelectChoice("true", _l("True")),
+                                SelectChoice("false", _l("False"))])
     feedback_true = TextAreaField(_l("Feedback for the answer “True”"), render_kw={"rows": 2})
     feedback_false = TextAreaField(_l("Feedback for the answer “False”"), render_kw={"rows": 2})
     case_sensitive = BooleanField(_l("Case sensitive"))
