@@ -67,7 +67,7 @@ class AnswerRow(Form):
     """One option, accepted answer or matching pair."""
 
     text = TextAreaField(_l("Text"), render_kw={"rows": 2})
-    weight = SelectField(_l("Grade"), default="0", validate_choice=False)
+    weight = SelectField(_l("Share of the mark"), default="0", validate_choice=False)
     feedback = TextAreaField(_l("Feedback"), render_kw={"rows": 2})
     value = StringField(_l("Number"), render_kw={"inputmode": "decimal"})
     tolerance = StringField(_l("Tolerance (±)"), render_kw={"inputmode": "decimal"})

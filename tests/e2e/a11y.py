@@ -46,6 +46,19 @@ def _learner_pages(lang: str) -> list[PageCase]:
     ]
 
 
+def _editor_pages() -> list[PageCase]:
+    out = []
+    for device in ("desktop", "phone"):
+        out += [PageCase(f"editor/{page}-{device}", "editor", "giangvien", f"{what} ({device})")
+                for page, what in (("types", "question type chooser"),
+                                   ("single-preview", "single-choice form with its preview"),
+                                   ("question", "saved question, options lettered"),
+                                   ("matching-preview", "matching form with its preview"),
+                                   ("bank", "bank with text and lettered options"),
+                                   ("picker", "quiz builder's question picker"))]
+    return out
+
+
 #: Every page the journeys check, in journey order.
 PAGES: list[PageCase] = [
     PageCase("lecturer/login", "lecturer", "anonymous", "login form"),
@@ -82,6 +95,7 @@ PAGES: list[PageCase] = [
     PageCase("admin/legal", "admin", "admin", "the course's legal basis, statuses today"),
     PageCase("admin/legal-status", "admin", "admin", "change a document's status"),
     PageCase("admin/legal-review", "admin", "admin", "content to review after a change"),
+    *_editor_pages(),
 ]
 
 #: The journeys, in the order they run.

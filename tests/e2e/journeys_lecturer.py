@@ -98,7 +98,7 @@ def lecturer_journey(sc: Scenario) -> None:
 
     # One question written in the GIFT editor: preview, then save.
     page.goto(f"/courses/{data.COURSE}/questions")
-    page.get_by_role("link", name="Câu hỏi mới").click()
+    page.get_by_role("link", name="Viết bằng GIFT").click()
     page.get_by_label("Tên", exact=True).fill(data.GIFT_EDITOR_NAME)
     page.get_by_label("Nhóm câu hỏi").fill("e2e-soan-thao")
     page.get_by_label("Câu hỏi theo định dạng GIFT").fill(data.GIFT_EDITOR_SOURCE)
