@@ -160,6 +160,7 @@ class QuestionForm(FlaskForm):
 
     def _weight(self, kind: str, n: int, row: AnswerRow) -> float | None:
         if kind == "single_choice" and self.right.data == str(n - 1):
+            row.weight.data = weight_key(1.0)  # shown as it counts
             return 1.0
         if kind == "matching":
             return 0.0

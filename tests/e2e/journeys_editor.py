@@ -31,6 +31,16 @@ def editor_journey(sc: Scenario) -> None:
         a.close()
 
 
+def _fits(a: Actor, device: str) -> None:
+    """At 390 px nothing makes the page scroll sideways (wide tables scroll in place)."""
+    if device == "phone":
+        width = a.page.evaluate("document.documentElement.scrollWidth")
+        wide = a.page.evaluate(
+            "[...document.querySelectorAll('body *')].filter(e => "
+            "e.getBoundingClientRect().right > 391).slice(0, 5).map(e => e.outerHTML.slice(0, 120))")
+        assert width <= 390, f"{a.page.url} is {width} px wide: {wide}"
+
+
 def _open_form(a: Actor, kind_label: str, device: str, step: str) -> Page:
     page = a.page
     page.goto(f"/courses/{data.COURSE}/questions")
@@ -38,6 +48,7 @@ def _open_form(a: Actor, kind_label: str, device: str, step: str) -> Page:
     expect(page.get_by_role("heading", level=2)).to_have_text("Chọn loại câu hỏi")
     if step:
         a.check(f"editor/types-{device}")
+        _fits(a, device)
         a.shot(f"{step}-{device}")
     page.get_by_role("link", name=kind_label, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Câu hỏi mới: {kind_label}")
@@ -63,6 +74,7 @@ def walk(a: Actor, device: str) -> None:
         expect(preview.get_by_role("radio", name=text)).to_be_visible()
     expect(preview.locator(".right-answer")).to_contain_text("12/09/1945")
     a.check(f"editor/single-preview-{device}")
+    _fits(a, device)
     a.shot(f"2-single-preview-{device}")
     page.get_by_role("button", name="Lưu", exact=True).click()
     expect(flash(page)).to_have_text("Đã lưu câu hỏi.")
@@ -71,6 +83,7 @@ def walk(a: Actor, device: str) -> None:
     expect(options).to_have_text([f"{letter}. {text}" for letter, text
                                   in zip("ABC", SINGLE_OPTIONS, strict=True)])
     a.check(f"editor/question-{device}")
+    _fits(a, device)
     a.shot(f"3-single-saved-{device}")
 
     page = _open_form(a, "Ghép đôi", device, "")
@@ -85,6 +98,7 @@ def walk(a: Actor, device: str) -> None:
     expect(preview.get_by_role("combobox")).to_have_count(3)
     expect(preview.get_by_role("combobox", name="Luật Cơ yếu")).to_be_visible()
     a.check(f"editor/matching-preview-{device}")
+    _fits(a, device)
     a.shot(f"4-matching-preview-{device}")
     page.get_by_role("button", name="Lưu", exact=True).click()
     expect(flash(page)).to_have_text("Đã lưu câu hỏi.")
@@ -100,6 +114,7 @@ def walk(a: Actor, device: str) -> None:
         "A. Luật Cơ yếu → 2011")
     expect(page.locator("tbody")).not_to_contain_text("single_choice")
     a.check(f"editor/bank-{device}")
+    _fits(a, device)
     a.shot(f"5-bank-{device}")
 
     page.get_by_role("link", name="Bài kiểm tra mới").click()
@@ -110,5 +125,6 @@ def walk(a: Actor, device: str) -> None:
         ["A. 02/09/1945", "B. 12/09/1945", "C. 19/08/1945"])
     picked.locator("input").check()
     a.check(f"editor/picker-{device}")
+    _fits(a, device)
     picked.scroll_into_view_if_needed()
-    a.shot(f"6-picker-{device}")
+    a.shot(f"6-picker-{device}", full_page=False)
