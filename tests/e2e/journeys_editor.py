@@ -37,7 +37,8 @@ def _fits(a: Actor, device: str) -> None:
         width = a.page.evaluate("document.documentElement.scrollWidth")
         wide = a.page.evaluate(
             "[...document.querySelectorAll('body *')].filter(e => "
-            "e.getBoundingClientRect().right > 391).slice(0, 5).map(e => e.outerHTML.slice(0, 120))")
+            "e.getBoundingClientRect().right > 391).slice(0, 5)"
+            ".map(e => e.outerHTML.slice(0, 120))")
         assert width <= 390, f"{a.page.url} is {width} px wide: {wide}"
 
 
@@ -119,6 +120,7 @@ def walk(a: Actor, device: str) -> None:
 
     page.get_by_role("link", name="Bài kiểm tra mới").click()
     page.get_by_text("Câu hỏi cố định").click()
+    page.locator("summary", has_text=CATEGORY).click()
     picked = page.locator("label.picker-question", has_text=single)
     expect(picked).to_contain_text(SINGLE_TEXT)
     expect(picked.locator(".picker-option")).to_have_text(
@@ -127,4 +129,4 @@ def walk(a: Actor, device: str) -> None:
     a.check(f"editor/picker-{device}")
     _fits(a, device)
     picked.scroll_into_view_if_needed()
-    a.shot(f"6-picker-{device}", full_page=False)
+    a.shot(f"6-picker-{device}")

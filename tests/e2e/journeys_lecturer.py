@@ -128,6 +128,7 @@ def lecturer_journey(sc: Scenario) -> None:
     page.get_by_label("Điểm đạt (thang điểm 10)").fill("6,5")
     page.get_by_label("e2e-nhap-tep", exact=True).fill("2")
     page.get_by_text("Câu hỏi cố định").click()
+    page.locator("summary", has_text="e2e-soan-thao").click()  # the picker, by category
     page.get_by_label(data.GIFT_EDITOR_NAME).check()
     page.get_by_label("Ngay sau khi nộp bài: Điểm").check()
     a.check("lecturer/quiz-build")
