@@ -63,6 +63,9 @@ def weight_choices() -> list[SelectChoice]:
             for f in MOODLE_FRACTIONS]
 
 
+TOO_LONG = _l("At most %(max)d characters.")
+
+
 class AnswerRow(Form):
     """One option, accepted answer or matching pair."""
 
@@ -83,8 +86,8 @@ class AnswerRow(Form):
 class QuestionForm(FlaskForm):
     """A question of any type; the view shows the fields its type uses."""
 
-    name = StringField(_l("Name"), validators=[Length(max=200)])
-    category = StringField(_l("Category"), validators=[Length(max=200)])
+    name = StringField(_l("Name"), validators=[Length(max=200, message=TOO_LONG)])
+    category = StringField(_l("Category"), validators=[Length(max=200, message=TOO_LONG)])
     text = TextAreaField(_l("Question text"), render_kw={"rows": 5})
     general_feedback = TextAreaField(_l("General feedback"), render_kw={"rows": 3},
                                      description=_l("Shown to every learner after answering, "
@@ -126,6 +129,8 @@ class QuestionForm(FlaskForm):
                            general_feedback=(self.general_feedback.data or "").strip())
         if before is not None:
             q = replace(q, **{k: getattr(before, k) for k in KEPT})
+        elif not q.name:
+            self.name.errors.append(_("Give the question a name."))  # type: ignore[attr-defined]
         if kind in ROW_TYPES:
             q.answers = self._answers(kind)
         elif kind == "true_false":
@@ -138,7 +143,7 @@ class QuestionForm(FlaskForm):
         if kind == "short_answer":
             q = replace(q, case_sensitive=bool(self.case_sensitive.data),
                         ignore_diacritics=bool(self.ignore_diacritics.data))
-        if self.problems or any(row.errors for row in self.answers):
+        if self.problems or self.name.errors or any(row.errors for row in self.answers):
             return None
         reason = validate(q)
         if reason is not None and not q.text:

@@ -143,6 +143,11 @@ def test_problems_are_named_in_vietnamese_by_row(client, editor, world) -> None:
         "name": "Ghép", "text": "", **_rows({"text": "A", "match": ""})})
     text = page.get_data(as_text=True)
     assert "Dòng 1" in text and "This field" not in text
+    assert "Cần nhập nội dung câu hỏi." not in text  # rows first, then the whole question
+    page = _post(client, _new(world, "true_false"), {"name": "", "text": "Đúng không?"})
+    assert "Hãy đặt tên cho câu hỏi." in page.get_data(as_text=True)
+    page = _post(client, _new(world, "true_false"), {"name": "x" * 201, "text": "Đúng không?"})
+    assert "Tối đa 200 ký tự." in page.get_data(as_text=True)
     assert db.session.scalar(select(Question).where(Question.category == "bai-02")) is None
 
 
@@ -173,3 +178,24 @@ def test_editing_in_the_form_makes_a_new_version(client, editor, world) -> None:
     question = db.session.get(Question, question.id)
     assert question.current_version.number == 2 and question.idnumber == "q1"
     assert question.current_version.text == "Ngày truyền thống?"
+
+
+def test_the_form_keeps_what_it_does_not_show(client, editor, world) -> None:
+    from tests.quizzes.test_question_files import _import
+
+    question = _import(world)  # Moodle XML with embedded files and a general feedback link
+    before = question.current_version
+    url = f"/courses/{world.course.slug}/questions/{question.id}/write"
+    page = client.get(url).get_data(as_text=True)
+    assert "@@PLUGINFILE@@/hinh/so-do.png" in page and "base64" not in page
+    form = {"text": before.text.replace("<p>", "<p>Sửa: ", 1), "truth": "true",
+            "general_feedback": before.general_feedback, "feedback_true": "",
+            "feedback_false": ""}
+    preview = _post(client, url, form, "preview").get_data(as_text=True)
+    assert f"/questions/{question.id}/files/1/hinh/so-do.png" in preview  # files link
+    assert _post(client, url, form).status_code == 302
+    db.session.expire_all()
+    after = db.session.get(Question, question.id).current_version
+    assert after.number == 2 and "Sửa: " in after.text
+    assert after.data["files"] == before.data["files"]
+    assert after.text_format == before.text_format
