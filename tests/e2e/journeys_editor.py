@@ -27,8 +27,7 @@ def editor_journey(sc: Scenario) -> None:
         a = sc.actor("editor", "giangvien")
         a.page.set_viewport_size(size)
         a.login("giangvien", "giangvien-demo")
-        walk(a, device)
-        a.close()
+        walk(a, device)  # the scenario closes the actors after its accessibility sweep
 
 
 def _fits(a: Actor, device: str) -> None:
