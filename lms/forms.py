@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import wtforms
 from flask_babel import get_translations
 from flask_wtf import FlaskForm
 
@@ -33,6 +34,15 @@ _TRANSLATIONS = BabelTranslations()
 
 class Form(FlaskForm):
     """A Flask-WTF form whose built-in messages come from our catalog."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> BabelTranslations:
+            return _TRANSLATIONS
+
+
+class SubForm(wtforms.Form):
+    """A form nested in another (``FormField``, no CSRF of its own), with the same
+    messages in the page's language."""
 
     class Meta:
         def get_translations(self, form: Any) -> BabelTranslations:

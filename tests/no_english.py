@@ -193,10 +193,7 @@ def shape(parts: SplitResult) -> str:
 #: Leaks on pages that another part of issue 14 rebuilds, in parallel with this test
 #: (question editors, bank list, fixed-question picker): (URL regex, problem regex). The lead
 #: deletes each line once its part is merged and this test passes without it.
-PENDING: tuple[tuple[str, str], ...] = (
-    (r"/courses/[^/]+/(questions(/\d+(/edit)?)?|quizzes/\d+/edit|quizzes/new)$|"
-     r"^/quizzes/\d+/analysis$", r"raw code '[a-z]\d{2}-[a-z]\d{2,3}'"),
-)
+PENDING: tuple[tuple[str, str], ...] = ()  # known leaks not fixed yet: none
 
 
 def pending(url: str, problem: str) -> bool:

@@ -25,7 +25,7 @@ from lms.quizzes.bankfile import bank_source, carry_over, gift_part
 from lms.quizzes.cli import read_question_file
 from lms.quizzes.gift import dump_gift, parse_gift
 from lms.quizzes.models import Question, QuestionVersion
-from lms.quizzes.parsed import QuestionFormatError
+from lms.quizzes.parsed import ParsedQuestion, QuestionFormatError
 from lms.quizzes.pools import exam_pools, mark_exam_pool
 from lms.quizzes.question_files import blobs
 from lms.quizzes.render import text_html, version_file_url
@@ -97,7 +97,10 @@ def export_bank_file(slug: str, fmt: str) -> Any:
 
     course = _editable(slug)
     parsed = current_bank(course)
-    data = dump_moodle_xml(parsed) if fmt == "xml" else dump_gift(parsed).encode()
+    # GIFT leaves out what it cannot hold (an essay's template, files, hints), as Moodle's
+    # own GIFT export does; Moodle XML keeps everything.
+    data = (dump_moodle_xml(parsed) if fmt == "xml"
+            else dump_gift([gift_part(q)[0] for q in parsed]).encode())
     return send_file(BytesIO(data), as_attachment=True,
                      download_name=f"ngan-hang-{course.slug}.{fmt}",
                      mimetype="application/xml" if fmt == "xml" else "text/plain")
@@ -176,6 +179,14 @@ def _save_from_gift(course: Course, name: str, category: str, source: str,
     if existing is not None:  # what GIFT cannot hold stays as it was
         question = carry_over(question, to_parsed(existing, existing.current_version,
                                                   found=blobs([existing.id])))
+    return save_edited(course, name, category, question, existing)
+
+
+def save_edited(course: Course, name: str, category: str, question: ParsedQuestion,
+                existing: Question | None) -> Question | None:
+    """Save a question written on the web (in GIFT or in the form editor) as a new version
+    of ``existing`` or as a new question, and record the edit; ``None`` (the reason
+    flashed) when it cannot be saved."""
     question.category = category.strip() or question.category
     name = (name or question.name).strip()
     if not name:

@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from lms.auth.forms import EmptyForm
 from lms.courses.services import log_edit
@@ -88,9 +89,11 @@ def build(slug: str, quiz_id: int | None = None) -> Any:
         select(Question.category, func.count(Question.id))
         .where(Question.course_id == course.id, Question.archived.is_(False))
         .group_by(Question.category).order_by(Question.category)).all())
-    questions = db.session.scalars(select(Question).where(
-        Question.course_id == course.id, Question.archived.is_(False))
-        .order_by(Question.category, Question.name)).all()
+    questions = db.session.scalars(select(Question).options(joinedload(Question.current_version))
+                                   .where(Question.course_id == course.id,
+                                          Question.archived.is_(False))
+                                   .order_by(Question.category, Question.source_order,
+                                             Question.name)).all()
     if request.method == "POST":
         if not EmptyForm().validate_on_submit():
             abort(400)

@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from lms import charts
 from lms.auth.forms import EmptyForm
@@ -110,8 +111,9 @@ def analysis(quiz_id: int) -> Any:
     """Item analysis: facility, discrimination, distractors, score histogram."""
     quiz = quiz_for(quiz_id, current_user, manage=True)
     stats = item_statistics(quiz, learner_scope(quiz, current_user))
-    questions = {q.id: q for q in db.session.scalars(select(Question).where(
-        Question.id.in_([i.question_id for i in stats.items])))}
+    questions = {q.id: q for q in db.session.scalars(
+        select(Question).options(joinedload(Question.current_version))
+        .where(Question.id.in_([i.question_id for i in stats.items])))}
     histogram = charts.histogram(
         [(f"{b.low:g}–{b.high:g}", b.count) for b in stats.histogram],
         title=_("Score distribution"), desc=_("Number of learners per score band (of 10)."),

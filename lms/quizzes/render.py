@@ -96,6 +96,25 @@ def version_file_url(version: QuestionVersion, slug: str) -> Callable[[str], str
     return url
 
 
+def shown(version: QuestionVersion, public: Callable[[str], str], order: list[str] | None,
+          files: Callable[[str], str] | None) -> dict[str, Any]:
+    """What a learner sees of a question (its text, options and matching items, their ids
+    made ``public``), as the attempt page and the editor's preview render it."""
+    kind, fmt = get_type(version.type), version.text_format
+    out: dict[str, Any] = {
+        "type": version.type, "text_html": str(text_html(version.text, fmt, files)),
+        "options": [{"id": public(o["id"]),
+                     "text_html": str(text_html(o["text"], o.get("text_format") or fmt, files))}
+                    for o in kind.options(version.data, order)],
+    }
+    if version.type == "matching":
+        out["items"] = [{"id": public(p["id"]),
+                         "text_html": str(text_html(p["text"], p.get("text_format") or fmt,
+                                                    files))}
+                        for p in version.data["pairs"]]
+    return out
+
+
 def slot_payload(item: AttemptSlot, review: set[str], include_answer: bool,
                  linked: set[str] | None = None) -> dict[str, Any]:
     """One question of an attempt, for the page or the API (the embedded files it links
@@ -105,18 +124,8 @@ def slot_payload(item: AttemptSlot, review: set[str], include_answer: bool,
     fmt = version.text_format
     ids = slot_ids(item.attempt_id, item.slot, version.type, version.data)
     files = slot_file_url(item, linked)
-    out: dict[str, Any] = {
-        "slot": item.slot, "id": item.question_id, "type": version.type,
-        "text_html": str(text_html(version.text, fmt, files)),
-        "options": [{"id": ids.public[o["id"]],
-                     "text_html": str(text_html(o["text"], o.get("text_format") or fmt, files))}
-                    for o in kind.options(version.data, item.option_order or None)],
-    }
-    if version.type == "matching":
-        out["items"] = [{"id": ids.public[p["id"]],
-                         "text_html": str(text_html(p["text"], p.get("text_format") or fmt,
-                                                    files))}
-                        for p in version.data["pairs"]]
+    out = {"slot": item.slot, "id": item.question_id,
+           **shown(version, ids.public.__getitem__, item.option_order or None, files)}
     if include_answer:
         out["response"] = ids.to_public(version.type, item.response)
         out["seq"] = item.seq

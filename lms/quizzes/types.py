@@ -130,6 +130,11 @@ def type_label(name: str) -> str:
     return str(kind.label) if kind else name
 
 
+def type_labels() -> dict[str, str]:
+    """Every type's translated label, in the registry's order (the editor's type menu)."""
+    return {name: str(kind.label) for name, kind in REGISTRY.items()}
+
+
 def _clamp(value: float) -> float:
     return min(1.0, max(0.0, value))
 

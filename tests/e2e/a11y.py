@@ -71,6 +71,17 @@ def _class_pages() -> list[PageCase]:
             *(PageCase(f"class/verify-{size}", "class", "anonymous",
                        f"public verification, minimal ({size})")
               for size in ("desktop", "phone"))]
+def _editor_pages() -> list[PageCase]:
+    out = []
+    for device in ("desktop", "phone"):
+        out += [PageCase(f"editor/{page}-{device}", "editor", "giangvien", f"{what} ({device})")
+                for page, what in (("types", "question type chooser"),
+                                   ("single-preview", "single-choice form with its preview"),
+                                   ("question", "saved question, options lettered"),
+                                   ("matching-preview", "matching form with its preview"),
+                                   ("bank", "bank with text and lettered options"),
+                                   ("picker", "quiz builder's question picker"))]
+    return out
 
 
 #: Every page the journeys check, in journey order.
@@ -115,6 +126,7 @@ PAGES: list[PageCase] = [
     PageCase("no-english/audit-phone", "no-english", "admin", "audit log at 390 px"),
     PageCase("no-english/class", "no-english", "admin", "class page, status words"),
     PageCase("no-english/form-errors", "no-english", "admin", "class form, Vietnamese errors"),
+    *_editor_pages(),
 ]
 
 #: The journeys, in the order they run.

@@ -15,6 +15,9 @@ Importing this module registers every journey with :class:`Scenario` (see
 ``learner-vi`` / ``learner-en`` (:mod:`~tests.e2e.journeys_learner`)
     a new learner activates the account, reads every lesson, takes the final test
     (autosave, reload, offline), passes, and downloads the certificate the worker issues.
+``editor`` (:mod:`~tests.e2e.journeys_editor`)
+    giangvien writes a single-choice and a matching question in the form editor, previews
+    and saves them, and finds them lettered in the bank and the picker (desktop, phone).
 ``admin`` (:mod:`~tests.e2e.journeys_admin`)
     creates a class, imports an XLSX roster (a bad row first), follows K74-HN on its
     dashboard, exports the XLSX report, revokes a certificate (checked on the public
@@ -36,6 +39,7 @@ from __future__ import annotations
 from tests.e2e import (
     journeys_admin,
     journeys_class,
+    journeys_editor,
     journeys_home,
     journeys_learner,
     journeys_lecturer,
@@ -44,5 +48,14 @@ from tests.e2e import (
 )
 from tests.e2e.scenario import Scenario
 
-__all__ = ["Scenario", "journeys_admin", "journeys_class", "journeys_home", "journeys_learner",
-           "journeys_lecturer", "journeys_no_english", "keyboard"]
+__all__ = [
+    "Scenario",
+    "journeys_admin",
+    "journeys_class",
+    "journeys_editor",
+    "journeys_home",
+    "journeys_learner",
+    "journeys_lecturer",
+    "journeys_no_english",
+    "keyboard",
+]

@@ -98,7 +98,7 @@ def lecturer_journey(sc: Scenario) -> None:
 
     # One question written in the GIFT editor: preview, then save.
     page.goto(f"/courses/{data.COURSE}/questions")
-    page.get_by_role("link", name="Câu hỏi mới").click()
+    page.get_by_role("link", name="Viết bằng GIFT").click()
     page.get_by_label("Tên", exact=True).fill(data.GIFT_EDITOR_NAME)
     page.get_by_label("Nhóm câu hỏi").fill("e2e-soan-thao")
     page.get_by_label("Câu hỏi theo định dạng GIFT").fill(data.GIFT_EDITOR_SOURCE)
@@ -128,6 +128,7 @@ def lecturer_journey(sc: Scenario) -> None:
     page.get_by_label("Điểm đạt (thang điểm 10)").fill("6,5")
     page.get_by_label("e2e-nhap-tep", exact=True).fill("2")
     page.get_by_text("Câu hỏi cố định").click()
+    page.locator("summary", has_text="e2e-soan-thao").click()  # the picker, by category
     page.get_by_label(data.GIFT_EDITOR_NAME).check()
     page.get_by_label("Ngay sau khi nộp bài: Điểm").check()
     a.check("lecturer/quiz-build")

@@ -67,6 +67,9 @@ EFFECTIVE: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
         "file": (BytesIO(PDF_BYTES), "moi.pdf"), "name": "moi.pdf"},
     ("quizzes.edit_question", "POST"): lambda w: {"source": "::moi::Câu mới? {T}",
                                                   "name": "moi", "category": "bai-02"},
+    ("quizzes.write_question", "POST"): lambda w: {
+        "type": "single_choice", "name": "moi", "category": "bai-02", "text": "Câu mới?",
+        "right": "0", "answers-0-text": "Có", "answers-1-text": "Không", "action": "save"},
     ("quizzes.import_questions", "POST"): lambda w: {
         "file": (BytesIO("::nhap::Câu nhập? {T}".encode()), "nhap.gift")},
     ("quizzes.build", "POST"): lambda w: {"slug": "moi", "title": "Bài kiểm tra mới",

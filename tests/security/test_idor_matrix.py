@@ -141,6 +141,8 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("quizzes.question", "GET"): exp(200, EDITORS),
     ("quizzes.edit_question", "GET"): exp(200, EDITORS),
     ("quizzes.edit_question", "POST"): exp(200, EDITORS),
+    ("quizzes.write_question", "GET"): exp(200, EDITORS),
+    ("quizzes.write_question", "POST"): exp(200, EDITORS),  # an empty form: errors shown
     ("quizzes.import_questions", "GET"): exp(200, EDITORS),
     ("quizzes.import_questions", "POST"): exp(302, EDITORS),
     ("quizzes.build", "GET"): exp(200, EDITORS),
