@@ -73,8 +73,11 @@ class _Text(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
+        # A question's name or ID number, shown small beside its text for staff
+        # (class "ident"), is an identifier the lecturer chose, not interface text.
         hidden = self._hidden() or tag in SKIP_TAGS or values.get("lang") == "en" \
-            or (tag == "input" and values.get("type") == "hidden")
+            or (tag == "input" and values.get("type") == "hidden") \
+            or "ident" in (values.get("class") or "").split()
         if not hidden:
             self.parts.extend(v for k in READ_ATTRIBUTES if (v := values.get(k)))
             if tag == "input" and values.get("type") in ("submit", "button") and values.get(
