@@ -30,6 +30,7 @@ from lms.quizzes.attempt_models import (
     AttemptSlot,
     AttemptState,
 )
+from lms.quizzes.marks import slot_mark
 from lms.quizzes.models import Question, QuestionVersion, Quiz
 from lms.quizzes.timing import Timing, attempts_limit, timing_for
 from lms.quizzes.types import get_type
@@ -137,8 +138,9 @@ def timing_of(attempt: Attempt) -> Timing:
 
 # --- start -----------------------------------------------------------------------------
 
-def _pick_questions(quiz: Quiz, rng: random.Random) -> list[tuple[int, int, str]]:
-    """(question id, version id, type) of the questions of a new attempt."""
+def _pick_questions(quiz: Quiz, rng: random.Random) -> list[tuple[int, int, str, float]]:
+    """(question id, version id, type, mark) of the questions of a new attempt (marks:
+    :mod:`lms.quizzes.marks`)."""
     rows = db.session.execute(
         select(Question.id, Question.idnumber, Question.category, QuestionVersion.id,
                QuestionVersion.type, Question.tags)
@@ -147,10 +149,11 @@ def _pick_questions(quiz: Quiz, rng: random.Random) -> list[tuple[int, int, str]
         .order_by(Question.id)
     ).all()
     by_key = {r.idnumber: r for r in rows}
-    chosen = [by_key[key] for key in quiz.fixed_questions if key in by_key]
+    marks = quiz.fixed_marks or {}
+    chosen = [(by_key[key], marks.get(key)) for key in quiz.fixed_questions if key in by_key]
     # Questions resting on law no longer in force wait for a lecturer's review.
     held = held_back(quiz.course_id, [(r[0], r.tags) for r in rows], local_today())
-    taken = {r[0] for r in chosen} | held
+    taken = {r[0] for r, _mark in chosen} | held
     for rule in quiz.draw:
         # As in Moodle, a random draw never picks a description.
         pool = [r for r in rows if r.category == rule["category"] and r[0] not in taken
@@ -160,10 +163,10 @@ def _pick_questions(quiz: Quiz, rng: random.Random) -> list[tuple[int, int, str]
                                          "%(category)s.", category=rule["category"]))
         picked = rng.sample(pool, rule["count"])
         taken.update(r[0] for r in picked)
-        chosen.extend(picked)
+        chosen.extend((r, rule.get("mark")) for r in picked)
     if quiz.shuffle_questions:
         rng.shuffle(chosen)
-    return [(r[0], r[3], r[4]) for r in chosen]
+    return [(r[0], r[3], r[4], slot_mark(r[4], mark)) for r, mark in chosen]
 
 
 def _open_attempt(quiz_id: int, user_id: int) -> Attempt | None:
@@ -208,7 +211,7 @@ def start_attempt(quiz: Quiz, user: User, *, preview: bool = False,
     stmt = insert_for(table).values(
         quiz_id=quiz.id, user_id=user.id, number=number, state=AttemptState.IN_PROGRESS.value,
         preview=preview, seed=seed, started_at=now, class_id=klass.id if klass else None,
-        max_points=sum(get_type(kind).max_points for _q, _v, kind in picks),
+        max_points=sum(mark for _q, _v, _kind, mark in picks),
         needs_grading=False,
     ).on_conflict_do_nothing().returning(table.c.id)
     new_id = db.session.execute(stmt).scalar()
@@ -219,14 +222,14 @@ def start_attempt(quiz: Quiz, user: User, *, preview: bool = False,
     versions = {v.id: v for v in db.session.scalars(
         select(QuestionVersion).where(QuestionVersion.id.in_([p[1] for p in picks])))}
     slots = []
-    for index, (question_id, version_id, kind) in enumerate(picks, start=1):
+    for index, (question_id, version_id, kind, mark) in enumerate(picks, start=1):
         order = get_type(kind).option_ids(versions[version_id].data)
         # Matching choices are always shuffled: in file order, item i would match choice i.
         if quiz.shuffle_options or kind == "matching":
             rng.shuffle(order)
         slots.append({"attempt_id": new_id, "slot": index, "question_id": question_id,
                       "question_version_id": version_id, "option_order": order, "seq": 0,
-                      "max_points": get_type(kind).max_points, "comment": ""})
+                      "max_points": mark, "comment": ""})
     if slots:
         db.session.execute(AttemptSlot.__table__.insert(), slots)
     db.session.flush()
