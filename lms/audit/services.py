@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 ACTIONS = ("login", "login_failed", "role_change", "grade", "regrade", "manual_grade",
            "accommodation", "roster_import", "certificate_issue", "certificate_revoke",
            "certificate_reissue", "learner_withdraw", "lesson_marked_done", "legal_status",
-           "legal_review", "quiz_window")
+           "legal_review", "quiz_window", "quiz_settings")
 
 
 def _payload(created_at: datetime, actor_id: int | None, action: str, target: str,
