@@ -50,7 +50,7 @@ def test_the_toolbar_is_labelled_and_markdown_still_works_without_it(auth: Auth,
                                                                     client) -> None:
     _course, _author, _item, edit, _history = _lesson(auth)
     page = client.get(edit).get_data(as_text=True)
-    for label in ("Đậm", "Nghiêng", "Tiêu đề", "Danh sách", "Liên kết", "Trích dẫn"):
+    for label in ("Đậm", "Nghiêng", "Đề mục", "Danh sách", "Liên kết", "Trích dẫn"):
         assert f'aria-label="{label}"' in page, label
     assert 'class="md-toolbar" role="group"' in page and " hidden>" in page
     assert "<code>**đậm**</code>" in page  # the cheat line, shown without JavaScript

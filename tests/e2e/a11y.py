@@ -82,6 +82,16 @@ PAGES: list[PageCase] = [
     PageCase("admin/legal", "admin", "admin", "the course's legal basis, statuses today"),
     PageCase("admin/legal-status", "admin", "admin", "change a document's status"),
     PageCase("admin/legal-review", "admin", "admin", "content to review after a change"),
+    PageCase("settings/settings", "settings", "giangvien", "quiz settings page"),
+    PageCase("settings/settings-saved", "settings", "giangvien", "quiz settings, saved"),
+    PageCase("settings/exam-pool-refused", "settings", "giangvien",
+             "quiz settings refusing a revealing review on an exam pool"),
+    PageCase("settings/lesson-diff", "settings", "giangvien", "a lesson draft's changes"),
+    PageCase("settings/lesson-draft", "settings", "giangvien",
+             "lesson editor with an unpublished draft and the Markdown toolbar"),
+    PageCase("settings/settings-phone", "settings", "giangvien", "quiz settings, 390 px"),
+    PageCase("settings/lesson-draft-phone", "settings", "giangvien",
+             "lesson editor with a draft, 390 px"),
 ]
 
 #: The journeys, in the order they run.

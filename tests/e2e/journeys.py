@@ -19,11 +19,21 @@ Importing this module registers every journey with :class:`Scenario` (see
     creates a class, imports an XLSX roster (a bad row first), follows K74-HN on its
     dashboard, exports the XLSX report, revokes a certificate (checked on the public
     verification page) and issues the class's certificates in bulk.
+``settings`` (:mod:`~tests.e2e.journeys_settings`)
+    giangvien sets a quiz's times, a class's window, marks and the review matrix, hides and
+    publishes it, and edits a lesson draft with the Markdown toolbar (desktop and phone).
 """
 
 from __future__ import annotations
 
-from tests.e2e import journeys_admin, journeys_learner, journeys_lecturer, keyboard
+from tests.e2e import (
+    journeys_admin,
+    journeys_learner,
+    journeys_lecturer,
+    journeys_settings,
+    keyboard,
+)
 from tests.e2e.scenario import Scenario
 
-__all__ = ["Scenario", "journeys_admin", "journeys_learner", "journeys_lecturer", "keyboard"]
+__all__ = ["Scenario", "journeys_admin", "journeys_learner", "journeys_lecturer",
+           "journeys_settings", "keyboard"]

@@ -192,3 +192,18 @@ def test_the_page_does_not_grow_with_classes(client, world, editor, count_statem
         make_class(db.session.merge(world.course), code, f"Lớp {code}")
         db.session.commit()
     assert counts[0] == counts[1], counts
+
+
+def test_the_course_page_shows_each_state_at_a_constant_cost(client, world, editor,
+                                                             count_statements) -> None:
+    from tests.quizzes.conftest import make_quiz
+
+    counts, url = [], f"/courses/{world.course.slug}"
+    for slug in ("them-1", "them-2"):
+        with count_statements() as counter:
+            page = client.get(url).get_data(as_text=True)
+        counts.append(counter.count)
+        make_quiz(db.session.merge(world.course), slug=slug, published=False)
+        db.session.commit()
+    assert counts[0] == counts[1], counts
+    assert page.count("publish-state") == 2 and "Đang ẩn" in page
