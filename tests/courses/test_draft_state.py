@@ -54,3 +54,12 @@ def test_the_toolbar_is_labelled_and_markdown_still_works_without_it(auth: Auth,
         assert f'aria-label="{label}"' in page, label
     assert 'class="md-toolbar" role="group"' in page and " hidden>" in page
     assert "<code>**đậm**</code>" in page  # the cheat line, shown without JavaScript
+
+
+def test_the_lesson_list_marks_lessons_with_a_draft(auth: Auth, client) -> None:
+    course, author, lesson, _edit, _history = _lesson(auth)
+    manage = f"/courses/{course.slug}/manage"
+    assert DRAFT in client.get(manage).get_data(as_text=True)
+    publish(lesson, author)
+    db.session.commit()
+    assert DRAFT not in client.get(manage).get_data(as_text=True)
