@@ -122,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.quizzes import file_views as _quiz_files  # noqa: F401
     from lms.quizzes import manage as _quiz_manage  # noqa: F401
     from lms.quizzes import question_editor as _question_editor  # noqa: F401
+    from lms.quizzes import settings_views as _quiz_settings  # noqa: F401
     from lms.quizzes import tasks as _quiz_tasks  # noqa: F401  (registers jobs)
     from lms.quizzes import views as quizzes_views
     from lms.reports import views as reports_views

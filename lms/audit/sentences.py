@@ -163,6 +163,9 @@ SENTENCES: dict[str, Sentence] = {
         "%(actor)s moved %(user)s from class %(old)s to class %(new)s.", actor=a,
         user=n.user(t), old=d.get("from_class") or "–", new=d.get("to_class") or "–"),
     "quiz_window": _quiz_window,
+    "quiz_settings": lambda a, t, d, n: _(
+        "%(actor)s changed the settings of the quiz “%(quiz)s”.", actor=a,
+        quiz=n.quizzes.get(_after(t), _after(t))),
 }
 
 #: Short names of the actions, for the filter.
@@ -176,6 +179,7 @@ ACTION_LABELS = {
     "legal_review": _l("Legal review"), "lecturer_assign": _l("Lecturer assigned"),
     "lecturer_remove": _l("Lecturer removed"), "learner_enrol": _l("Learner added"),
     "learner_move": _l("Learner moved"), "quiz_window": _l("Quiz times for a class"),
+    "quiz_settings": _l("Quiz settings"),
 }
 
 

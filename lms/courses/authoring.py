@@ -139,7 +139,8 @@ def edit_lesson(slug: str, lesson_slug: str) -> Any:
     shown = lesson.available_from
     local = to_user_timezone(aware(shown)).replace(tzinfo=None) if shown else None
     return render_template("courses/edit.html", course=course, lesson=lesson, form=form,
-                           preview=preview, schedule_form=ScheduleForm(available_from=local))
+                           preview=preview, schedule_form=ScheduleForm(available_from=local),
+                           draft=has_unpublished_changes(lesson))
 
 
 @bp.route("/<slug>/preview", methods=["POST"])
@@ -171,7 +172,8 @@ def history(slug: str, lesson_slug: str) -> Any:
     elif request.args.get("draft") and revisions:
         diff = revision_diff(revisions[0], lesson)
     return render_template("courses/history.html", course=course, lesson=lesson,
-                           revisions=revisions, diff=diff, form=EmptyForm())
+                           revisions=revisions, diff=diff, form=EmptyForm(),
+                           draft=bool(revisions) and has_unpublished_changes(lesson))
 
 
 @bp.route("/<slug>/lessons/<lesson_slug>/revisions/<int:number>/restore", methods=["POST"])

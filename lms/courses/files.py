@@ -26,8 +26,11 @@ Layout of ``courses/<slug>/``
     ``time_limit`` (untimed when absent), ``shuffle_questions`` and ``shuffle_options``
     (false), ``on_expiry`` (``autosubmit`` — the default —, ``grace`` or ``abandon``),
     ``opens``/``closes`` (naive local time as a string ``"YYYY-MM-DDTHH:MM"``), ``questions``
-    (names of fixed questions), ``draw`` (``{ category = "bai-01", count = 4 }`` rules; the
-    GIFT importer checks that the categories exist) and a ``[review]`` table whose keys
+    (names of fixed questions), ``draw`` (``{ category = "bai-01", count = 4 }`` rules, with
+    an optional ``mark = 2.0``, what each question drawn is worth; the GIFT importer checks
+    that the categories exist), ``published`` (true; ``false`` hides the quiz from learners),
+    a ``[marks]`` table giving fixed questions a mark each (``"b01-q09" = 2.0``; unlisted
+    questions are worth their type's default, 1) and a ``[review]`` table whose keys
     ``during``, ``immediately``, ``later`` and ``after_close`` list what the learner sees then
     (``score``, ``correctness``, ``right_answer``, ``feedback``; nothing when absent).  A quiz
     needs ``questions`` or ``draw``.
@@ -64,8 +67,10 @@ Canonical form (what :func:`dump_course` writes)
 * Keys in a fixed order: ``course.toml`` as listed above, then a blank line and
   ``[completion]`` (``lessons``, ``quizzes``); lesson front matter ``title``, ``minutes``,
   ``objectives``; quizzes ``title``, ``time_limit``, ``attempts``, ``pass_mark10``,
-  ``grading``, ``shuffle_questions``, ``shuffle_options``, ``on_expiry``, ``opens``,
-  ``closes``, ``questions``, ``draw``, then a blank line and ``[review]`` with all four keys.
+  ``grading``, ``shuffle_questions``, ``shuffle_options``, ``on_expiry``, ``published``
+  (only when false), ``opens``, ``closes``, ``questions``, ``draw``, then a blank line and
+  ``[marks]`` (when a fixed question has one, in ``questions`` order), then a blank line
+  and ``[review]`` with all four keys.
   Optional quiz keys that are unset (``None``) or empty arrays are left out; every other key
   is written, defaults included.
 * Strings are TOML basic strings (``"…"``) with only ``"``, ``\\`` and control characters

@@ -185,6 +185,8 @@ def render_quiz(quiz: QuizFile) -> str:
         f"shuffle_options = {_boolean(quiz.shuffle_options)}",
         f"on_expiry = {toml.string(quiz.on_expiry)}",
     ]
+    if not quiz.published:
+        lines.append("published = false")
     for name, moment in (("opens", quiz.opens), ("closes", quiz.closes)):
         if moment is not None:
             lines.append(f"{name} = {toml.string(moment.strftime(DATETIME_FORMAT))}")
@@ -192,10 +194,15 @@ def render_quiz(quiz: QuizFile) -> str:
         lines.append(f"questions = {toml.array_lines(map(toml.string, quiz.questions))}")
     if quiz.draw:
         rules = (
-            f"{{ category = {toml.string(rule.category)}, count = {rule.count:d} }}"
+            f"{{ category = {toml.string(rule.category)}, count = {rule.count:d}"
+            + (f", mark = {toml.number(rule.mark)}" if rule.mark is not None else "")
+            + " }"
             for rule in quiz.draw
         )
         lines.append(f"draw = {toml.array_lines(rules)}")
+    if quiz.marks:
+        lines += ["", "[marks]"]
+        lines += [f"{toml.string(name)} = {toml.number(mark)}" for name, mark in quiz.marks]
     lines += ["", "[review]"]
     for time in REVIEW_TIMES:
         shown = getattr(quiz.review, time)

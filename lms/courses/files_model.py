@@ -172,6 +172,10 @@ class QuestionFile:
     text: str
 
 
+#: The largest mark one question may be worth (a draw rule's ``mark``, ``[marks]``).
+MAX_MARK: Final = 100.0
+
+
 @dataclass(frozen=True)
 class DrawRule:
     """Draw ``count`` random questions from the question-bank category ``category``."""
@@ -179,6 +183,8 @@ class DrawRule:
     category: str
     count: int
     line: int = field(default=0, compare=False)  # in the quiz file, for problems
+    #: What each question drawn is worth (``None``: its type's default).
+    mark: float | None = None
 
 
 @dataclass(frozen=True)
@@ -197,7 +203,8 @@ class QuizFile:
     """``quizzes/<slug>.toml``: the settings of one quiz.
 
     ``attempts == 0`` means unlimited; ``time_limit_seconds is None`` means untimed;
-    ``opens``/``closes`` are naive local date-times (minute precision) or ``None``.
+    ``opens``/``closes`` are naive local date-times (minute precision) or ``None``;
+    ``marks`` name fixed questions as ``questions`` does.
     """
 
     slug: str
@@ -215,6 +222,10 @@ class QuizFile:
     opens: datetime | None
     closes: datetime | None
     path: str
+    #: ``[marks]``: what fixed questions are worth, as ``(question, mark)`` in file order.
+    marks: tuple[tuple[str, float], ...] = ()
+    #: Whether learners see the quiz (``published = false`` hides it).
+    published: bool = True
 
 
 @dataclass(frozen=True)

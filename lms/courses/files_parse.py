@@ -15,6 +15,7 @@ from lms.courses.files_check import Report, Table, check_type, field_name, parse
 from lms.courses.files_model import (
     DATETIME_FORMAT,
     GRADINGS,
+    MAX_MARK,
     ON_EXPIRY,
     REVIEW_ITEMS,
     REVIEW_TIMES,
@@ -37,10 +38,12 @@ QUIZ_KEYS: Final = (
     "shuffle_questions",
     "shuffle_options",
     "on_expiry",
+    "published",
     "opens",
     "closes",
     "questions",
     "draw",
+    "marks",
     "review",
 )
 """Quiz keys in their canonical order."""
@@ -187,7 +190,9 @@ def read_quiz(problems: list[Problem], display: str, text: str, slug: str) -> Qu
         "questions": table.strings("questions", required=False),
         "draw": _draw(table),
         "review": _review(table),
+        "published": table.get("published", "boolean", True, required=False),
     }
+    values["marks"] = _marks(table, values["questions"])
     opens, closes = values["opens"], values["closes"]
     if isinstance(opens, datetime) and isinstance(closes, datetime) and closes <= opens:
         report.at(("closes",), _("the quiz closes before it opens"))
@@ -245,12 +250,16 @@ def _datetime(table: Table, name: str) -> Any:
 
 
 def _draw(table: Table) -> tuple[DrawRule, ...] | None:
-    rules = table.tables("draw", ("category", "count"), required=False)
+    rules = table.tables("draw", ("category", "count", "mark"), required=False)
     if rules is None:
         return None
     out, seen = [], set()
     for rule in rules:
         category, count = rule.text("category"), rule.integer("count", 1)
+        mark = _mark(rule, "mark")
+        if mark is _BAD:
+            seen.add(category)
+            continue
         if category in seen:
             rule.report.at(
                 (*rule.key, "category"),
@@ -258,10 +267,47 @@ def _draw(table: Table) -> tuple[DrawRule, ...] | None:
             )
         elif category is not None and count is not None:
             line = rule.report.keys.line(rule.key) if rule.report.keys else 0
-            out.append(DrawRule(category, count, line + rule.report.offset))
+            out.append(DrawRule(category, count, line + rule.report.offset, mark))
         seen.add(category)
     ok = len(out) == len(table.data.get("draw", ()))
     return tuple(out) if ok else None
+
+
+def _mark(table: Table, name: str) -> Any:
+    """An optional mark (a number above 0, at most :data:`MAX_MARK`), ``_BAD`` if wrong."""
+    if name not in table.data:
+        return None
+    value = check_type(table.report, (*table.key, name), table.data[name], "number")
+    if value is None:
+        return _BAD
+    if not 0 < value <= MAX_MARK:
+        table.report.at((*table.key, name), _(
+            "“%(name)s” must be above 0 and at most %(max)d, not %(value)s",
+            name=field_name((*table.key, name)), max=MAX_MARK, value=value))
+        return _BAD
+    return float(value)
+
+
+def _marks(table: Table, questions: Any) -> Any:
+    """``[marks]``: a mark for some of the quiz's fixed ``questions``, by the same names."""
+    data = table.get("marks", "table", {}, required=False)
+    if data is None:
+        return _BAD
+    marks = Table(table.report, data, ("marks",), tuple(data))
+    out, ok = [], True
+    for name in data:
+        mark = _mark(marks, name)
+        if isinstance(questions, tuple) and name not in questions:
+            table.report.at(("marks", name), _(
+                "“%(name)s” has a mark but is not in “questions”", name=name))
+            ok = False
+        elif mark is _BAD:
+            ok = False
+        else:
+            out.append((name, mark))
+    if isinstance(questions, tuple):
+        out.sort(key=lambda item: questions.index(item[0]))
+    return tuple(out) if ok else _BAD
 
 
 def _review(table: Table) -> ReviewOptions | None:

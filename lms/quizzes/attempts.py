@@ -178,7 +178,7 @@ def start_attempt(quiz: Quiz, user: User, *, preview: bool = False,
     stmt = insert_for(table).values(
         quiz_id=quiz.id, user_id=user.id, number=number, state=AttemptState.IN_PROGRESS.value,
         preview=preview, seed=seed, started_at=now, class_id=klass.id if klass else None,
-        max_points=sum(get_type(kind).max_points for _q, _v, kind in picks),
+        max_points=sum(mark for _q, _v, _kind, mark in picks),
         needs_grading=False,
     ).on_conflict_do_nothing().returning(table.c.id)
     new_id = db.session.execute(stmt).scalar()
@@ -189,14 +189,14 @@ def start_attempt(quiz: Quiz, user: User, *, preview: bool = False,
     versions = {v.id: v for v in db.session.scalars(
         select(QuestionVersion).where(QuestionVersion.id.in_([p[1] for p in picks])))}
     slots = []
-    for index, (question_id, version_id, kind) in enumerate(picks, start=1):
+    for index, (question_id, version_id, kind, mark) in enumerate(picks, start=1):
         order = get_type(kind).option_ids(versions[version_id].data)
         # Matching choices are always shuffled: in file order, item i would match choice i.
         if quiz.shuffle_options or kind == "matching":
             rng.shuffle(order)
         slots.append({"attempt_id": new_id, "slot": index, "question_id": question_id,
                       "question_version_id": version_id, "option_order": order, "seq": 0,
-                      "max_points": get_type(kind).max_points, "comment": ""})
+                      "max_points": mark, "comment": ""})
     if slots:
         db.session.execute(AttemptSlot.__table__.insert(), slots)
     db.session.flush()

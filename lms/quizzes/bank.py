@@ -38,6 +38,7 @@ from lms.quizzes.bank_bulk import Entry, save_questions
 from lms.quizzes.bankfile import bank_path, dump_bank, parse_bank
 from lms.quizzes.embedded import parsed_files, version_files
 from lms.quizzes.identity import keyed
+from lms.quizzes.marks import with_marks
 from lms.quizzes.models import Question, QuestionVersion, Quiz
 from lms.quizzes.parsed import ParsedHint, ParsedQuestion, QuestionFormatError, nfc
 from lms.quizzes.pools import exam_pools, forbidden_sources, set_exam_pools
@@ -278,8 +279,14 @@ def sync_quizzes(course: Course, quizzes: Iterable[QuizFile],
         quiz.shuffle_questions, quiz.shuffle_options = item.shuffle_questions, item.shuffle_options
         quiz.opens_at, quiz.closes_at = _local_to_utc(item.opens), _local_to_utc(item.closes)
         quiz.review = {w: sorted(getattr(item.review, w)) for w in REVIEW_WINDOWS}
-        quiz.draw = [{"category": r.category, "count": r.count} for r in item.draw]
-        quiz.fixed_questions = list((fixed or {}).get(item.slug, item.questions))
+        quiz.draw = with_marks([{"category": r.category, "count": r.count} for r in item.draw],
+                               {r.category: r.mark for r in item.draw})
+        keys = list((fixed or {}).get(item.slug, item.questions))
+        quiz.fixed_questions = keys
+        # [marks] names questions as "questions" does: by the same position, their keys.
+        key_of = dict(zip(item.questions, keys, strict=False))
+        quiz.fixed_marks = {key_of.get(name, name): mark for name, mark in item.marks}
+        quiz.published = item.published
         quiz.archived = False
     for quiz in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id,
                                                       Quiz.slug.not_in(slugs or [""]))):
@@ -336,7 +343,11 @@ def quiz_file(q: Quiz) -> QuizFile:
         shuffle_questions=q.shuffle_questions, shuffle_options=q.shuffle_options,
         on_expiry=q.on_expiry,  # type: ignore[arg-type]
         questions=tuple(q.fixed_questions),
-        draw=tuple(DrawRule(category=r["category"], count=r["count"]) for r in q.draw),
+        draw=tuple(DrawRule(category=r["category"], count=r["count"], mark=r.get("mark"))
+                   for r in q.draw),
+        marks=tuple((key, float(q.fixed_marks[key])) for key in q.fixed_questions
+                    if key in (q.fixed_marks or {})),
+        published=q.published,
         review=ReviewOptions(**{w: frozenset(q.review.get(w, ())) for w in REVIEW_WINDOWS}),
         opens=_utc_to_local(q.opens_at), closes=_utc_to_local(q.closes_at),
         path=f"quizzes/{q.slug}.toml",

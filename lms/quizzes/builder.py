@@ -18,6 +18,7 @@ from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.quizzes import bp
 from lms.quizzes.bank_views import _editable
+from lms.quizzes.marks import with_marks
 from lms.quizzes.models import Question, Quiz
 from lms.quizzes.pools import exam_pools, forbidden_sources
 from lms.vietnamese import clean_text
@@ -63,7 +64,9 @@ def _apply(quiz: Quiz, categories: dict[str, int], names: dict[str, str]) -> Non
     fixed = [n for n in request.form.getlist("fixed") if n in names]
     if not draw and not fixed:
         raise InvalidInput("draw", _("Draw some questions or pick some."))
-    quiz.draw, quiz.fixed_questions = draw, fixed
+    # Marks are set on the settings page: a rule kept keeps its mark.
+    quiz.draw = with_marks(draw, {r["category"]: r.get("mark") for r in quiz.draw or []})
+    quiz.fixed_questions = fixed
     quiz.review = {w: [i for i in REVIEW_ITEMS if request.form.get(f"review-{w}-{i}")]
                    for w in WINDOWS}
     misused = forbidden_sources(quiz.review, {rule["category"]: rule["count"] for rule in draw},

@@ -13,6 +13,7 @@ from lms.extensions import db
 from lms.legal.review import held_back
 from lms.legal.services import local_today
 from lms.quizzes.attempt_models import Attempt, AttemptSlot
+from lms.quizzes.marks import slot_mark
 from lms.quizzes.models import Question, QuestionVersion, Quiz
 
 
@@ -25,8 +26,9 @@ def seen_questions(quiz: Quiz, user_id: int) -> set[int]:
 
 
 def pick_questions(quiz: Quiz, rng: random.Random,
-                    seen: set[int]) -> list[tuple[int, int, str]]:
-    """(question id, version id, type) of the questions of a new attempt.
+                    seen: set[int]) -> list[tuple[int, int, str, float]]:
+    """(question id, version id, type, mark) of the questions of a new attempt (marks:
+    :mod:`lms.quizzes.marks`).
 
     A draw picks questions the learner has not been given before (``seen``) first, so a
     review that shows correctness and feedback never helps on a later attempt; only a pool
@@ -40,10 +42,11 @@ def pick_questions(quiz: Quiz, rng: random.Random,
         .order_by(Question.id)
     ).all()
     by_key = {r.idnumber: r for r in rows}
-    chosen = [by_key[key] for key in quiz.fixed_questions if key in by_key]
+    marks = quiz.fixed_marks or {}
+    chosen = [(by_key[key], marks.get(key)) for key in quiz.fixed_questions if key in by_key]
     # Questions resting on law no longer in force wait for a lecturer's review.
     held = held_back(quiz.course_id, [(r[0], r.tags) for r in rows], local_today())
-    taken = {r[0] for r in chosen} | held
+    taken = {r[0] for r, _mark in chosen} | held
     for rule in quiz.draw:
         # As in Moodle, a random draw never picks a description.
         pool = [r for r in rows if r.category == rule["category"] and r[0] not in taken
@@ -57,7 +60,7 @@ def pick_questions(quiz: Quiz, rng: random.Random,
             again = [r for r in pool if r[0] in seen]
             picked += rng.sample(again, rule["count"] - len(picked))
         taken.update(r[0] for r in picked)
-        chosen.extend(picked)
+        chosen.extend((r, rule.get("mark")) for r in picked)
     if quiz.shuffle_questions:
         rng.shuffle(chosen)
-    return [(r[0], r[3], r[4]) for r in chosen]
+    return [(r[0], r[3], r[4], slot_mark(r[4], mark)) for r, mark in chosen]

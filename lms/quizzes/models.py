@@ -177,8 +177,13 @@ class Quiz(db.Model):
     closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # {"during": [...], "immediately": [...], "later": [...], "after_close": [...]}
     review: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
-    draw: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # [{category, count}]
+    # [{category, count, mark?}]: ``mark`` is what each drawn question is worth (absent:
+    # its type's default, see :func:`lms.quizzes.marks.slot_mark`).
+    draw: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     fixed_questions: Mapped[list[str]] = mapped_column(JSON, default=list)  # question keys
+    #: What fixed questions are worth, by key (absent: their type's default).
+    fixed_marks: Mapped[dict[str, float]] = mapped_column(JSON, default=dict,
+                                                          server_default=text("'{}'"))
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     # Learners see a quiz only once it is published; a quiz made on the web starts hidden.
     published: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

@@ -10,7 +10,7 @@ from lms.auth.models import User
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.quizzes.attempt_models import Attempt, AttemptSlot
-from lms.quizzes.attempts import can_manage, can_take
+from lms.quizzes.attempts import can_manage, can_take, can_take_course
 from lms.quizzes.models import Quiz
 
 
@@ -22,7 +22,9 @@ def course_quizzes(course: Course, user: User) -> list[Quiz]:
         return []
     if user.is_admin or can_manage(user, quizzes[0]):
         return list(quizzes)
-    return list(quizzes) if can_take(user, quizzes[0]) else []
+    # Learners see the published ones only (a hidden quiz answers them 404).
+    return [q for q in quizzes if q.published] if user.is_learner and \
+        can_take_course(user.id, course.id) else []
 
 
 def quiz_for(quiz_id: int, user: User, *, manage: bool = False) -> Quiz:

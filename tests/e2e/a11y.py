@@ -127,6 +127,16 @@ PAGES: list[PageCase] = [
     PageCase("no-english/class", "no-english", "admin", "class page, status words"),
     PageCase("no-english/form-errors", "no-english", "admin", "class form, Vietnamese errors"),
     *_editor_pages(),
+    PageCase("settings/settings", "settings", "giangvien", "quiz settings page"),
+    PageCase("settings/settings-saved", "settings", "giangvien", "quiz settings, saved"),
+    PageCase("settings/exam-pool-refused", "settings", "giangvien",
+             "quiz settings refusing a revealing review on an exam pool"),
+    PageCase("settings/lesson-diff", "settings", "giangvien", "a lesson draft's changes"),
+    PageCase("settings/lesson-draft", "settings", "giangvien",
+             "lesson editor with an unpublished draft and the Markdown toolbar"),
+    PageCase("settings/settings-phone", "settings", "giangvien", "quiz settings, 390 px"),
+    PageCase("settings/lesson-draft-phone", "settings", "giangvien",
+             "lesson editor with a draft, 390 px"),
 ]
 
 #: The journeys, in the order they run.

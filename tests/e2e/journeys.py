@@ -32,6 +32,9 @@ Importing this module registers every journey with :class:`Scenario` (see
 ``no-english`` (:mod:`~tests.e2e.journeys_no_english`)
     each role walks its pages in Vietnamese and posts an invalid form: no English, no raw
     codes; the admin reads the audit log (desktop and 390 px).
+``settings`` (:mod:`~tests.e2e.journeys_settings`)
+    giangvien sets a quiz's times, a class's window, marks and the review matrix, hides and
+    publishes it, and edits a lesson draft with the Markdown toolbar (desktop and phone).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from tests.e2e import (
     journeys_learner,
     journeys_lecturer,
     journeys_no_english,
+    journeys_settings,
     keyboard,
 )
 from tests.e2e.scenario import Scenario
@@ -57,5 +61,6 @@ __all__ = [
     "journeys_learner",
     "journeys_lecturer",
     "journeys_no_english",
+    "journeys_settings",
     "keyboard",
 ]

@@ -147,6 +147,9 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("quizzes.import_questions", "POST"): exp(302, EDITORS),
     ("quizzes.build", "GET"): exp(200, EDITORS),
     ("quizzes.build", "POST"): exp(200, EDITORS),  # an empty form: errors shown
+    ("quizzes.settings", "GET"): exp(200, EDITORS),
+    ("quizzes.settings", "POST"): exp(200, EDITORS),  # an empty form: errors shown
+    ("quizzes.publish", "POST"): exp(302, EDITORS),
     # quizzes and attempts: an attempt is its learner's only (admins included)
     ("quizzes.quiz", "GET"): exp(200, VIEWERS),
     ("quizzes.start", "POST"): exp(302, VIEWERS),

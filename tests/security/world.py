@@ -197,6 +197,7 @@ BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     ("quizzes.set_pool", "POST"): lambda w: {"category": w.question.category,
                                              "exam_pool": "1"},
     ("legal.change_status", "POST"): lambda w: {"status": "in_force"},
+    ("quizzes.publish", "POST"): lambda w: {"published": "1", "back": "quiz"},
     ("legal.review", "POST"): lambda w: {"kind": "question", "item_id": w.question.id},
     ("classes.learner_lessons", "POST"): lambda w: {"lesson_id": w.lesson.id,
                                                     "reason": "Học trực tiếp trên lớp"},
