@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import click
 from flask import current_app
 
@@ -21,7 +23,16 @@ def worker_command(workers: int) -> None:
                f"({current_app.config['LMS_ENV']})")
     from lms.certificates.services import warm_render_pool
 
+    # Huey handles SIGINT and SIGTERM once the consumer runs; a stop asked for while the
+    # render processes start is kept until they are ready, then honoured quietly (no
+    # KeyboardInterrupt halfway through starting them, no traceback from them).
+    stop: list[int] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda received, _frame: stop.append(received))
     if warmed := warm_render_pool():
         click.echo(f"lms worker: {warmed} certificate render processes ready")
+    if stop:
+        click.echo("lms worker: stopped while starting")
+        return
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
-    consumer.run()
+    consumer.run()  # installs Huey's own signal handlers
