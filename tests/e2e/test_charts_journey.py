@@ -34,10 +34,13 @@ pytestmark = pytest.mark.e2e
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 # The smallest rendered font size of the chart texts, in CSS pixels: the SVG's font size
-# times the scale from its user units to the screen.
+# times the scale from its user units to the screen (rotation-proof: the length of the
+# matrix's first column, as the y-axis label is turned by 90 degrees).
 SMALLEST_LABEL = """() => {
-  const sizes = [...document.querySelectorAll('.chart-scroll svg text')].map(
-    t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a);
+  const sizes = [...document.querySelectorAll('.chart-scroll svg text')].map(t => {
+    const m = t.getScreenCTM();
+    return parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+  });
   return sizes.length ? Math.min(...sizes) : null;
 }"""
 # Each figure: its title, the values the chart shows, the last column of its table.
