@@ -23,11 +23,11 @@ import pytest
 pytest.importorskip("playwright")
 pytest.importorskip("axe_playwright_python")
 
-from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import Page, expect  # noqa: E402
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
 
-from tests.e2e import data  # noqa: E402
-from tests.e2e.scenario import JOB_SECONDS, Scenario, journey  # noqa: E402
+from tests.e2e import data
+from tests.e2e.scenario import JOB_SECONDS, Scenario, journey
 
 pytestmark = pytest.mark.e2e
 
