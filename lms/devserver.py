@@ -6,11 +6,12 @@ whole foreground process group; when that group is make's, make dies of the sign
 meanwhile) whatever its children do. So, when started from a terminal, this command
 moves into a process group of its own and hands the terminal to it, as a job-control
 shell does for a foreground job; make, now in the background, just waits. Ctrl-C then
-reaches only this command, which passes one SIGINT to the server (werkzeug) and one to
-the worker (Huey), each in a group of its own; both stop cleanly (the worker takes its
-certificate render processes with it), the terminal goes back to make, and the command
-exits 0. Without a terminal (CI, ``nohup``) nothing moves, and SIGINT, SIGTERM or SIGHUP
-to this process stops both children the same way.
+reaches only this command, which passes one signal to each child, each in a group of
+its own: SIGTERM to the server (werkzeug), SIGINT to the worker (Huey's graceful stop).
+Both stop cleanly (the worker takes its certificate render processes with it), the
+terminal goes back to make, and the command exits 0. Without a terminal (CI, ``nohup``)
+nothing moves, and SIGINT, SIGTERM or SIGHUP to this process stops both children the
+same way.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ def own_terminal() -> Iterator[None]:
         return
     try:
         previous = os.tcgetpgrp(fd)
-        if previous != os.getpgrp():  # started in the background: leave the terminal be
+        # Started in the background (leave the terminal be), or already the leader of the
+        # foreground group (nothing to move).
+        if previous != os.getpgrp() or previous == os.getpid():
             yield
             return
         os.setpgid(0, 0)
