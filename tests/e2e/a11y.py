@@ -82,6 +82,10 @@ PAGES: list[PageCase] = [
     PageCase("admin/legal", "admin", "admin", "the course's legal basis, statuses today"),
     PageCase("admin/legal-status", "admin", "admin", "change a document's status"),
     PageCase("admin/legal-review", "admin", "admin", "content to review after a change"),
+    *(PageCase(f"charts/{page}-{viewport}", "charts", "admin", f"{what} ({viewport})")
+      for page, what in (("dashboard", "dashboard charts with their data tables"),
+                         ("analysis", "item analysis histogram with its table"))
+      for viewport in ("desktop", "phone")),
 ]
 
 #: The journeys, in the order they run.

@@ -19,11 +19,21 @@ Importing this module registers every journey with :class:`Scenario` (see
     creates a class, imports an XLSX roster (a bad row first), follows K74-HN on its
     dashboard, exports the XLSX report, revokes a certificate (checked on the public
     verification page) and issues the class's certificates in bulk.
+``charts`` (:mod:`~tests.e2e.journeys_charts`)
+    the admin reads the charts of the K74-HN dashboard and of the item analysis, with
+    their data tables, on a desktop and on a 390 px phone, and exports the PDF report.
 """
 
 from __future__ import annotations
 
-from tests.e2e import journeys_admin, journeys_learner, journeys_lecturer, keyboard
+from tests.e2e import (
+    journeys_admin,
+    journeys_charts,
+    journeys_learner,
+    journeys_lecturer,
+    keyboard,
+)
 from tests.e2e.scenario import Scenario
 
-__all__ = ["Scenario", "journeys_admin", "journeys_learner", "journeys_lecturer", "keyboard"]
+__all__ = ["Scenario", "journeys_admin", "journeys_charts", "journeys_learner",
+           "journeys_lecturer", "keyboard"]
