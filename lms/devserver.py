@@ -6,9 +6,11 @@ whole foreground process group; when that group is make's, make dies of the sign
 meanwhile) whatever its children do. So, when started from a terminal, this command
 moves into a process group of its own and hands the terminal to it, as a job-control
 shell does for a foreground job; make, now in the background, just waits. Ctrl-C then
-reaches only this command, which passes one signal to each child, each in a group of
-its own: SIGTERM to the server (werkzeug), SIGINT to the worker (Huey's graceful stop).
-Both stop cleanly (the worker takes its certificate render processes with it), the
+reaches only this command, which passes SIGTERM to each child, each in a group of its
+own: the server (werkzeug) ends silently, even while it is still starting, and so does
+the worker, which takes SIGTERM as Huey's graceful stop (``--graceful-signal TERM``;
+before its handlers are in place, SIGTERM ends it silently too, where SIGINT would print
+"Aborted!"). Both stop cleanly (the worker takes its certificate render processes with it), the
 terminal goes back to make, and the command exits 0. Without a terminal (CI, ``nohup``)
 nothing moves, and SIGINT, SIGTERM or SIGHUP to this process stops both children the
 same way.
@@ -27,7 +29,6 @@ from collections.abc import Iterator
 import click
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-STOP_WITH = {"worker": signal.SIGINT, "server": signal.SIGTERM}
 POLL_SECONDS = 0.2
 STOP_TIMEOUT = 20.0  # seconds a child may take to stop before it is killed
 
@@ -67,11 +68,11 @@ def _set_foreground(fd: int, pgrp: int) -> None:
         signal.signal(signal.SIGTTOU, old)
 
 
-def _stop(process: subprocess.Popen[bytes], signum: int) -> int:
-    """One signal, then SIGKILL after a timeout."""
+def _stop(process: subprocess.Popen[bytes]) -> int:
+    """One SIGTERM, then SIGKILL after a timeout."""
     if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
-            process.send_signal(signum)
+            process.send_signal(signal.SIGTERM)
     try:
         return process.wait(timeout=STOP_TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -83,9 +84,8 @@ def run_together(host: str, port: int) -> int:
     """Start the worker and the server, wait for a stop signal or a child's end, stop both.
 
     Each child runs in a process group of its own: a Ctrl-C reaches only this process,
-    which sends one signal to each child. The worker gets SIGINT, Huey's graceful
-    shutdown (a second one would cut it short with a traceback); the server gets SIGTERM,
-    which ends it silently at any stage, even while it is still starting.
+    which sends one SIGTERM to each child (a second signal would cut Huey's graceful
+    stop short with a traceback).
     """
     lms = [sys.executable, "-c", "from lms.cli import main; main()"]  # this very lms
     stopping: list[int] = []
@@ -97,7 +97,8 @@ def run_together(host: str, port: int) -> int:
         signal.signal(signum, on_signal)
     children = {
         "worker": subprocess.Popen(  # noqa: S603 - our own command line
-            [*lms, "worker"], stdin=subprocess.DEVNULL, process_group=0),
+            [*lms, "worker", "--graceful-signal", "TERM"], stdin=subprocess.DEVNULL,
+            process_group=0),
         "server": subprocess.Popen(  # noqa: S603 - our own command line
             [*lms, "run", "--host", host, "--port", str(port)], stdin=subprocess.DEVNULL,
             process_group=0),
@@ -106,7 +107,7 @@ def run_together(host: str, port: int) -> int:
     while not stopping and ended is None:
         time.sleep(POLL_SECONDS)
         ended = next((name for name, p in children.items() if p.poll() is not None), None)
-    codes = {name: _stop(process, STOP_WITH[name]) for name, process in children.items()}
+    codes = {name: _stop(process) for name, process in children.items()}
     if ended is not None and not stopping:
         click.echo(f"lms dev-server: the {ended} stopped (status {codes[ended]}); "
                    "the other process was stopped too.", err=True)

@@ -12,7 +12,10 @@ from lms.jobs import huey
 
 @click.command("worker")
 @click.option("--workers", default=2, show_default=True, help="Worker threads.")
-def worker_command(workers: int) -> None:
+@click.option("--graceful-signal", type=click.Choice(["INT", "TERM"]), default="INT",
+              show_default=True,
+              help="The signal that lets running jobs finish (the other stops at once).")
+def worker_command(workers: int, graceful_signal: str) -> None:
     """Run the job consumer until interrupted."""
     if huey.immediate:
         raise click.ClickException("jobs run inline in this configuration (testing)")
@@ -34,5 +37,6 @@ def worker_command(workers: int) -> None:
     if stop:
         click.echo("lms worker: stopped while starting")
         return
-    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
+                                    graceful_signal=graceful_signal)
     consumer.run()  # installs Huey's own signal handlers

@@ -145,3 +145,36 @@ def test_ctrl_c_stops_make_run_cleanly(make_run: tuple[Terminal, str], tmp_path:
     assert session_processes(terminal.pid) == [], output
     # Everything the run wrote went to the temporary instance/ folder.
     assert (tmp_path / "instance" / "signing-key.pem").exists()
+
+
+@pytest.mark.faults
+def test_sigterm_without_a_terminal_stops_both(tmp_path: Path) -> None:
+    """Without a terminal (CI, a service manager), SIGTERM to ``lms dev-server`` stops the
+    server and the worker the same way: status 0, no traceback, nothing left."""
+    import subprocess
+    import sys
+
+    port = qb.free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+    env |= {"LMS_DATABASE_URL": f"sqlite:///{tmp_path / 'lms.sqlite3'}",
+            "LMS_INSTANCE_PATH": str(tmp_path / "instance"), "PYTHONUNBUFFERED": "1"}
+    lms = str(Path(sys.executable).parent / "lms")
+    subprocess.run([lms, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+    log = tmp_path / "dev-server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([lms, "dev-server", "--port", str(port)], env=env, cwd=ROOT,
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for(lambda: answers(url), 90, f"lms dev-server to answer at {url}", interval=0.2)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0, log.read_text()
+        text = log.read_text()
+        assert "Traceback" not in text and "Aborted" not in text, text
+        assert session_processes(proc.pid) == [], text
+    finally:
+        if proc.poll() is None or session_processes(proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
