@@ -35,13 +35,13 @@ catalog: $(VENV)/.installed-dev
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot --no-location --sort-output --project coyeu-lms .
 	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
 
-# The job worker runs beside the development server and stops with it.
+# The job worker runs beside the development server; Ctrl-C stops both and make ends
+# quietly with status 0 (lms/devserver.py says how).
 run: install
 	$(BIN)/lms db upgrade
 	$(BIN)/lms certificates init-keys
 	$(BIN)/lms demo
-	$(BIN)/lms worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/lms run --host $(HOST) --port $(PORT)
+	$(BIN)/lms dev-server --host $(HOST) --port $(PORT)
 
 # The browser journeys and fault injections start servers and switch the process-wide job
 # queue, so each group runs in a pytest process of its own.

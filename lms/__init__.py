@@ -7,6 +7,7 @@ no side effects.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,12 @@ def create_app(
     :param environ: the environment to read ``LMS_*`` variables from (default ``os.environ``).
     :raises lms.config.ConfigError: when the configuration is invalid.
     """
+    source = os.environ if environ is None else environ
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
-        instance_path=str(ROOT / "instance"),
+        instance_path=str(Path(source.get("LMS_INSTANCE_PATH") or ROOT / "instance").resolve()),
         instance_relative_config=True,
     )
     _load_config(app, config, environ)

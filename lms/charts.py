@@ -10,8 +10,14 @@ control characters and escaped. Coordinates have at most one decimal.
 
 Each bar or point sits in a ``<g class="chart-item">`` whose ``<title>`` child holds the full
 label and value, so a label shortened with an ellipsis stays readable as a tooltip. A chart
-drawn as a picture is still poor for screen readers, so pages should say what matters in
-``desc`` or show a data table next to the chart.
+drawn as a picture is still poor for screen readers, so pages show a data table next to
+the chart (:mod:`lms.chart_figures`) and pass ``hidden=True``: the SVG is then
+``aria-hidden`` and the table is what assistive technology reads.
+
+Every text is drawn at :data:`FONT_SIZE` user units and nothing smaller; pages keep a
+chart at least :data:`WIDTH` pixels wide (scrolling sideways on a phone), so a label is
+never under 12 px. Numbers are written by the caller's ``value_format`` (the locale's
+decimal comma, integers for counts); a chart of counts gets integer ticks only.
 """
 
 from __future__ import annotations
@@ -83,14 +89,16 @@ def fit_text(text: str, width: float, max_lines: int = 1) -> tuple[list[str], bo
     return kept, True
 
 
-def _open_svg(kind: str, title: str, desc: str, height: float, key: object) -> list[str]:
+def _open_svg(kind: str, title: str, desc: str, height: float, key: object,
+              hidden: bool = False) -> list[str]:
     # Ids only need to be unique on a page; derived from the content, output is stable.
     digest = hashlib.blake2s(repr((kind, title, desc, key)).encode(), digest_size=5)
     uid = f"chart-{digest.hexdigest()}"
+    role = ('aria-hidden="true" focusable="false"' if hidden
+            else f'role="img" aria-labelledby="{uid}-title {uid}-desc"')
     return [
         f'<svg xmlns="{SVG_NS}" class="chart chart-{kind}" viewBox="0 0 {WIDTH} {_num(height)}"'
-        f' width="100%" role="img" aria-labelledby="{uid}-title {uid}-desc"'
-        f' font-size="{FONT_SIZE}" fill="{TEXT_COLOUR}">',
+        f' width="100%" {role} font-size="{FONT_SIZE}" fill="{TEXT_COLOUR}">',
         f'<title id="{uid}-title">{_esc(title)}</title>',
         f'<desc id="{uid}-desc">{_esc(desc)}</desc>',
     ]
@@ -101,9 +109,9 @@ def _close(parts: list[str]) -> Markup:
     return Markup("".join(parts))  # noqa: S704 - every text and attribute escaped above
 
 
-def _empty(kind: str, title: str, desc: str, empty_text: str) -> Markup:
+def _empty(kind: str, title: str, desc: str, empty_text: str, hidden: bool) -> Markup:
     height = 120
-    parts = _open_svg(kind, title, desc, height, ())
+    parts = _open_svg(kind, title, desc, height, (), hidden)
     parts.append(
         f'<text class="chart-empty" x="{_num(WIDTH / 2)}" y="{_num(height / 2)}"'
         f' text-anchor="middle" dominant-baseline="middle">{_esc(empty_text)}</text>')
@@ -126,15 +134,20 @@ def _y_axis_label(label: str, top: float, plot_h: float) -> str:
             f' x="{_num(-(top + plot_h / 2))}" y="14" text-anchor="middle">{_esc(label)}</text>')
 
 
+def _integer(value: float) -> str:
+    return str(round(value))
+
+
 def histogram(bins: Sequence[tuple[str, int]], title: str, desc: str, x_label: str,
-              y_label: str, *, empty_text: str = DEFAULT_EMPTY_TEXT) -> Markup:
+              y_label: str, *, empty_text: str = DEFAULT_EMPTY_TEXT,
+              value_format: Callable[[float], str] = _integer, hidden: bool = False) -> Markup:
     """Vertical bars, one per ``(label, count)``: the count above, the label below.
 
     Labels too wide for their bar are shortened with an ellipsis. The full label stays in
-    the bar's ``<title>``.
+    the bar's ``<title>``. Counts and the top tick are written by ``value_format``.
     """
     if not bins:
-        return _empty("histogram", title, desc, empty_text)
+        return _empty("histogram", title, desc, empty_text, hidden)
     counts = [int(_finite(c, "count")) for _, c in bins]
     if any(c < 0 for c in counts):
         raise ValueError("counts must not be negative")
@@ -145,12 +158,12 @@ def histogram(bins: Sequence[tuple[str, int]], title: str, desc: str, x_label: s
     top_count = max(max(counts), 1)
     base = top + plot_h
 
-    parts = _open_svg("histogram", title, desc, height, tuple(bins))
+    parts = _open_svg("histogram", title, desc, height, tuple(bins), hidden)
     parts += [
         _line(left, base, left + plot_w, base),
         _line(left, top, left, base),
-        _text(left - 6, base + 4, "0", "chart-tick", "end"),
-        _text(left - 6, top + 4, str(top_count), "chart-tick", "end"),
+        _text(left - 6, base + 4, _esc(value_format(0)), "chart-tick", "end"),
+        _text(left - 6, top + 4, _esc(value_format(top_count)), "chart-tick", "end"),
         _y_axis_label(y_label, top, plot_h),
         _text(left + plot_w / 2, height - 8, _esc(x_label), "chart-axis-label"),
     ]
@@ -158,11 +171,12 @@ def histogram(bins: Sequence[tuple[str, int]], title: str, desc: str, x_label: s
         centre = left + i * band + band / 2
         bar_h = count / top_count * plot_h
         (short,), _ = fit_text(label, band - 2)
+        shown = _esc(value_format(count))
         parts += [
-            f'<g class="chart-item"><title>{_esc(label)}: {count}</title>',
+            f'<g class="chart-item"><title>{_esc(label)}: {shown}</title>',
             f'<rect class="chart-bar" x="{_num(centre - bar_w / 2)}" y="{_num(base - bar_h)}"'
             f' width="{_num(bar_w)}" height="{_num(bar_h)}" fill="{BAR_COLOUR}"/>',
-            _text(centre, base - bar_h - 4, str(count), "chart-value"),
+            _text(centre, base - bar_h - 4, shown, "chart-value"),
             _text(centre, base + 16, _esc(short), "chart-label"),
             "</g>",
         ]
@@ -171,7 +185,7 @@ def histogram(bins: Sequence[tuple[str, int]], title: str, desc: str, x_label: s
 
 def bar_chart(items: Sequence[tuple[str, float]], title: str, desc: str,
               max_value: float | None = None, value_format: Callable[[float], str] = str,
-              *, empty_text: str = DEFAULT_EMPTY_TEXT) -> Markup:
+              *, empty_text: str = DEFAULT_EMPTY_TEXT, hidden: bool = False) -> Markup:
     """Horizontal bars, one per ``(label, value)``, with the formatted value after each bar.
 
     The bars are scaled to ``max_value``, or to the largest value when it is ``None``. A
@@ -180,7 +194,7 @@ def bar_chart(items: Sequence[tuple[str, float]], title: str, desc: str,
     in the row's ``<title>``.
     """
     if not items:
-        return _empty("bars", title, desc, empty_text)
+        return _empty("bars", title, desc, empty_text, hidden)
     values = [_finite(v, "value") for _, v in items]
     scale = _finite(max_value, "max_value") if max_value is not None else max(values)
     if scale <= 0:
@@ -190,7 +204,7 @@ def bar_chart(items: Sequence[tuple[str, float]], title: str, desc: str,
     bar_area = WIDTH - bar_x - value_w
     height = pad * 2 + row_h * len(items)
 
-    parts = _open_svg("bars", title, desc, height, (tuple(items), max_value))
+    parts = _open_svg("bars", title, desc, height, (tuple(items), max_value), hidden)
     for i, ((label, _), value) in enumerate(zip(items, values, strict=True)):
         middle = pad + i * row_h + row_h / 2
         shown = _esc(value_format(value))
@@ -224,16 +238,26 @@ def _x_label_indices(n: int, max_labels: int = 8) -> list[int]:
     return shown
 
 
+def _ticks(low: float, high: float, values: Sequence[float]) -> list[float]:
+    """The y ticks: bottom, middle and top; whole numbers only when the values are."""
+    ticks = [low, (low + high) / 2, high]
+    if all(float(v).is_integer() for v in values):
+        ticks = sorted({float(math.floor(t + 0.5)) for t in ticks})
+    return ticks
+
+
 def line_chart(points: Sequence[tuple[str, float]], title: str, desc: str, y_label: str,
-               *, empty_text: str = DEFAULT_EMPTY_TEXT, cumulative: bool = False) -> Markup:
+               *, empty_text: str = DEFAULT_EMPTY_TEXT, cumulative: bool = False,
+               value_format: Callable[[float], str] = _num, hidden: bool = False) -> Markup:
     """A line through ``(label, value)`` points in order, such as completions per date.
 
     The values are plotted as given. Pass ``cumulative=True`` to plot running totals of
     per-period counts instead. The y axis starts at 0, or lower for negative values. At
-    most eight x labels are shown, always including the first and the last.
+    most eight x labels are shown, always including the first and the last. Ticks and
+    tooltips are written by ``value_format``.
     """
     if not points:
-        return _empty("line", title, desc, empty_text)
+        return _empty("line", title, desc, empty_text, hidden)
     values = [_finite(v, "value") for _, v in points]
     if cumulative:
         values = list(accumulate(values))
@@ -251,13 +275,13 @@ def line_chart(points: Sequence[tuple[str, float]], title: str, desc: str, y_lab
     def y_at(value: float) -> float:
         return top + plot_h - (value - low) / (high - low) * plot_h
 
-    parts = _open_svg("line", title, desc, height, (tuple(points), cumulative))
+    parts = _open_svg("line", title, desc, height, (tuple(points), cumulative), hidden)
     base = top + plot_h
     parts += [_line(left, base, left + plot_w, base), _line(left, top, left, base)]
-    for tick in (low, (low + high) / 2, high):
+    for tick in _ticks(low, high, values):
         y = y_at(tick)
         parts += [_line(left, y, left + plot_w, y, "chart-grid", GRID_COLOUR),
-                  _text(left - 6, y + 4, _num(tick), "chart-tick", "end")]
+                  _text(left - 6, y + 4, _esc(value_format(tick)), "chart-tick", "end")]
     parts.append(_y_axis_label(y_label, top, plot_h))
     shown = _x_label_indices(n)
     label_width = plot_w / max(1, len(shown))
@@ -271,7 +295,7 @@ def line_chart(points: Sequence[tuple[str, float]], title: str, desc: str, y_lab
                  f' stroke="{BAR_COLOUR}" stroke-width="2"/>')
     for i, ((label, _), value) in enumerate(zip(points, values, strict=True)):
         parts += [
-            f'<g class="chart-item"><title>{_esc(label)}: {_num(value)}</title>',
+            f'<g class="chart-item"><title>{_esc(label)}: {_esc(value_format(value))}</title>',
             f'<circle class="chart-point" cx="{_num(x_at(i))}" cy="{_num(y_at(value))}" r="3.5"'
             f' fill="{BAR_COLOUR}"/></g>',
         ]

@@ -1,7 +1,8 @@
 """The ``lms`` command line: a Flask CLI group with the platform's commands.
 
-``lms db upgrade`` (Flask-Migrate), ``lms run`` (development server), ``lms users …``,
-``lms classes …`` and ``lms demo``. Configuration errors print one line, not a traceback.
+``lms db upgrade`` (Flask-Migrate), ``lms run`` (development server), ``lms dev-server``
+(the server and the job worker, as ``make run``), ``lms users …``, ``lms classes …`` and
+``lms demo``. Configuration errors print one line, not a traceback.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def register_commands(app: Flask) -> None:
     from lms.classes.roster_cli import roster_cli
     from lms.courses.cli import courses_cli
     from lms.demo import demo_command
+    from lms.devserver import dev_server_command
     from lms.legal.cli import legal_cli
     from lms.quizzes.cli import questions_cli
     from lms.reports.cli import report_cli
@@ -59,6 +61,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(legal_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(dev_server_command)
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)

@@ -48,6 +48,7 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("LMS_SIGNING_CERT", None, "signer certificate (PEM; not with PKCS#12)"),
     _Var("LMS_SIGNING_PASSPHRASE", None, "passphrase of the PKCS#12 file"),
     _Var("LMS_CERT_WORKERS", None, "certificate render processes (default: cores, max 4)"),
+    _Var("LMS_INSTANCE_PATH", None, "folder of local state (keys, job queue); default instance/"),
     _Var("LMS_DEFAULT_LOCALE", "vi", "interface language for visitors"),
     _Var("LMS_TIMEZONE", "Asia/Ho_Chi_Minh", "time zone for displayed dates"),
     _Var("LMS_VERIFY_SHOW_DETAILS", "0", "1: the public verification page also shows date of "

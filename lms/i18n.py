@@ -71,6 +71,22 @@ def format_number(value: float | Decimal | int | None, digits: int = 1) -> str:
     return format_decimal(rounded, format=pattern, locale=str(get_locale() or "vi"))
 
 
+def format_count(value: int | float) -> str:
+    """A count as a whole number with the locale's grouping (``1.250`` in Vietnamese)."""
+    return format_number(round(value), 0)
+
+
+def format_percent(value: float | None) -> str:
+    """A rate given in per cent (0–100): one decimal, none when whole (``33,3%``, ``75%``)."""
+    if value is None:
+        return ""
+    text = format_number(value, 1)
+    whole = format_number(value, 0)
+    if Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) % 1 == 0:
+        text = whole
+    return f"{text}%"
+
+
 def format_answer_number(value: float | int | str | None) -> str:
     """A learner's numerical answer as typed back into a field: no grouping, no trailing
     zeros, the locale's decimal separator (``25``, ``9,5``); text is left as it is."""
@@ -86,6 +102,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["answer_number"] = format_answer_number
     app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["percent"] = format_percent
     from lms.grading_scale import classify
 
     app.jinja_env.filters["classify"] = classify

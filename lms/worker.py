@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import click
 from flask import current_app
 
@@ -10,7 +12,10 @@ from lms.jobs import huey
 
 @click.command("worker")
 @click.option("--workers", default=2, show_default=True, help="Worker threads.")
-def worker_command(workers: int) -> None:
+@click.option("--graceful-signal", type=click.Choice(["INT", "TERM"]), default="INT",
+              show_default=True,
+              help="The signal that lets running jobs finish (the other stops at once).")
+def worker_command(workers: int, graceful_signal: str) -> None:
     """Run the job consumer until interrupted."""
     if huey.immediate:
         raise click.ClickException("jobs run inline in this configuration (testing)")
@@ -21,7 +26,17 @@ def worker_command(workers: int) -> None:
                f"({current_app.config['LMS_ENV']})")
     from lms.certificates.services import warm_render_pool
 
+    # Huey handles SIGINT and SIGTERM once the consumer runs; a stop asked for while the
+    # render processes start is kept until they are ready, then honoured quietly (no
+    # KeyboardInterrupt halfway through starting them, no traceback from them).
+    stop: list[int] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda received, _frame: stop.append(received))
     if warmed := warm_render_pool():
         click.echo(f"lms worker: {warmed} certificate render processes ready")
-    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
-    consumer.run()
+    if stop:
+        click.echo("lms worker: stopped while starting")
+        return
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
+                                    graceful_signal=graceful_signal)
+    consumer.run()  # installs Huey's own signal handlers

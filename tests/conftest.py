@@ -253,28 +253,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.fuzz)
 
 
-# A skip because a tool is missing (chromium, pdfsig, redis-server, an importable package)
-# is fine on a laptop but would let CI pass without running the test: with
-# LMS_TEST_STRICT=1 (set by .ci/run) such skips fail the session.
-MISSING_TOOL = re.compile(r"\bneeds\b|\bmissing\b|could not import|does not answer", re.I)
-_missing_tool_skips: list[str] = []
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Remember skips caused by a missing tool."""
-    if report.skipped and isinstance(report.longrepr, tuple):
-        reason = str(report.longrepr[2])
-        if MISSING_TOOL.search(reason):
-            _missing_tool_skips.append(f"{report.nodeid}: {reason}")
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Under LMS_TEST_STRICT=1, a skip for a missing tool fails the run."""
-    if os.environ.get("LMS_TEST_STRICT") == "1" and _missing_tool_skips:
-        print("\nLMS_TEST_STRICT: tests skipped for a missing tool:")
-        for line in sorted(set(_missing_tool_skips))[:20]:
-            print(f"  {line}")
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+# Tests skipped for a missing tool: listed at the end with the apt-get command, and a
+# failure under LMS_TEST_STRICT=1 (tests/missing_tools.py).
+pytest_plugins = ["tests.missing_tools"]
 
 
 #: Figures a test reports (fault injections, fuzz case counts), repeated at the end of the

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from lms import charts
+from lms import chart_figures
 from lms.auth.forms import EmptyForm
 from lms.classes import bp
 from lms.classes.dashboard import ClassBoard, class_board, learner_line, overview
@@ -85,19 +85,12 @@ def dashboard(code: str) -> Any:
     status = request.args.get("status") or None
     sort = request.args.get("sort") or "name"
     board = class_board(klass, status=status, sort=sort)
-    charts_ = {
-        "funnel": charts.bar_chart(board.funnel(), title=_("Completion per lesson"),
-                                   desc=_("Learners who completed each lesson."),
-                                   empty_text=_("No data yet.")),
-        "scores": charts.histogram(board.score_bins(), title=_("Score distribution"),
-                                   desc=_("Learners per best-score band (of 10)."),
-                                   x_label=_("Score"), y_label=_("Learners"),
-                                   empty_text=_("No data yet.")),
-        "time": charts.line_chart(board.completions_over_time(),
-                                  title=_("Completions over time"),
-                                  desc=_("Learners who completed the class, cumulative."),
-                                  y_label=_("Learners"), empty_text=_("No data yet.")),
-    }
+    charts_ = [
+        chart_figures.completion_funnel(board.funnel(), len(board.lines)),
+        chart_figures.score_histogram(board.score_bins(),
+                                      _("Learners per best-score band (of 10).")),
+        chart_figures.completions_over_time(board.completions_over_time()),
+    ]
     return render_template("classes/dashboard.html", klass=klass, board=board, charts=charts_,
                            status=status, sort=sort, cells=lesson_cells(board))
 

@@ -12,10 +12,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from lms import charts
+from lms import chart_figures
 from lms.auth.forms import EmptyForm
 from lms.errors import InvalidInput
 from lms.extensions import db
+from lms.i18n import format_answer_number
 from lms.permissions import can_edit_course
 from lms.quizzes import bp
 from lms.quizzes.attempt_models import AttemptSlot
@@ -114,9 +115,9 @@ def analysis(quiz_id: int) -> Any:
     questions = {q.id: q for q in db.session.scalars(
         select(Question).options(joinedload(Question.current_version))
         .where(Question.id.in_([i.question_id for i in stats.items])))}
-    histogram = charts.histogram(
-        [(f"{b.low:g}–{b.high:g}", b.count) for b in stats.histogram],
-        title=_("Score distribution"), desc=_("Number of learners per score band (of 10)."),
-        x_label=_("Score"), y_label=_("Learners"), empty_text=_("No data yet."))
+    histogram = chart_figures.score_histogram(
+        [(f"{format_answer_number(b.low)}–{format_answer_number(b.high)}", b.count)
+         for b in stats.histogram],
+        _("Number of learners per score band (of 10)."))
     return render_template("quizzes/analysis.html", quiz=quiz, stats=stats,
                            questions=questions, histogram=histogram)

@@ -158,9 +158,16 @@ class ClassReport:
     lesson_funnel: tuple[tuple[str, int], ...] = ()
     score_bins: tuple[tuple[str, int], ...] = ()
     completions_over_time: tuple[tuple[str, float], ...] = ()
+    # The official header and signature block of the PDF: the issuing body (and the body
+    # above it), the place of the date line and the head of unit who signs.
+    issuer: str = ""
+    issuer_parent: str = ""
+    place: str = "Hà Nội"
+    signer_name: str = ""
 
     def __post_init__(self) -> None:
-        for name in ("class_code", "class_name", "course_title"):
+        for name in ("class_code", "class_name", "course_title", "issuer", "issuer_parent",
+                     "place", "signer_name"):
             object.__setattr__(self, name, _nfc(getattr(self, name)))
         object.__setattr__(self, "generated_at", _as_utc(self.generated_at))
         _zone(self.timezone)  # an unknown zone fails here, not halfway through an export

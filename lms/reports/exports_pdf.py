@@ -5,6 +5,11 @@ The template ``templates/reports/pdf/completion.html`` is rendered in a Jinja2
 the chart SVGs of :mod:`lms.charts`), then laid out by WeasyPrint through the project's
 static-only URL fetcher (:func:`lms.certificates.pdf.make_static_fetcher`), which serves
 the Liberation Serif fonts from ``static/fonts`` and refuses every other resource.
+
+The layout of an official report: the header of Nghị định 30/2020/NĐ-CP (the issuing body
+on the left, the national name and motto on the right, the place and date under them),
+the summary, the learner table, the signature block ("Người lập biểu", "Thủ trưởng đơn
+vị"), then, on pages of their own, only the charts that have data, each with its table.
 """
 
 from __future__ import annotations
@@ -20,7 +25,12 @@ from markupsafe import Markup
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from lms.certificates.pdf import DEFAULT_TEMPLATES_ROOT, PDF_LANG, make_static_fetcher
+from lms.certificates.pdf import (
+    DEFAULT_TEMPLATES_ROOT,
+    PDF_LANG,
+    format_date_line,
+    make_static_fetcher,
+)
 from lms.charts import bar_chart, histogram, line_chart
 from lms.reports.exports import (
     STATUS_LABELS,
@@ -39,7 +49,6 @@ TEMPLATE_NAME = "completion.html"
 STYLESHEET_NAME = "completion.css"
 REPORT_HEADING = "BÁO CÁO KẾT QUẢ HỌC TẬP"
 FONT_FAMILY = "Report Serif"  # the @font-face family of completion.css
-EMPTY_CHART = "Chưa có dữ liệu"
 
 
 def _text(value: object) -> str:
@@ -67,33 +76,54 @@ def _period(report: ClassReport) -> str:
     return f"đến {end}" if end else ""
 
 
-def _charts(report: ClassReport) -> dict[str, Markup]:
+def _has_data(values: object) -> bool:
+    """A chart is worth a place in the report when one of its values is not zero."""
+    return any(value for _label, value in values)
+
+
+def _charts(report: ClassReport) -> list[dict[str, Any]]:
+    """The charts that have data, each with its data table; an empty one is left out (no
+    page of empty axes saying "no data")."""
     total = report.total
-    return {
-        "funnel": _with_font(bar_chart(
-            report.lesson_funnel,
-            "Tiến độ theo bài học",
-            "Số học viên đã học xong từng bài, trên tổng số học viên của lớp.",
-            max_value=total or None,
-            value_format=lambda v: f"{round(v)}/{total}",
-            empty_text=EMPTY_CHART,
-        )),
-        "scores": _with_font(histogram(
-            report.score_bins,
-            "Phổ điểm",
-            "Số học viên theo khoảng điểm cao nhất (thang điểm 10).",
-            "Điểm (thang điểm 10)",
-            "Số học viên",
-            empty_text=EMPTY_CHART,
-        )),
-        "timeline": _with_font(line_chart(
-            report.completions_over_time,
-            "Hoàn thành theo thời gian",
-            "Số học viên hoàn thành khóa học theo thời gian.",
-            "Số học viên",
-            empty_text=EMPTY_CHART,
-        )),
-    }
+    charts: list[dict[str, Any]] = []
+    if _has_data(report.lesson_funnel):
+        charts.append({
+            "title": "Tiến độ theo bài học",
+            "caption": "Số học viên đã học xong từng bài / sĩ số",
+            "svg": _with_font(bar_chart(
+                report.lesson_funnel, "Tiến độ theo bài học",
+                "Số học viên đã học xong từng bài, trên tổng số học viên của lớp.",
+                max_value=total or None, value_format=lambda v: f"{round(v)}/{total}",
+                hidden=True)),
+            "headers": ("Bài học", "Số học viên đã học xong", "Tỉ lệ"),
+            "rows": [(_text(label), f"{done}/{total}",
+                      format_percent(100 * done / total if total else 0.0))
+                     for label, done in report.lesson_funnel],
+        })
+    if _has_data(report.score_bins):
+        charts.append({
+            "title": "Phân bố điểm",
+            "caption": "Số học viên theo khoảng điểm cao nhất (thang điểm 10)",
+            "svg": _with_font(histogram(
+                report.score_bins, "Phân bố điểm",
+                "Số học viên theo khoảng điểm cao nhất (thang điểm 10).",
+                "Điểm (thang điểm 10)", "Số học viên", hidden=True)),
+            "headers": ("Khoảng điểm", "Số học viên"),
+            "rows": [(_text(label), str(count)) for label, count in report.score_bins],
+        })
+    if _has_data(report.completions_over_time):
+        charts.append({
+            "title": "Hoàn thành theo thời gian",
+            "caption": "Số học viên hoàn thành khóa học, cộng dồn theo ngày",
+            "svg": _with_font(line_chart(
+                report.completions_over_time, "Hoàn thành theo thời gian",
+                "Số học viên hoàn thành khóa học theo thời gian.", "Số học viên",
+                value_format=lambda v: str(round(v)), hidden=True)),
+            "headers": ("Ngày", "Số học viên hoàn thành"),
+            "rows": [(_text(label), str(round(value)))
+                     for label, value in report.completions_over_time],
+        })
+    return charts
 
 
 def template_data(report: ClassReport) -> dict[str, Any]:
@@ -104,6 +134,11 @@ def template_data(report: ClassReport) -> dict[str, Any]:
         "lang": PDF_LANG,
         "title": _text(report_title(report)),
         "heading": REPORT_HEADING,
+        "issuer_parent": _text(report.issuer_parent),
+        "issuer": _text(report.issuer),
+        "date_line": format_date_line(_text(report.place) or "Hà Nội",
+                                      local_date(report.generated_at, zone)),
+        "signer_name": _text(report.signer_name),
         "created": report.generated_at.isoformat(),
         "generated": format_date(local_date(report.generated_at, zone)),
         "klass": {

@@ -51,7 +51,9 @@ def build_report(klass: Class) -> ClassReport:
         timezone=current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"),
         learners=learners, lesson_funnel=tuple(board.funnel()),
         score_bins=tuple(board.score_bins()),
-        completions_over_time=tuple(board.completions_over_time()))
+        completions_over_time=tuple(board.completions_over_time()),
+        issuer=klass.certificate_issuer, issuer_parent=klass.certificate_issuer_parent,
+        place=klass.certificate_place or "Hà Nội", signer_name=klass.certificate_signer_name)
 
 
 WRITERS: dict[str, Callable[[ClassReport], bytes]] = {

@@ -137,6 +137,10 @@ PAGES: list[PageCase] = [
     PageCase("settings/settings-phone", "settings", "giangvien", "quiz settings, 390 px"),
     PageCase("settings/lesson-draft-phone", "settings", "giangvien",
              "lesson editor with a draft, 390 px"),
+    *(PageCase(f"charts/{page}-{viewport}", "charts", "admin", f"{what} ({viewport})")
+      for page, what in (("dashboard", "dashboard charts with their data tables"),
+                         ("analysis", "item analysis histogram with its table"))
+      for viewport in ("desktop", "phone")),
 ]
 
 #: The journeys, in the order they run.

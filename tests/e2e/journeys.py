@@ -35,12 +35,16 @@ Importing this module registers every journey with :class:`Scenario` (see
 ``settings`` (:mod:`~tests.e2e.journeys_settings`)
     giangvien sets a quiz's times, a class's window, marks and the review matrix, hides and
     publishes it, and edits a lesson draft with the Markdown toolbar (desktop and phone).
+``charts`` (:mod:`~tests.e2e.journeys_charts`)
+    the admin reads the charts of the K74-HN dashboard and of the item analysis, with
+    their data tables, on a desktop and on a 390 px phone, and exports the PDF report.
 """
 
 from __future__ import annotations
 
 from tests.e2e import (
     journeys_admin,
+    journeys_charts,
     journeys_class,
     journeys_editor,
     journeys_home,
@@ -55,6 +59,7 @@ from tests.e2e.scenario import Scenario
 __all__ = [
     "Scenario",
     "journeys_admin",
+    "journeys_charts",
     "journeys_class",
     "journeys_editor",
     "journeys_home",

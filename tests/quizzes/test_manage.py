@@ -103,6 +103,16 @@ def test_analysis_page_renders_svg(auth: Auth, client, world: QuizWorld) -> None
     page = client.get(f"/quizzes/{world.quiz.id}/analysis").get_data(as_text=True)
     assert '<svg' in page and 'role="img"' in page
     assert "q1" in page
+    # Issue 14: a titled histogram with its data table, counts as whole numbers.
+    from tests.classes.test_dashboard_charts import figures
+
+    (histogram,) = figures(page)
+    assert histogram.title == "Phân bố điểm" and histogram.svg.get("aria-hidden") == "true"
+    assert [row[0] for row in histogram.rows][:2] == ["0–1", "1–2"]
+    assert sum(int(row[1]) for row in histogram.rows) == 3
+    assert histogram.texts("chart-value") == [row[1] for row in histogram.rows]
+    # The item table scrolls on a phone: it takes the focus and has a name.
+    assert 'class="table-wrap" tabindex="0" role="region" aria-label="Phân tích câu hỏi"' in page
 
 
 def test_accommodation_form(auth: Auth, client, world: QuizWorld) -> None:
