@@ -22,7 +22,7 @@ from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.quizzes.marks import with_marks
 from lms.quizzes.models import Question, QuestionVersion, Quiz, QuizWindow
-from lms.quizzes.pools import exam_pools, fixed_categories, forbidden_sources
+from lms.quizzes.pools import category_sizes, exam_pools, fixed_categories, forbidden_sources
 from lms.quizzes.windows import Window, combine, set_window
 
 
@@ -57,8 +57,9 @@ def save_settings(quiz: Quiz, settings: QuizSettings, actor: User) -> list[str]:
         feedback or correctness before the close while the quiz uses an exam pool.
     """
     misused = forbidden_sources(
-        settings.review, [rule["category"] for rule in quiz.draw],
-        fixed_categories(quiz.course_id, quiz.fixed_questions), exam_pools(quiz.course_id))
+        settings.review, {rule["category"]: rule["count"] for rule in quiz.draw},
+        fixed_categories(quiz.course_id, quiz.fixed_questions), exam_pools(quiz.course_id),
+        settings.attempts_allowed, category_sizes(quiz.course_id))
     if misused:
         raise InvalidInput("review", _(
             "“%(field)s”: this quiz shows right answers, feedback or correctness before it "

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, SelectField, StringField
 from wtforms.validators import (
     AnyOf,
@@ -21,6 +20,7 @@ from wtforms.validators import (
 
 from lms.courses.files_model import MAX_MARK
 from lms.courses.forms import VNDateTimeField
+from lms.forms import Form
 from lms.vietnamese import clean_text
 
 REVIEW_WINDOWS = (("during", _l("During the attempt")), ("immediately", _l("Right after")),
@@ -92,7 +92,7 @@ def required(_form: Any, field: Field) -> None:
         raise ValidationError(_l("Fill in this field."))
 
 
-class QuizSettingsForm(FlaskForm):
+class QuizSettingsForm(Form):
     """The settings every quiz has (see :func:`settings_form` for the rest)."""
 
     title = StringField(_l("Title"), validators=[
@@ -164,7 +164,7 @@ def settings_form(draw: list[dict[str, Any]], fixed: list[str], class_ids: list[
     return Form(**kwargs)
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     """Show a quiz to learners or hide it, then go back where the button was."""
 
     published = HiddenField(validators=[AnyOf(("1", "0"))])

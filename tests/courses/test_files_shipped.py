@@ -83,8 +83,8 @@ def test_shipped_quizzes() -> None:
     assert sum(rule.count for rule in final.draw) == 20
     assert final.review == ReviewOptions(
         during=frozenset(),
-        immediately=frozenset({"score"}),
-        later=frozenset({"score"}),
+        immediately=frozenset({"score", "correctness", "feedback"}),
+        later=frozenset({"score", "correctness", "feedback"}),
         after_close=EVERYTHING,
     )
     assert (final.opens, final.closes) == (None, None)

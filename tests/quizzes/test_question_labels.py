@@ -82,7 +82,7 @@ def test_item_analysis_letters_options_with_counts(client, world: QuizWorld) -> 
     _lecturer(client, world)
     page = _flat(client.get(f"/quizzes/{world.quiz.id}/analysis").get_data(as_text=True))
     assert "Ngày truyền thống ngành Cơ yếu?" in page
-    assert "A. 12/09/1945: 0 (0,0%)" in page
-    assert "A. Đúng: 3 (100,0%) B. Sai: 0 (0,0%)" in page
+    assert "A. 12/09/1945: 0 (0%)" in page
+    assert "A. Đúng: 3 (100%) B. Sai: 0 (0%)" in page
     assert "a0:" not in page and "true:" not in page
     assert db.session.scalar(select(Question).where(Question.name == "q1")) is not None
