@@ -122,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.quizzes import bank_views as _bank_views  # noqa: F401
     from lms.quizzes import builder as _quiz_builder  # noqa: F401
     from lms.quizzes import file_views as _quiz_files  # noqa: F401
+    from lms.quizzes import labels as _quiz_labels  # noqa: F401  (template globals)
     from lms.quizzes import manage as _quiz_manage  # noqa: F401
     from lms.quizzes import question_editor as _question_editor  # noqa: F401
     from lms.quizzes import settings_views as _quiz_settings  # noqa: F401

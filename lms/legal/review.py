@@ -33,11 +33,12 @@ class Flagged:
 
     kind: str  # lesson | question
     item_id: int
-    label: str  # the lesson's title, the question's name
+    label: str  # the lesson's title, the question's text
     path: str  # where it lives in the course files
     documents: tuple[LegalRecord, ...]
     #: A question no longer drawn at random (a cited document is not in force).
     held_back: bool
+    ident: str = ""  # the question's name in the bank
 
 
 def _changed(course_id: int) -> dict[str, LegalRecord]:
@@ -89,13 +90,22 @@ def flagged(course: Course, today: date) -> list[Flagged]:
         if found:
             out.append(Flagged("lesson", lesson.id, lesson.title,
                                lesson_path(lesson.position, lesson.slug), found, False))
+    from sqlalchemy.orm import joinedload
+
+    from lms.quizzes.labels import plain_text
+
     for question in db.session.scalars(select(Question).where(
             Question.course_id == course.id, Question.archived.is_(False))
+            .options(joinedload(Question.current_version))
             .order_by(Question.source_path, Question.source_order)):
         found = _open("question", question.id, cited(question.tags), changed, reviews)
         if found:
-            out.append(Flagged("question", question.id, question.name, question.source_path,
-                               found, any(not r.document().in_force(today) for r in found)))
+            version = question.current_version
+            text = plain_text(version.text, version.text_format, 120) if version else ""
+            out.append(Flagged("question", question.id, text or question.name,
+                               question.source_path, found,
+                               any(not r.document().in_force(today) for r in found),
+                               ident=question.name))
     return out
 
 

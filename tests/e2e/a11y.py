@@ -41,6 +41,7 @@ def _learner_pages(lang: str) -> list[PageCase]:
         PageCase(f"{journey}/quiz", journey, who, "final test intro"),
         PageCase(f"{journey}/attempt", journey, who, "attempt page with timer"),
         PageCase(f"{journey}/attempt-offline", journey, who, "attempt page, offline banner"),
+        PageCase(f"{journey}/summary", journey, who, "summary before submitting"),
         PageCase(f"{journey}/review", journey, who, "result page"),
         PageCase(f"{journey}/certificates", journey, who, "my certificates"),
     ]

@@ -23,7 +23,9 @@ TEXT = {
         "start": "Bắt đầu làm bài",
         "saved": "Đã lưu",
         "not_saved": "Chưa lưu: mất kết nối",
-        "submit": "Nộp bài",
+        "submit": "Nộp bài…",
+        "summary": "Tóm tắt bài làm",
+        "finish": "Nộp bài và kết thúc",
         "result": "Kết quả",
         "passed": "Đạt",
         "lessons_done": "Đã hoàn thành {n}/{n} bài học",
@@ -35,7 +37,9 @@ TEXT = {
         "start": "Start an attempt",
         "saved": "Saved",
         "not_saved": "Not saved: connection lost",
-        "submit": "Submit and finish",
+        "submit": "Finish the attempt…",
+        "summary": "Summary of the attempt",
+        "finish": "Submit and finish",
         "result": "Result",
         "passed": "Passed",
         "lessons_done": "{n} of {n} lessons done",
@@ -200,7 +204,23 @@ def learner_journey(sc: Scenario, lang: str) -> None:
     for slot in slots[4:]:
         _answer(page, slot, keys[slot])
         _expect_saved(page, slot, text)
-    page.get_by_role("button", name=text["submit"]).click()
+    # The flag and the panel: flag the first question, see it in the panel, unflag it.
+    flag = page.locator(f"#question-{slots[0]} .flag-toggle")
+    flag.click()
+    expect(flag).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(f'.quiz-nav a[data-slot="{slots[0]}"]')).to_have_class(
+        re.compile(r"\bflagged\b"))
+    a.shot("6b-flagged", full_page=False)
+    flag.click()
+    expect(flag).to_have_attribute("aria-pressed", "false")
+    # "Nộp bài…" opens the summary; "Nộp bài và kết thúc" asks once more, then submits.
+    page.get_by_role("button", name=text["submit"], exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/attempts/{attempt_id}/summary$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(text["summary"])
+    a.check(f"{name}/summary")
+    a.shot("6c-summary")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name=text["finish"], exact=True).click()
     expect(page).to_have_url(re.compile(rf"/attempts/{attempt_id}/review$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(text["result"])
     expect(page.locator(".big-score")).to_contain_text(re.compile(r"^10[.,]0 / 10"))
