@@ -122,6 +122,11 @@ PAGES: list[PageCase] = [
     PageCase("admin/legal-status", "admin", "admin", "change a document's status"),
     PageCase("admin/legal-review", "admin", "admin", "content to review after a change"),
     *_home_pages(),
+    *(PageCase(f"take/{step}-{device}", "take", "hocvien3", f"{what} ({device})")
+      for device in ("desktop", "phone")
+      for step, what in (("attempt", "attempt with the question panel and a flag"),
+                         ("summary", "summary before submitting"),
+                         ("review", "review with marks beside the options"))),
     *_class_pages(),
     PageCase("no-english/audit", "no-english", "admin", "audit log as sentences"),
     PageCase("no-english/audit-phone", "no-english", "admin", "audit log at 390 px"),

@@ -29,6 +29,9 @@ Importing this module registers every journey with :class:`Scenario` (see
     on a desktop and a 390 px phone: assigns a lecturer, adds one learner with a code,
     moves and withdraws learners, bulk-issues and revokes with confirmations; a stranger
     verifies and sees no personal data.
+``take`` (:mod:`~tests.e2e.journeys_take`)
+    hocvien3 takes a practice quiz on a desktop and a 390 px phone: question panel, a flag,
+    the summary before submitting, the review's marks beside the options.
 ``no-english`` (:mod:`~tests.e2e.journeys_no_english`)
     each role walks its pages in Vietnamese and posts an invalid form: no English, no raw
     codes; the admin reads the audit log (desktop and 390 px).
@@ -52,6 +55,7 @@ from tests.e2e import (
     journeys_lecturer,
     journeys_no_english,
     journeys_settings,
+    journeys_take,
     keyboard,
 )
 from tests.e2e.scenario import Scenario
@@ -67,5 +71,6 @@ __all__ = [
     "journeys_lecturer",
     "journeys_no_english",
     "journeys_settings",
+    "journeys_take",
     "keyboard",
 ]
