@@ -92,7 +92,9 @@ def enrol_checked(klass: Class, user: User,
         # A completed enrolment stays completed when the roster is imported again.
         where=Enrolment.__table__.c.state == EnrolmentState.WITHDRAWN.value,
     )
-    changed = db.session.execute(stmt).rowcount > 0
+    # RETURNING, not rowcount: psycopg gives -1 for an upsert SQLAlchemy adds RETURNING to.
+    changed = db.session.execute(
+        stmt.returning(Enrolment.__table__.c.id)).first() is not None
     enrolment = db.session.scalar(
         select(Enrolment).where(Enrolment.class_id == klass.id, Enrolment.user_id == user.id)
         .execution_options(populate_existing=True)

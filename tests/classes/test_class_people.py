@@ -245,3 +245,17 @@ def test_a_username_taken_meanwhile_is_retried(app, monkeypatch) -> None:
     monkeypatch.setattr(roster, "_taken_usernames", stale)
     account, _expires = create_learner(k1, NewLearner("Đặng Thị Ỷ Lan"), admin)
     assert account.username == "landty2" and calls["n"] == 2
+
+
+def test_enrol_checked_says_whether_anything_changed(app) -> None:
+    """A new row and a re-activated one are changes; enrolling an active learner is not
+    (on PostgreSQL too, where the driver's rowcount for an upsert is -1)."""
+    from lms.classes.services import enrol_checked, withdraw
+
+    _course, _admin, learner, k1, k2 = _world()
+    assert enrol_checked(k2, learner)[1] is True
+    assert enrol_checked(k2, learner)[1] is False
+    withdraw(k2, learner)
+    again, changed = enrol_checked(k2, learner)
+    assert changed is True and again.state == "active"
+    assert enrol_checked(k1, learner)[1] is False
