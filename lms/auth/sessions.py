@@ -70,7 +70,7 @@ def _load_query() -> Any:
 def load_user(value: str) -> User | None:
     """The user of the open login session ``value``, or ``None`` (one statement)."""
     sid, sep, key = value.partition(":")
-    if not sep or not sid.isdigit() or not key or len(value) > MAX_VALUE:
+    if not sep or not sid.isdigit() or len(sid) > 18 or not key or len(value) > MAX_VALUE:
         return None  # includes the plain user ids of cookies from before login sessions
     row = db.session.execute(_load_query(), {"sid": int(sid)}).first()
     if row is None or not hmac.compare_digest(row.key_hash, _digest(key)):

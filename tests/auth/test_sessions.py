@@ -175,7 +175,8 @@ def test_a_forged_or_old_style_identifier_is_refused(auth: Auth, client) -> None
     user = auth.login_as(make_user("learner"))
     session_id = db.session.scalar(select(LoginSession.id)
                                    .where(LoginSession.user_id == user.id))
-    for forged in (str(user.id), f"{session_id}:wrong-key", f"{session_id}:", "x:y", ""):
+    for forged in (str(user.id), f"{session_id}:wrong-key", f"{session_id}:", "x:y", "",
+                   f"{'9' * 40}:key", f"{session_id}:{'k' * 500}"):
         with client.session_transaction() as session:
             session["_user_id"] = forged
         assert not _logged_in(client), forged
