@@ -11,15 +11,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 
 from lms.auth.models import ApiToken, LoginSession, User
 from lms.db import utcnow
 from lms.extensions import db
 
+KEEP_FOR = timedelta(days=30)  # ended sessions kept this long; open ones expire after it
 MAX_VALUE = 120  # "<id>:<key>" is about 50 characters; anything longer is not ours
 
 
@@ -114,3 +116,17 @@ def revoke_tokens(user_id: int) -> int:
 def sign_out_everywhere(user_id: int) -> tuple[int, int]:
     """After an admin's reset or a deactivation: every session ended, every token revoked."""
     return end_sessions(user_id), revoke_tokens(user_id)
+
+
+def purge_sessions(keep_for: timedelta = KEEP_FOR) -> int:
+    """Delete sessions ended, or opened, more than ``keep_for`` ago; how many went.
+
+    A browser still holding one of them is simply logged out (logins are in the audit log).
+    """
+    cutoff = utcnow() - keep_for
+    gone = db.session.execute(
+        delete(LoginSession)
+        .where(or_(LoginSession.ended_at < cutoff, LoginSession.created_at < cutoff))
+        .returning(LoginSession.id)
+    )
+    return len(gone.all())

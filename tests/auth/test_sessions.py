@@ -3,6 +3,7 @@ deactivation end sessions on the server, and a forced password change closes the
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -203,3 +204,18 @@ def test_the_token_check_costs_one_statement(client, count_statements) -> None:
     db.session.commit()
     statements = _session_check_statements(count_statements, client, headers=_bearer(raw))
     assert len(statements) == 1, statements
+
+
+def test_old_sessions_are_purged(auth: Auth, client) -> None:
+    import time_machine
+
+    from lms.auth.tasks import purge_old_sessions
+    from lms.db import utcnow
+
+    user = auth.login_as(make_user("learner"))
+    auth.logout()
+    auth.login_as(user)
+    assert purge_old_sessions.call_local() == 0  # both are recent
+    with time_machine.travel(utcnow() + timedelta(days=31)):
+        assert purge_old_sessions.call_local() == 2  # the ended one, and the open one grown too old
+    assert not _logged_in(client)
