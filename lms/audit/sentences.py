@@ -166,6 +166,22 @@ SENTENCES: dict[str, Sentence] = {
     "quiz_settings": lambda a, t, d, n: _(
         "%(actor)s changed the settings of the quiz “%(quiz)s”.", actor=a,
         quiz=n.quizzes.get(_after(t), _after(t))),
+    # accounts and sessions
+    "password_reset": lambda a, t, d, n: _(
+        "%(actor)s reset the password of %(user)s.", actor=a, user=n.user(t)),
+    "account_deactivate": lambda a, t, d, n: _(
+        "%(actor)s deactivated the account of %(user)s.", actor=a, user=n.user(t)),
+    "account_reactivate": lambda a, t, d, n: _(
+        "%(actor)s reactivated the account of %(user)s.", actor=a, user=n.user(t)),
+    "account_create": lambda a, t, d, n: _(
+        "%(actor)s created the account %(username)s (%(role)s) for %(user)s.", actor=a,
+        username=t, user=n.user(t), role=role_label(d.get("role"))),
+    "login_activation": lambda a, t, d, n: _(
+        "%(actor)s activated their account with an activation code and logged in.", actor=a),
+    "password_change": lambda a, t, d, n: _("%(actor)s changed their password.", actor=a),
+    "sessions_end": lambda a, t, d, n: _("%(actor)s signed out on every device.", actor=a),
+    "password_check_failed": lambda a, t, d, n: _(
+        "%(actor)s gave a wrong current password when changing their password.", actor=a),
 }
 
 #: Short names of the actions, for the filter.
@@ -180,6 +196,11 @@ ACTION_LABELS = {
     "lecturer_remove": _l("Lecturer removed"), "learner_enrol": _l("Learner added"),
     "learner_move": _l("Learner moved"), "quiz_window": _l("Quiz times for a class"),
     "quiz_settings": _l("Quiz settings"),
+    "password_reset": _l("Password reset"), "account_deactivate": _l("Account deactivated"),
+    "account_reactivate": _l("Account reactivated"), "account_create": _l("Account created"),
+    "login_activation": _l("Login with an activation code"),
+    "password_change": _l("Password change"), "sessions_end": _l("Signed out everywhere"),
+    "password_check_failed": _l("Wrong current password"),
 }
 
 
@@ -191,7 +212,7 @@ def action_label(action: str) -> str:
 
 #: Details already told by the sentence (or meaningless to a reader).
 SHOWN_IN_SENTENCE = {"user_id", "quiz_id", "class_code", "lesson", "documents", "old", "new",
-                     "status", "replaces", "quiz", "from_class", "to_class"}
+                     "status", "replaces", "quiz", "from_class", "to_class", "role"}
 
 DETAIL_LABELS = {
     "ip": _l("IP address"), "reason": _l("Reason"), "comment": _l("Comment"),
@@ -204,6 +225,8 @@ DETAIL_LABELS = {
     "seconds_spent": _l("Reading time (minutes)"), "replaced_by": _l("Replaced by"),
     "status_date": _l("From"), "changed": _l("Attempts changed"),
     "opens_at": _l("Opens"), "closes_at": _l("Closes"),
+    "sessions_ended": _l("Login sessions ended"), "tokens_revoked": _l("API tokens revoked"),
+    "active": _l("Active"),
 }
 
 
