@@ -166,6 +166,9 @@ SENTENCES: dict[str, Sentence] = {
     "quiz_settings": lambda a, t, d, n: _(
         "%(actor)s changed the settings of the quiz “%(quiz)s”.", actor=a,
         quiz=n.quizzes.get(_after(t), _after(t))),
+    "audit_keyed": lambda a, t, d, n: _(
+        "The audit log is keyed from here on; the %(count)s entries before are legacy.",
+        count=format_number(d.get("legacy_entries") or 0)),
 }
 
 #: Short names of the actions, for the filter.
@@ -179,7 +182,7 @@ ACTION_LABELS = {
     "legal_review": _l("Legal review"), "lecturer_assign": _l("Lecturer assigned"),
     "lecturer_remove": _l("Lecturer removed"), "learner_enrol": _l("Learner added"),
     "learner_move": _l("Learner moved"), "quiz_window": _l("Quiz times for a class"),
-    "quiz_settings": _l("Quiz settings"),
+    "quiz_settings": _l("Quiz settings"), "audit_keyed": _l("Audit log keyed"),
 }
 
 
@@ -191,7 +194,8 @@ def action_label(action: str) -> str:
 
 #: Details already told by the sentence (or meaningless to a reader).
 SHOWN_IN_SENTENCE = {"user_id", "quiz_id", "class_code", "lesson", "documents", "old", "new",
-                     "status", "replaces", "quiz", "from_class", "to_class"}
+                     "status", "replaces", "quiz", "from_class", "to_class", "legacy_entries",
+                     "legacy_head"}
 
 DETAIL_LABELS = {
     "ip": _l("IP address"), "reason": _l("Reason"), "comment": _l("Comment"),

@@ -73,7 +73,7 @@ def test_cli_exits_non_zero_on_a_broken_chain(runner) -> None:
     db.session.execute(update(AuditEntry).where(AuditEntry.id == rows[0].id)
                        .values(details={"extra_minutes": 999}))
     result = runner.invoke(args=["audit", "verify"])
-    assert result.exit_code != 0 and f"row {rows[0].id}" in result.output
+    assert result.exit_code != 0 and f"mục #{rows[0].id} đã bị sửa" in result.output
 
 
 def test_admin_page(auth: Auth, client) -> None:
