@@ -70,7 +70,7 @@ def _now() -> str:
 
 def snapshot() -> Checkpoint:
     """The chain's head as the database has it now."""
-    head = db.session.get(AuditHead, 1)
+    head = db.session.get(AuditHead, 1, populate_existing=True)
     if head is None:
         return Checkpoint(_now(), 0, 0, GENESIS, key_id())
     return Checkpoint(_now(), head.entries or 0, head.last_id, head.last_hash, key_id())

@@ -59,7 +59,8 @@ def _rows(batch: int) -> Iterator[AuditEntry]:
     last_id = 0
     while True:
         rows = db.session.scalars(select(AuditEntry).where(AuditEntry.id > last_id)
-                                  .order_by(AuditEntry.id).limit(batch)).all()
+                                  .order_by(AuditEntry.id).limit(batch)
+                                  .execution_options(populate_existing=True)).all()
         if not rows:
             return
         yield from rows
@@ -144,7 +145,7 @@ def _walk(batch: int, checkpoints: list[cps.Checkpoint],
 def _ending(walk: _Walk, checkpoints: list[cps.Checkpoint]) -> tuple[str, str] | None:
     """Whether the chain ends where the checkpoints and the head say it does."""
     top = max(checkpoints, key=lambda c: c.entries, default=None)
-    head = db.session.get(AuditHead, 1)
+    head = db.session.get(AuditHead, 1, populate_existing=True)
     recorded = max(top.entries if top else 0, (head.entries or 0) if head else 0)
     if walk.count == 0 and recorded > 0:
         if top is not None and top.entries:
