@@ -53,6 +53,8 @@ def export(since: str, out: str | None) -> None:
     from lms.cli import parse_vn_date
 
     day = parse_vn_date(since, "--since")
+    if day is None:
+        raise click.BadParameter("a date in dd/mm/yyyy form is needed", param_hint="--since")
     start = to_utc(datetime.combine(day, time.min))
     lines = export_lines(start.replace(tzinfo=UTC))
     if out is None:
