@@ -35,18 +35,31 @@ from lms.extensions import db
 MARKER = "audit_keyed"
 
 
-def _payload(created_at: datetime, actor_id: int | None, action: str, target: str,
-             details: dict[str, Any]) -> bytes:
+def _payload(
+    created_at: datetime, actor_id: int | None, action: str, target: str, details: dict[str, Any]
+) -> bytes:
     stamp = aware(created_at).isoformat(timespec="microseconds")
-    return json.dumps([stamp, actor_id, action, target, details], sort_keys=True,
-                      ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    return json.dumps(
+        [stamp, actor_id, action, target, details],
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    ).encode()
 
 
-def legacy_hash(prev_hash: str, created_at: datetime, actor_id: int | None, action: str,
-                target: str, details: dict[str, Any]) -> str:
+def legacy_hash(
+    prev_hash: str,
+    created_at: datetime,
+    actor_id: int | None,
+    action: str,
+    target: str,
+    details: dict[str, Any],
+) -> str:
     """The unkeyed hash of a legacy entry (anyone can compute it)."""
-    return hashlib.sha256(prev_hash.encode() + b"|" +
-                          _payload(created_at, actor_id, action, target, details)).hexdigest()
+    return hashlib.sha256(
+        prev_hash.encode() + b"|" + _payload(created_at, actor_id, action, target, details)
+    ).hexdigest()
 
 
 #: The name this module had before keys: the unkeyed function.
@@ -63,12 +76,21 @@ def key_id(key: str | None = None) -> str:
     return hmac.new(_subkey(b"id", key), b"key-id", hashlib.sha256).hexdigest()[:16]
 
 
-def keyed_hash(prev_hash: str, created_at: datetime, actor_id: int | None, action: str,
-               target: str, details: dict[str, Any], key: str | None = None) -> str:
+def keyed_hash(
+    prev_hash: str,
+    created_at: datetime,
+    actor_id: int | None,
+    action: str,
+    target: str,
+    details: dict[str, Any],
+    key: str | None = None,
+) -> str:
     """The MAC of a keyed entry."""
-    return hmac.new(_subkey(b"chain", key), prev_hash.encode() + b"|" +
-                    _payload(created_at, actor_id, action, target, details),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        _subkey(b"chain", key),
+        prev_hash.encode() + b"|" + _payload(created_at, actor_id, action, target, details),
+        hashlib.sha256,
+    ).hexdigest()
 
 
 def sign(data: bytes, key: str | None = None) -> str:
@@ -78,8 +100,7 @@ def sign(data: bytes, key: str | None = None) -> str:
 
 def expected_hash(row: AuditEntry) -> str:
     """What a row's hash must be: keyed, or legacy for a legacy row."""
-    fields = (row.prev_hash, row.created_at, row.actor_id, row.action, row.target,
-              row.details)
+    fields = (row.prev_hash, row.created_at, row.actor_id, row.action, row.target, row.details)
     return legacy_hash(*fields) if row.key_id is None else keyed_hash(*fields)
 
 
@@ -90,23 +111,35 @@ def _locked_head() -> AuditHead:
         # rather than fork the chain at genesis (verify reports the missing head).
         last = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
         count = db.session.scalar(select(func.count(AuditEntry.id))) or 0
-        head = AuditHead(id=1, last_id=last.id if last else 0,
-                         last_hash=last.hash if last else GENESIS, entries=count)
+        head = AuditHead(
+            id=1,
+            last_id=last.id if last else 0,
+            last_hash=last.hash if last else GENESIS,
+            entries=count,
+        )
         db.session.add(head)
         db.session.flush()
     return head
 
 
-def _append(head: AuditHead, action: str, actor_id: int | None, target: str,
-            details: dict[str, Any]) -> AuditEntry:
+def _append(
+    head: AuditHead, action: str, actor_id: int | None, target: str, details: dict[str, Any]
+) -> AuditEntry:
     # JSON round trip: what is MACed is exactly what the database gives back later.
     details = json.loads(json.dumps(details, default=str, ensure_ascii=False))
     created_at = utcnow()
     target = target[:200]
     digest = keyed_hash(head.last_hash, created_at, actor_id, action, target, details)
-    entry = AuditEntry(created_at=created_at, actor_id=actor_id, action=action,
-                       target=target, details=details, prev_hash=head.last_hash,
-                       hash=digest, key_id=key_id())
+    entry = AuditEntry(
+        created_at=created_at,
+        actor_id=actor_id,
+        action=action,
+        target=target,
+        details=details,
+        prev_hash=head.last_hash,
+        hash=digest,
+        key_id=key_id(),
+    )
     db.session.add(entry)
     db.session.flush()
     head.last_id, head.last_hash = entry.id, digest
@@ -114,8 +147,7 @@ def _append(head: AuditHead, action: str, actor_id: int | None, target: str,
     return entry
 
 
-def append(action: str, actor_id: int | None, target: str,
-           details: dict[str, Any]) -> AuditEntry:
+def append(action: str, actor_id: int | None, target: str, details: dict[str, Any]) -> AuditEntry:
     """Append a keyed entry under the head lock (in the caller's transaction)."""
     from lms.audit.checkpoints import checkpoint_after_commit
 
@@ -124,8 +156,7 @@ def append(action: str, actor_id: int | None, target: str,
     starts = last is None or last.key_id is None  # the keyed chain starts here
     before = head.entries or 0
     if starts and before:
-        _append(head, MARKER, None, "", {"legacy_entries": before,
-                                         "legacy_head": head.last_hash})
+        _append(head, MARKER, None, "", {"legacy_entries": before, "legacy_head": head.last_hash})
     entry = _append(head, action, actor_id, target, details)
     db.session.flush()
     every = current_app.config.get("LMS_AUDIT_CHECKPOINT_EVERY", 1000)

@@ -112,8 +112,11 @@ def _to_syslog(line: str) -> None:
     try:
         handler = logging.handlers.SysLogHandler(address=address)
         try:
-            handler.emit(logging.LogRecord("lms.audit", logging.INFO, __file__, 0,
-                                           "lms-audit-checkpoint %s", (line,), None))
+            handler.emit(
+                logging.LogRecord(
+                    "lms.audit", logging.INFO, __file__, 0, "lms-audit-checkpoint %s", (line,), None
+                )
+            )
         finally:
             handler.close()
     except (OSError, ValueError):
@@ -182,19 +185,34 @@ def export_lines(since: datetime) -> Iterator[str]:
     last_id = 0
     while True:
         rows = db.session.scalars(
-            select(AuditEntry).where(AuditEntry.created_at >= since, AuditEntry.id > last_id)
-            .order_by(AuditEntry.id).limit(1000)).all()
+            select(AuditEntry)
+            .where(AuditEntry.created_at >= since, AuditEntry.id > last_id)
+            .order_by(AuditEntry.id)
+            .limit(1000)
+        ).all()
         if not rows:
             break
         for row in rows:
-            yield json.dumps({
-                "type": "entry", "id": row.id,
-                "created_at": aware(row.created_at).isoformat(timespec="microseconds"),
-                "actor_id": row.actor_id, "action": row.action, "target": row.target,
-                "details": row.details, "prev_hash": row.prev_hash, "hash": row.hash,
-                "key_id": row.key_id}, ensure_ascii=False, sort_keys=True, default=str)
+            yield json.dumps(
+                {
+                    "type": "entry",
+                    "id": row.id,
+                    "created_at": aware(row.created_at).isoformat(timespec="microseconds"),
+                    "actor_id": row.actor_id,
+                    "action": row.action,
+                    "target": row.target,
+                    "details": row.details,
+                    "prev_hash": row.prev_hash,
+                    "hash": row.hash,
+                    "key_id": row.key_id,
+                },
+                ensure_ascii=False,
+                sort_keys=True,
+                default=str,
+            )
             last_id = row.id
     for checkpoint in read()[0]:
         if checkpoint.moment >= since:
-            yield json.dumps({"type": "checkpoint", **json.loads(checkpoint.line())},
-                             sort_keys=True)
+            yield json.dumps(
+                {"type": "checkpoint", **json.loads(checkpoint.line())}, sort_keys=True
+            )

@@ -26,12 +26,25 @@ def verify() -> None:
     """Check every entry of the audit chain and the signed checkpoints."""
     result = verify_chain()
     if result.ok:
-        click.echo(_("audit log intact: %(n)d entries, %(checkpoint)s", n=result.entries,
-                     checkpoint=result.checkpoint_text))
+        click.echo(
+            _(
+                "audit log intact: %(n)d entries, %(checkpoint)s",
+                n=result.entries,
+                checkpoint=result.checkpoint_text,
+            )
+        )
         return
-    click.echo(_("audit log TAMPERED WITH (%(kind)s): %(reason)s. %(n)d entries verified "
-                 "before it; %(checkpoint)s.", kind=result.kind, reason=result.reason,
-                 n=result.entries, checkpoint=result.checkpoint_text), err=True)
+    click.echo(
+        _(
+            "audit log TAMPERED WITH (%(kind)s): %(reason)s. %(n)d entries verified "
+            "before it; %(checkpoint)s.",
+            kind=result.kind,
+            reason=result.reason,
+            n=result.entries,
+            checkpoint=result.checkpoint_text,
+        ),
+        err=True,
+    )
     raise SystemExit(1)
 
 
@@ -40,14 +53,20 @@ def checkpoint() -> None:
     """Write a signed checkpoint of the chain now."""
     made = make_checkpoint()
     db.session.rollback()
-    click.echo(_("checkpoint written: %(n)d entries, head %(head)s", n=made.entries,
-                 head=made.head[:16]))
+    click.echo(
+        _("checkpoint written: %(n)d entries, head %(head)s", n=made.entries, head=made.head[:16])
+    )
 
 
 @audit_cli.command("export")
 @click.option("--since", required=True, help="dd/mm/yyyy: entries from this day on.")
-@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
-              help="File to write (default: standard output).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="File to write (default: standard output).",
+)
 def export(since: str, out: str | None) -> None:
     """Entries and checkpoints since a day, as JSON lines, for off-site keeping."""
     from lms.cli import parse_vn_date

@@ -14,17 +14,37 @@ from lms.audit.verify import ChainCheck, verify_chain
 
 log = logging.getLogger(__name__)
 
-ACTIONS = ("login", "login_failed", "role_change", "grade", "regrade", "manual_grade",
-           "accommodation", "roster_import", "certificate_issue", "certificate_revoke",
-           "certificate_reissue", "learner_withdraw", "lesson_marked_done", "legal_status",
-           "legal_review", "quiz_window", "lecturer_assign", "lecturer_remove", "learner_enrol",
-           "learner_move", "quiz_settings", MARKER)
+ACTIONS = (
+    "login",
+    "login_failed",
+    "role_change",
+    "grade",
+    "regrade",
+    "manual_grade",
+    "accommodation",
+    "roster_import",
+    "certificate_issue",
+    "certificate_revoke",
+    "certificate_reissue",
+    "learner_withdraw",
+    "lesson_marked_done",
+    "legal_status",
+    "legal_review",
+    "quiz_window",
+    "lecturer_assign",
+    "lecturer_remove",
+    "learner_enrol",
+    "learner_move",
+    "quiz_settings",
+    MARKER,
+)
 
 __all__ = ["ACTIONS", "ChainCheck", "chain_hash", "connect_events", "record", "verify_chain"]
 
 
-def record(action: str, actor_id: int | None = None, target: str = "",
-           **details: Any) -> AuditEntry:
+def record(
+    action: str, actor_id: int | None = None, target: str = "", **details: Any
+) -> AuditEntry:
     """Append an event to the chain (in the caller's transaction)."""
     if action not in ACTIONS or action == MARKER:
         raise ValueError(f"unknown audit action {action!r}")
@@ -32,8 +52,16 @@ def record(action: str, actor_id: int | None = None, target: str = "",
 
 
 def _on_attempt_graded(sender: Any, user_id: int, quiz_id: int, **_: Any) -> None:
-    record("grade", None, f"attempt:{sender.id}", user_id=user_id, quiz_id=quiz_id,
-           state=sender.state, score10=sender.score10, needs_grading=sender.needs_grading)
+    record(
+        "grade",
+        None,
+        f"attempt:{sender.id}",
+        user_id=user_id,
+        quiz_id=quiz_id,
+        state=sender.state,
+        score10=sender.score10,
+        needs_grading=sender.needs_grading,
+    )
 
 
 def connect_events() -> None:

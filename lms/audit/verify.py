@@ -47,8 +47,11 @@ class ChainCheck:
     def checkpoint_text(self) -> str:
         if self.last_checkpoint is None:
             return _("no checkpoint yet")
-        return _("last checkpoint %(at)s (%(n)d entries)", at=_when(self.last_checkpoint),
-                 n=self.last_checkpoint.entries)
+        return _(
+            "last checkpoint %(at)s (%(n)d entries)",
+            at=_when(self.last_checkpoint),
+            n=self.last_checkpoint.entries,
+        )
 
 
 def _when(checkpoint: cps.Checkpoint) -> str:
@@ -58,9 +61,13 @@ def _when(checkpoint: cps.Checkpoint) -> str:
 def _rows(batch: int) -> Iterator[AuditEntry]:
     last_id = 0
     while True:
-        rows = db.session.scalars(select(AuditEntry).where(AuditEntry.id > last_id)
-                                  .order_by(AuditEntry.id).limit(batch)
-                                  .execution_options(populate_existing=True)).all()
+        rows = db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.id > last_id)
+            .order_by(AuditEntry.id)
+            .limit(batch)
+            .execution_options(populate_existing=True)
+        ).all()
         if not rows:
             return
         yield from rows
@@ -68,20 +75,26 @@ def _rows(batch: int) -> Iterator[AuditEntry]:
 
 
 def _edited(row: AuditEntry) -> tuple[str, str]:
-    return "edited", _("entry %(id)d was edited: its content does not match its MAC",
-                       id=row.id)
+    return "edited", _("entry %(id)d was edited: its content does not match its MAC", id=row.id)
 
 
 def _recomputed(row: AuditEntry) -> tuple[str, str]:
-    return "recomputed", _("the chain was edited and recomputed from entry %(id)d: its MACs "
-                           "were not made with the audit key", id=row.id)
+    return "recomputed", _(
+        "the chain was edited and recomputed from entry %(id)d: its MACs "
+        "were not made with the audit key",
+        id=row.id,
+    )
 
 
 def _marker_ok(row: AuditEntry, count: int, prev: str) -> bool:
     details = row.details or {}
-    return (row.action == MARKER and row.prev_hash == prev
-            and details.get("legacy_entries") == count and details.get("legacy_head") == prev
-            and row.hash == expected_hash(row))
+    return (
+        row.action == MARKER
+        and row.prev_hash == prev
+        and details.get("legacy_entries") == count
+        and details.get("legacy_head") == prev
+        and row.hash == expected_hash(row)
+    )
 
 
 @dataclass
@@ -91,8 +104,9 @@ class _Walk:
     last_id: int = 0
 
 
-def _walk(batch: int, checkpoints: list[cps.Checkpoint],
-          walk: _Walk) -> tuple[str, str, int] | None:
+def _walk(
+    batch: int, checkpoints: list[cps.Checkpoint], walk: _Walk
+) -> tuple[str, str, int] | None:
     """Walk the rows; the first problem as (kind, reason, entry id), or None."""
     at_position: dict[int, list[cps.Checkpoint]] = defaultdict(list)
     for checkpoint in checkpoints:
@@ -100,21 +114,40 @@ def _walk(batch: int, checkpoints: list[cps.Checkpoint],
     mine, keyed, suspect, before_suspect = key_id(), False, None, 0
     for row in _rows(batch):
         if row.key_id is not None and row.key_id != mine:
-            return "other_key", _("entry %(id)d was signed with another audit key "
-                                  "(%(key)s): is LMS_AUDIT_KEY the right one?",
-                                  id=row.id, key=row.key_id), row.id
+            return (
+                "other_key",
+                _(
+                    "entry %(id)d was signed with another audit key "
+                    "(%(key)s): is LMS_AUDIT_KEY the right one?",
+                    id=row.id,
+                    key=row.key_id,
+                ),
+                row.id,
+            )
         if row.key_id is not None and not keyed:
             keyed = True
             if walk.count and not _marker_ok(row, walk.count, walk.prev):
-                return "recomputed", _(
-                    "the legacy entries were changed after the switch to the keyed chain "
-                    "(marker entry %(id)d)", id=row.id), row.id
+                return (
+                    "recomputed",
+                    _(
+                        "the legacy entries were changed after the switch to the keyed chain "
+                        "(marker entry %(id)d)",
+                        id=row.id,
+                    ),
+                    row.id,
+                )
         if row.prev_hash != walk.prev:
             if suspect is not None:
                 walk.count = before_suspect
                 return (*_edited(suspect), suspect.id)
-            return "link", _("the chain breaks at entry %(id)d: an entry before it was "
-                             "deleted or inserted", id=row.id), row.id
+            return (
+                "link",
+                _(
+                    "the chain breaks at entry %(id)d: an entry before it was deleted or inserted",
+                    id=row.id,
+                ),
+                row.id,
+            )
         if row.key_id is None and keyed:
             return (*_recomputed(row), row.id)
         if row.hash != expected_hash(row):
@@ -128,16 +161,27 @@ def _walk(batch: int, checkpoints: list[cps.Checkpoint],
         walk.count += 1
         for checkpoint in at_position.get(walk.count, ()):
             if checkpoint.head != row.hash or checkpoint.last_id != row.id:
-                return "recomputed", _(
-                    "the chain was edited and recomputed: entry number %(n)d differs from "
-                    "the signed checkpoint of %(at)s", n=walk.count,
-                    at=_when(checkpoint)), row.id
+                return (
+                    "recomputed",
+                    _(
+                        "the chain was edited and recomputed: entry number %(n)d differs from "
+                        "the signed checkpoint of %(at)s",
+                        n=walk.count,
+                        at=_when(checkpoint),
+                    ),
+                    row.id,
+                )
         walk.prev, walk.last_id = row.hash, row.id
     if suspect is not None:
         walk.count = before_suspect
-        unkeyed = suspect.hash == legacy_hash(suspect.prev_hash, suspect.created_at,
-                                              suspect.actor_id, suspect.action,
-                                              suspect.target, suspect.details)
+        unkeyed = suspect.hash == legacy_hash(
+            suspect.prev_hash,
+            suspect.created_at,
+            suspect.actor_id,
+            suspect.action,
+            suspect.target,
+            suspect.details,
+        )
         return (*(_recomputed if unkeyed else _edited)(suspect), suspect.id)
     return None
 
@@ -149,24 +193,39 @@ def _ending(walk: _Walk, checkpoints: list[cps.Checkpoint]) -> tuple[str, str] |
     recorded = max(top.entries if top else 0, (head.entries or 0) if head else 0)
     if walk.count == 0 and recorded > 0:
         if top is not None and top.entries:
-            return "wiped", _("the whole audit log was deleted: the checkpoint of %(at)s "
-                              "counted %(n)d entries, the database has none",
-                              at=_when(top), n=top.entries)
-        return "wiped", _("the whole audit log was deleted: the chain head counted %(n)d "
-                          "entries, the database has none", n=recorded)
+            return "wiped", _(
+                "the whole audit log was deleted: the checkpoint of %(at)s "
+                "counted %(n)d entries, the database has none",
+                at=_when(top),
+                n=top.entries,
+            )
+        return "wiped", _(
+            "the whole audit log was deleted: the chain head counted %(n)d "
+            "entries, the database has none",
+            n=recorded,
+        )
     if top is not None and top.entries > walk.count:
-        return "truncated", _("the newest entries were deleted: the checkpoint of %(at)s "
-                              "counted %(n)d entries, the database has %(m)d",
-                              at=_when(top), n=top.entries, m=walk.count)
+        return "truncated", _(
+            "the newest entries were deleted: the checkpoint of %(at)s "
+            "counted %(n)d entries, the database has %(m)d",
+            at=_when(top),
+            n=top.entries,
+            m=walk.count,
+        )
     if head is None:
         if walk.count:
-            return "truncated", _("the chain head row was deleted (and with it, perhaps, "
-                                  "the newest entries)")
+            return "truncated", _(
+                "the chain head row was deleted (and with it, perhaps, the newest entries)"
+            )
         return None
-    if head.last_hash != walk.prev or head.last_id != walk.last_id \
-            or (head.entries or 0) != walk.count:
-        return "truncated", _("the chain ends before its recorded head: the newest entries "
-                              "were deleted")
+    if (
+        head.last_hash != walk.prev
+        or head.last_id != walk.last_id
+        or (head.entries or 0) != walk.count
+    ):
+        return "truncated", _(
+            "the chain ends before its recorded head: the newest entries were deleted"
+        )
     return None
 
 
@@ -176,12 +235,18 @@ def verify_chain(batch: int = 5000) -> ChainCheck:
     last = max(checkpoints, key=lambda c: (c.moment, c.entries), default=None)
     if bad:
         line = bad[0]
-        reason = (_("line %(line)d of the checkpoint file was signed with another key",
-                    line=line.number) if line.other_key else
-                  _("line %(line)d of the checkpoint file is not signed with the audit key: "
-                    "forged or altered", line=line.number))
-        return ChainCheck(False, 0, None, reason, "other_key" if line.other_key
-                          else "checkpoint", last)
+        reason = (
+            _("line %(line)d of the checkpoint file was signed with another key", line=line.number)
+            if line.other_key
+            else _(
+                "line %(line)d of the checkpoint file is not signed with the audit key: "
+                "forged or altered",
+                line=line.number,
+            )
+        )
+        return ChainCheck(
+            False, 0, None, reason, "other_key" if line.other_key else "checkpoint", last
+        )
     walk = _Walk()
     problem = _walk(batch, checkpoints, walk)
     if problem is not None:

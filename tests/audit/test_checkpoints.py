@@ -42,8 +42,7 @@ def test_every_n_entries_and_when_the_chain_starts(app, checkpoint_file, monkeyp
     good, bad = checkpoints.read()
     assert len(good) == 3 and bad == []
     body = {k: v for k, v in lines[1].items() if k != "mac"}
-    assert lines[1]["mac"] == sign(json.dumps(body, sort_keys=True,
-                                              separators=(",", ":")).encode())
+    assert lines[1]["mac"] == sign(json.dumps(body, sort_keys=True, separators=(",", ":")).encode())
 
 
 def test_a_rolled_back_entry_is_never_checkpointed(checkpoint_file) -> None:
@@ -96,11 +95,12 @@ def test_checkpoints_also_go_to_syslog(app, tmp_path, monkeypatch) -> None:
     finally:
         listener.close()
     assert "lms-audit-checkpoint" in message
-    assert json.loads(message[message.index("{"):].rstrip("\x00"))["head"] == made.head
+    assert json.loads(message[message.index("{") :].rstrip("\x00"))["head"] == made.head
 
 
-def test_an_unreachable_syslog_does_not_lose_the_checkpoint(app, checkpoint_file,
-                                                            monkeypatch) -> None:
+def test_an_unreachable_syslog_does_not_lose_the_checkpoint(
+    app, checkpoint_file, monkeypatch
+) -> None:
     monkeypatch.setitem(app.config, "LMS_AUDIT_SYSLOG", "/nonexistent/log.sock")
     checkpoints.make_checkpoint()
     assert len(_lines(checkpoint_file)) == 1
@@ -109,8 +109,11 @@ def test_an_unreachable_syslog_does_not_lose_the_checkpoint(app, checkpoint_file
 @pytest.mark.postgres
 def test_concurrent_writers_do_not_fork_the_chain(scratch_url: str, tmp_path: Path) -> None:
     """Writers on their own connections (as processes are) append at once: one chain."""
-    app = make_app(scratch_url, LMS_AUDIT_CHECKPOINT_FILE=str(tmp_path / "cp.jsonl"),
-                   LMS_AUDIT_CHECKPOINT_EVERY=10)
+    app = make_app(
+        scratch_url,
+        LMS_AUDIT_CHECKPOINT_FILE=str(tmp_path / "cp.jsonl"),
+        LMS_AUDIT_CHECKPOINT_EVERY=10,
+    )
     with app.app_context():
         upgrade()
         db.session.remove()
@@ -125,7 +128,7 @@ def test_concurrent_writers_do_not_fork_the_chain(scratch_url: str, tmp_path: Pa
                 for i in range(each):
                     record("accommodation", None, f"w{n}-{i}", extra_minutes=i)
                     db.session.commit()
-            except BaseException as exc:  # noqa: BLE001 (reported below)
+            except BaseException as exc:
                 errors.append(exc)
             finally:
                 db.session.remove()

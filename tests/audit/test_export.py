@@ -45,8 +45,10 @@ def test_an_exported_entry_can_be_checked_again(runner) -> None:
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [line["id"] for line in lines if line["type"] == "entry"] == [r.id for r in rows]
     first = next(line for line in lines if line["type"] == "entry")
-    entry = AuditEntry(**{k: v for k, v in first.items() if k not in ("type", "created_at")},
-                       created_at=rows[0].created_at)
+    entry = AuditEntry(
+        **{k: v for k, v in first.items() if k not in ("type", "created_at")},
+        created_at=rows[0].created_at,
+    )
     assert expected_hash(entry) == first["hash"]
 
 

@@ -19,10 +19,16 @@ from tests.audit.conftest import cli
 from tests.conftest import make_app
 
 #: audit_log as the code before 0026 knew it (no key_id).
-LEGACY_TABLE = table("audit_log", column("created_at", DateTime(timezone=True)),
-                     column("actor_id", Integer), column("action", String),
-                     column("target", String), column("details", JSON),
-                     column("prev_hash", String), column("hash", String))
+LEGACY_TABLE = table(
+    "audit_log",
+    column("created_at", DateTime(timezone=True)),
+    column("actor_id", Integer),
+    column("action", String),
+    column("target", String),
+    column("details", JSON),
+    column("prev_hash", String),
+    column("hash", String),
+)
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
 
@@ -34,23 +40,35 @@ def _legacy(conn, n: int, head_has_entries: bool = True) -> list[tuple[int, str]
         at = T0 + timedelta(minutes=i)
         details = {"extra_minutes": i}
         digest = legacy_hash(prev, at, None, "accommodation", f"hv{i}", details)
-        conn.execute(LEGACY_TABLE.insert().values(
-            created_at=at, actor_id=None, action="accommodation", target=f"hv{i}",
-            details=details, prev_hash=prev, hash=digest))
+        conn.execute(
+            LEGACY_TABLE.insert().values(
+                created_at=at,
+                actor_id=None,
+                action="accommodation",
+                target=f"hv{i}",
+                details=details,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
         prev = digest
         hashes.append((conn.execute(text("SELECT MAX(id) FROM audit_log")).scalar(), digest))
     values = {"id": hashes[-1][0], "h": prev}
     if head_has_entries:
-        conn.execute(text("UPDATE audit_head SET last_id = :id, last_hash = :h, entries = :n"),
-                     values | {"n": n})
+        conn.execute(
+            text("UPDATE audit_head SET last_id = :id, last_hash = :h, entries = :n"),
+            values | {"n": n},
+        )
     else:
         conn.execute(text("UPDATE audit_head SET last_id = :id, last_hash = :h"), values)
     return hashes
 
 
 def test_the_migration_keeps_a_legacy_chain_verifiable(tmp_path: Path) -> None:
-    app = make_app(f"sqlite:///{tmp_path / 'legacy.sqlite3'}",
-                   LMS_AUDIT_CHECKPOINT_FILE=str(tmp_path / "cp.jsonl"))
+    app = make_app(
+        f"sqlite:///{tmp_path / 'legacy.sqlite3'}",
+        LMS_AUDIT_CHECKPOINT_FILE=str(tmp_path / "cp.jsonl"),
+    )
     with app.app_context():
         upgrade(revision="0024_quiz_marks")
         with db.engine.begin() as conn:
@@ -86,8 +104,9 @@ def test_a_legacy_chain_verifies_then_the_keyed_chain_starts_with_a_marker(app) 
 def test_a_naive_edit_of_a_legacy_entry(runner) -> None:
     legacy = _legacy(db.session, 3)
     record("accommodation", None, "sau", extra_minutes=9)
-    db.session.execute(text("UPDATE audit_log SET target = 'x' WHERE id = :id"),
-                       {"id": legacy[1][0]})
+    db.session.execute(
+        text("UPDATE audit_log SET target = 'x' WHERE id = :id"), {"id": legacy[1][0]}
+    )
     result = cli(runner, "verify")
     assert result.exit_code == 1 and "(edited)" in result.output
     assert f"mục #{legacy[1][0]} đã bị sửa trực tiếp" in result.output
@@ -103,11 +122,15 @@ def test_the_legacy_part_rewritten_after_the_switch(runner) -> None:
     hashes = _legacy(db.session, 2)  # a shorter legacy history, correctly chained...
     # ...placed before the marker (ids are not the attacker's problem: order is)
     db.session.execute(text("UPDATE audit_log SET id = id + 1000 WHERE key_id IS NOT NULL"))
-    db.session.execute(text("UPDATE audit_log SET prev_hash = :h WHERE id = :id"),
-                       {"h": hashes[-1][1], "id": marker + 1000})
+    db.session.execute(
+        text("UPDATE audit_log SET prev_hash = :h WHERE id = :id"),
+        {"h": hashes[-1][1], "id": marker + 1000},
+    )
     marker += 1000
-    db.session.execute(text("UPDATE audit_head SET last_id = :i, last_hash = :h, entries = :n"),
-                       {"i": head.last_id + 1000, "h": head.last_hash, "n": 4})
+    db.session.execute(
+        text("UPDATE audit_head SET last_id = :i, last_hash = :h, entries = :n"),
+        {"i": head.last_id + 1000, "h": head.last_hash, "n": 4},
+    )
     result = cli(runner, "verify")
     assert result.exit_code == 1 and "(recomputed)" in result.output
     assert f"mục đánh dấu #{marker}" in result.output

@@ -24,9 +24,12 @@ def _fields(row: Any, prev: str) -> tuple[Any, ...]:
 
 
 def _rows() -> list[Any]:
-    return db.session.execute(text(
-        "SELECT id, created_at, actor_id, action, target, details, prev_hash, hash, key_id "
-        "FROM audit_log ORDER BY id")).all()
+    return db.session.execute(
+        text(
+            "SELECT id, created_at, actor_id, action, target, details, prev_hash, hash, key_id "
+            "FROM audit_log ORDER BY id"
+        )
+    ).all()
 
 
 def _load(row: Any) -> AuditEntry:
@@ -51,9 +54,10 @@ def _rechain(from_id: int, how: str) -> None:
             digest, kid = legacy_hash(*_fields(row, prev)), row.key_id
         else:
             digest, kid = legacy_hash(*_fields(row, prev)), None
-        db.session.execute(text("UPDATE audit_log SET prev_hash = :p, hash = :h, key_id = :k "
-                                "WHERE id = :id"), {"p": prev, "h": digest, "k": kid,
-                                                   "id": row.id})
+        db.session.execute(
+            text("UPDATE audit_log SET prev_hash = :p, hash = :h, key_id = :k WHERE id = :id"),
+            {"p": prev, "h": digest, "k": kid, "id": row.id},
+        )
         prev = digest
     db.session.execute(text("UPDATE audit_head SET last_hash = :h"), {"h": prev})
     db.session.expire_all()
@@ -65,14 +69,16 @@ def test_an_intact_log_exits_zero_with_its_last_checkpoint(runner) -> None:
         assert cli(runner, "checkpoint").exit_code == 0
     result = cli(runner, "verify")
     assert result.exit_code == 0, result.output
-    assert ("nhật ký kiểm toán nguyên vẹn: 5 mục, điểm kiểm tra gần nhất 05/12/2026 10:00 "
-            "(5 mục)") in result.output
+    assert (
+        "nhật ký kiểm toán nguyên vẹn: 5 mục, điểm kiểm tra gần nhất 05/12/2026 10:00 (5 mục)"
+    ) in result.output
 
 
 def test_a_naive_edit_of_one_row(runner) -> None:
     rows = committed(5)
-    db.session.execute(text("UPDATE audit_log SET target = 'người-khác' WHERE id = :id"),
-                       {"id": rows[2].id})
+    db.session.execute(
+        text("UPDATE audit_log SET target = 'người-khác' WHERE id = :id"), {"id": rows[2].id}
+    )
     result = cli(runner, "verify")
     assert result.exit_code == 1
     assert "(edited)" in result.output
@@ -83,8 +89,9 @@ def test_a_naive_edit_of_one_row(runner) -> None:
 def test_an_edit_then_the_chain_recomputed(runner, how: str) -> None:
     rows = committed(5)
     assert cli(runner, "checkpoint").exit_code == 0
-    db.session.execute(text("UPDATE audit_log SET target = 'người-khác' WHERE id = :id"),
-                       {"id": rows[1].id})
+    db.session.execute(
+        text("UPDATE audit_log SET target = 'người-khác' WHERE id = :id"), {"id": rows[1].id}
+    )
     _rechain(rows[1].id, how)
     result = cli(runner, "verify")
     assert result.exit_code == 1, result.output
@@ -94,8 +101,9 @@ def test_an_edit_then_the_chain_recomputed(runner, how: str) -> None:
 
 def test_the_last_row_edited_and_recomputed_without_a_newer_checkpoint(runner) -> None:
     rows = committed(3)
-    db.session.execute(text("UPDATE audit_log SET target = 'x' WHERE id = :id"),
-                       {"id": rows[-1].id})
+    db.session.execute(
+        text("UPDATE audit_log SET target = 'x' WHERE id = :id"), {"id": rows[-1].id}
+    )
     _rechain(rows[-1].id, "unkeyed")
     result = cli(runner, "verify")
     assert result.exit_code == 1 and "(recomputed)" in result.output
@@ -112,13 +120,17 @@ def test_the_newest_rows_deleted_with_the_head(runner, head: str) -> None:
     if head == "deleted":
         db.session.execute(text("DELETE FROM audit_head"))
     else:  # the head made to agree with what is left
-        db.session.execute(text("UPDATE audit_head SET last_id = :id, last_hash = :h, "
-                                "entries = 3"), {"id": rows[2].id, "h": rows[2].hash})
+        db.session.execute(
+            text("UPDATE audit_head SET last_id = :id, last_hash = :h, entries = 3"),
+            {"id": rows[2].id, "h": rows[2].hash},
+        )
     result = cli(runner, "verify")
     assert result.exit_code == 1, result.output
     assert "(truncated)" in result.output
-    assert ("các mục mới nhất đã bị xóa: điểm kiểm tra lúc 05/12/2026 10:00 ghi nhận 5 mục, "
-            "cơ sở dữ liệu chỉ còn 3") in result.output
+    assert (
+        "các mục mới nhất đã bị xóa: điểm kiểm tra lúc 05/12/2026 10:00 ghi nhận 5 mục, "
+        "cơ sở dữ liệu chỉ còn 3"
+    ) in result.output
 
 
 def test_everything_deleted(runner) -> None:
@@ -130,8 +142,10 @@ def test_everything_deleted(runner) -> None:
     result = cli(runner, "verify")
     assert result.exit_code == 1, result.output
     assert "(wiped)" in result.output
-    assert ("toàn bộ nhật ký kiểm toán đã bị xóa: điểm kiểm tra lúc 05/12/2026 10:00 ghi "
-            "nhận 4 mục, cơ sở dữ liệu không còn mục nào") in result.output
+    assert (
+        "toàn bộ nhật ký kiểm toán đã bị xóa: điểm kiểm tra lúc 05/12/2026 10:00 ghi "
+        "nhận 4 mục, cơ sở dữ liệu không còn mục nào"
+    ) in result.output
 
 
 def test_a_forged_checkpoint_line(runner, checkpoint_file) -> None:

@@ -9,27 +9,27 @@ are verified as legacy. The keyed chain continues from the legacy head: its firs
 an ``audit_keyed`` marker whose details hold the legacy count and head, sealed by the key
 (lms/audit/chain.py). ``audit_head.entries`` counts the entries, for checkpoints.
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0026_audit_keyed'
-down_revision = '0024_quiz_marks'
+revision = "0026_audit_keyed"
+down_revision = "0024_quiz_marks"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('key_id', sa.String(length=16), nullable=True))
-    with op.batch_alter_table('audit_head', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('entries', sa.Integer(), nullable=False,
-                                      server_default='0'))
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("key_id", sa.String(length=16), nullable=True))
+    with op.batch_alter_table("audit_head", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("entries", sa.Integer(), nullable=False, server_default="0"))
     op.execute("UPDATE audit_head SET entries = (SELECT COUNT(*) FROM audit_log)")
 
 
 def downgrade():
-    with op.batch_alter_table('audit_head', schema=None) as batch_op:
-        batch_op.drop_column('entries')
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_column('key_id')
+    with op.batch_alter_table("audit_head", schema=None) as batch_op:
+        batch_op.drop_column("entries")
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_column("key_id")
