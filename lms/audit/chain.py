@@ -116,6 +116,7 @@ def _locked_head() -> AuditHead:
             last_id=last.id if last else 0,
             last_hash=last.hash if last else GENESIS,
             entries=count,
+            key_id=last.key_id if last else None,
         )
         db.session.add(head)
         db.session.flush()
@@ -144,6 +145,7 @@ def _append(
     db.session.flush()
     head.last_id, head.last_hash = entry.id, digest
     head.entries = (head.entries or 0) + 1
+    head.key_id = entry.key_id
     return entry
 
 
@@ -152,8 +154,7 @@ def append(action: str, actor_id: int | None, target: str, details: dict[str, An
     from lms.audit.checkpoints import checkpoint_after_commit
 
     head = _locked_head()
-    last = db.session.get(AuditEntry, head.last_id) if head.last_id else None
-    starts = last is None or last.key_id is None  # the keyed chain starts here
+    starts = head.key_id is None  # the keyed chain starts here
     before = head.entries or 0
     if starts and before:
         _append(head, MARKER, None, "", {"legacy_entries": before, "legacy_head": head.last_hash})

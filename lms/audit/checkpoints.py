@@ -124,26 +124,42 @@ def _to_syslog(line: str) -> None:
 
 
 def checkpoint_after_commit(head: AuditHead) -> None:
-    """Checkpoint this head once the current transaction commits."""
-    db.session().info[_PENDING] = (head.entries, head.last_id, head.last_hash)
+    """Checkpoint this head once the current transaction commits (not if the transaction,
+    or the savepoint it was recorded in, is rolled back)."""
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append(
+        (transaction, head.entries, head.last_id, head.last_hash)
+    )
 
 
 @event.listens_for(Session, "after_commit")
 def _write_pending(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if pending is None or not has_app_context():
+    pending = session.info.pop(_PENDING, [])
+    if not pending or not has_app_context():
         return
-    entries, last_id, head = pending
     try:
-        write(Checkpoint(_now(), entries, last_id, head, key_id()))
+        for _transaction, entries, last_id, head in pending:
+            write(Checkpoint(_now(), entries, last_id, head, key_id()))
     except OSError:
         # The entry is committed; the next checkpoint (every N, daily) covers it.
         log.exception("audit checkpoint not written to %s", _path())
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+def _within(transaction: Any, ended: Any) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, previous_transaction: Any) -> None:
+    """Forget the checkpoints due in the transaction or savepoint rolled back."""
+    pending = session.info.get(_PENDING)
+    if pending:
+        session.info[_PENDING] = [p for p in pending if not _within(p[0], previous_transaction)]
 
 
 @dataclass(frozen=True)

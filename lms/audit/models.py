@@ -44,3 +44,6 @@ class AuditHead(db.Model):
     last_id: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
     entries: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    #: The key of the last entry; NULL while the chain is legacy (the next append starts
+    #: the keyed chain). A hint for writers only: verify never trusts it.
+    key_id: Mapped[str | None] = mapped_column(String(16), default=None)

@@ -151,3 +151,44 @@ def test_concurrent_writers_do_not_fork_the_chain(scratch_url: str, tmp_path: Pa
         assert made == [1, 10, 20, 30, 40, 50, 60]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_an_entry_rolled_back_to_a_savepoint_is_never_checkpointed(
+    app, checkpoint_file, monkeypatch
+) -> None:
+    """A view may roll back part of its work (a savepoint) and commit the rest: the
+    checkpoint must not name an entry that was never committed."""
+    monkeypatch.setitem(app.config, "LMS_AUDIT_CHECKPOINT_EVERY", 2)
+    committed(1)
+    nested = db.session.begin_nested()
+    record("accommodation", None, "undone", extra_minutes=1)  # entry 2: a checkpoint is due
+    nested.rollback()
+    db.session.commit()
+    assert [c["entries"] for c in _lines(checkpoint_file)] == [1]
+    assert verify_chain().ok
+    nested = db.session.begin_nested()
+    record("accommodation", None, "undone", extra_minutes=1)
+    nested.rollback()
+    record("accommodation", None, "kept", extra_minutes=2)  # entry 2 again: due again
+    db.session.commit()
+    lines = _lines(checkpoint_file)
+    assert [c["entries"] for c in lines] == [1, 2]
+    kept = db.session.scalars(select(AuditEntry).where(AuditEntry.target == "kept")).one()
+    assert lines[-1]["head"] == kept.hash
+    assert verify_chain().ok
+
+
+def test_a_savepoint_rolled_back_later_keeps_the_checkpoint_due_before_it(
+    app, checkpoint_file, monkeypatch
+) -> None:
+    monkeypatch.setitem(app.config, "LMS_AUDIT_CHECKPOINT_EVERY", 2)
+    rows = committed(1)
+    rows.append(record("accommodation", None, "kept", extra_minutes=1))  # entry 2: due
+    nested = db.session.begin_nested()
+    record("accommodation", None, "undone", extra_minutes=2)  # entry 3: none due
+    nested.rollback()
+    db.session.commit()
+    lines = _lines(checkpoint_file)
+    assert [c["entries"] for c in lines] == [1, 2]
+    assert lines[-1]["head"] == rows[-1].hash
+    assert verify_chain().ok
