@@ -116,7 +116,12 @@ def _audit_key(env: str, instance: Path, environ: dict[str, str]) -> str:
     key = _env("LMS_AUDIT_KEY", environ)
     path = instance / "audit.key"
     if not key and path.exists():
-        key = path.read_text().strip()
+        try:
+            key = path.read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read the audit key {path}: {exc.strerror}") from exc
+        if not key:
+            raise ConfigError(f"the audit key file {path} is empty")
     if not key:
         if env == "production":
             raise ConfigError("LMS_AUDIT_KEY (or the file instance/audit.key) must be set in "

@@ -7,8 +7,10 @@ The suite runs on a temporary SQLite file by default and on PostgreSQL when
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -53,6 +55,7 @@ _AUDIT_DIR: dict[str, Path] = {}
 def audit_dir() -> Path:
     if "dir" not in _AUDIT_DIR:
         _AUDIT_DIR["dir"] = Path(tempfile.mkdtemp(prefix="lms-audit-tests-"))
+        atexit.register(shutil.rmtree, _AUDIT_DIR["dir"], True)
     return _AUDIT_DIR["dir"]
 
 

@@ -103,6 +103,10 @@ def test_production_requires_an_audit_key(tmp_path: Path) -> None:
     assert given["LMS_AUDIT_KEY"] == "from-the-environment-1234"
     with pytest.raises(ConfigError, match="too short"):
         load_config(str(tmp_path), env | {"LMS_AUDIT_KEY": "short"})
+    (tmp_path / "audit.key").write_text("\n")
+    for environment in ("production", "development"):
+        with pytest.raises(ConfigError, match="is empty"):
+            load_config(str(tmp_path), env | {"LMS_ENV": environment})
 
 
 @pytest.mark.parametrize("env", ["development", "testing"])
