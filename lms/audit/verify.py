@@ -139,6 +139,15 @@ def _walk(
         if row.prev_hash != walk.prev:
             if suspect is not None:
                 walk.count = before_suspect
+                if row.prev_hash == suspect.prev_hash:  # the next entry skips it
+                    return (
+                        "link",
+                        _(
+                            "entry %(id)d was inserted: it is not signed with the audit key",
+                            id=suspect.id,
+                        ),
+                        suspect.id,
+                    )
                 return (*_edited(suspect), suspect.id)
             return (
                 "link",

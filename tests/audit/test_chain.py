@@ -94,3 +94,28 @@ def test_admin_page(auth: Auth, client) -> None:
     auth.login_as(make_user("learner"))
     assert client.get("/admin/audit/").status_code == 403
     assert db.session.scalar(select(func.count(AuditEntry.id))) >= 2
+
+
+def test_a_row_inserted_in_the_middle_is_named(app) -> None:
+    rows = _chain()
+    db.session.execute(
+        text("UPDATE audit_log SET id = id + 100 WHERE id > :id"), {"id": rows[1].id}
+    )
+    forged = rows[1].id + 1
+    db.session.execute(
+        text(
+            "INSERT INTO audit_log (id, created_at, actor_id, action, target, details, "
+            "prev_hash, hash, key_id) VALUES (:id, :at, NULL, 'grade', 'forged', '{}', :prev, "
+            ":hash, :key)"
+        ),
+        {
+            "id": forged,
+            "at": rows[1].created_at,
+            "prev": rows[1].hash,
+            "hash": "f" * 64,
+            "key": rows[1].key_id,
+        },
+    )
+    db.session.execute(text("UPDATE audit_head SET last_id = last_id + 100"))
+    result = verify_chain()
+    assert not result.ok and result.kind == "link" and result.broken_id == forged
