@@ -19,6 +19,7 @@ signed checkpoint is written once the transaction commits (lms/audit/checkpoints
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -67,8 +68,13 @@ chain_hash = legacy_hash
 
 
 def _subkey(purpose: bytes, key: str | None = None) -> bytes:
-    secret = (key if key is not None else current_app.config["LMS_AUDIT_KEY"]).encode()
-    return hmac.new(secret, b"lms-audit/" + purpose, hashlib.sha256).digest()
+    return _derive(key if key is not None else current_app.config["LMS_AUDIT_KEY"], purpose)
+
+
+@functools.lru_cache(maxsize=16)
+def _derive(key: str, purpose: bytes) -> bytes:
+    """A key per purpose (entries, checkpoints, the key id), derived from the audit key."""
+    return hmac.new(key.encode(), b"lms-audit/" + purpose, hashlib.sha256).digest()
 
 
 def key_id(key: str | None = None) -> str:
