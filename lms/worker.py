@@ -20,6 +20,7 @@ def worker_command(workers: int, graceful_signal: str) -> None:
     if huey.immediate:
         raise click.ClickException("jobs run inline in this configuration (testing)")
     import lms.auth.tasks
+    import lms.audit.tasks
     import lms.classes.tasks
     import lms.quizzes.tasks  # noqa: F401
 

@@ -182,6 +182,9 @@ SENTENCES: dict[str, Sentence] = {
     "sessions_end": lambda a, t, d, n: _("%(actor)s signed out on every device.", actor=a),
     "password_check_failed": lambda a, t, d, n: _(
         "%(actor)s gave a wrong current password when changing their password.", actor=a),
+    "audit_keyed": lambda a, t, d, n: _(
+        "The audit log is keyed from here on; the %(count)s entries before are legacy.",
+        count=format_number(d.get("legacy_entries") or 0)),
 }
 
 #: Short names of the actions, for the filter.
@@ -195,7 +198,7 @@ ACTION_LABELS = {
     "legal_review": _l("Legal review"), "lecturer_assign": _l("Lecturer assigned"),
     "lecturer_remove": _l("Lecturer removed"), "learner_enrol": _l("Learner added"),
     "learner_move": _l("Learner moved"), "quiz_window": _l("Quiz times for a class"),
-    "quiz_settings": _l("Quiz settings"),
+    "quiz_settings": _l("Quiz settings"), "audit_keyed": _l("Audit log keyed"),
     "password_reset": _l("Password reset"), "account_deactivate": _l("Account deactivated"),
     "account_reactivate": _l("Account reactivated"), "account_create": _l("Account created"),
     "login_activation": _l("Login with an activation code"),
@@ -212,7 +215,8 @@ def action_label(action: str) -> str:
 
 #: Details already told by the sentence (or meaningless to a reader).
 SHOWN_IN_SENTENCE = {"user_id", "quiz_id", "class_code", "lesson", "documents", "old", "new",
-                     "status", "replaces", "quiz", "from_class", "to_class", "role"}
+                     "status", "replaces", "quiz", "from_class", "to_class", "role",
+                     "legacy_entries", "legacy_head"}
 
 DETAIL_LABELS = {
     "ip": _l("IP address"), "reason": _l("Reason"), "comment": _l("Comment"),
