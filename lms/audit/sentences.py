@@ -123,6 +123,33 @@ def _quiz_window(actor: str, target: str, d: dict[str, Any], names: Names) -> st
              actor=actor, quiz=quiz, **{"class": code})
 
 
+def _content_edit(actor: str, target: str, d: dict[str, Any], names: Names) -> str:
+    """A course content change, as the course's own changes page tells it."""
+    from lms.courses.edit_log import SENTENCES as EDITS
+    from lms.courses.edit_log import Context
+
+    lessons = {int(k[1:]): v for k, v in names.lessons.items() if k[1:].isdigit()}
+    write = EDITS.get(str(d.get("edit")))
+    if write is None:
+        return generic_sentence(actor, str(d.get("edit") or "content_edit"), target)
+    lesson = names.lessons.get(f"#{d.get('lesson_id')}", "–")
+    return write(actor, lesson, str(d.get("detail") or ""), Context(lessons, names.quizzes))
+
+
+def _certificate_run(actor: str, target: str, d: dict[str, Any], names: Names) -> str:
+    if d.get("kind") == "zip":
+        return _("%(actor)s asked for the certificates of class %(class)s as one ZIP file.",
+                 actor=actor, **{"class": _class(d, target)})
+    return _("%(actor)s started issuing the certificates of class %(class)s.", actor=actor,
+             **{"class": _class(d, target)})
+
+
+def _attempt_start(actor: str, target: str, d: dict[str, Any], names: Names) -> str:
+    learner, quiz, number, _slot = names.attempt(target)
+    return _("%(learner)s started attempt %(n)d at “%(quiz)s”.", learner=learner, n=number,
+             quiz=quiz)
+
+
 #: action -> sentence(actor, target, details, names).
 SENTENCES: dict[str, Sentence] = {
     "login": lambda a, t, d, n: _("%(actor)s logged in.", actor=a),
@@ -166,6 +193,20 @@ SENTENCES: dict[str, Sentence] = {
     "quiz_settings": lambda a, t, d, n: _(
         "%(actor)s changed the settings of the quiz “%(quiz)s”.", actor=a,
         quiz=n.quizzes.get(_after(t), _after(t))),
+    "class_create": lambda a, t, d, n: _(
+        "%(actor)s created class %(class)s of the course %(course)s.", actor=a,
+        course=d.get("course") or "–", **{"class": _class(d, t)}),
+    "class_settings": lambda a, t, d, n: _(
+        "%(actor)s changed the settings of class %(class)s.", actor=a,
+        **{"class": _class(d, t)}),
+    "account_edit": lambda a, t, d, n: _(
+        "%(actor)s edited the account of %(user)s.", actor=a, user=n.user(t)),
+    "content_edit": _content_edit,
+    "export_request": lambda a, t, d, n: _(
+        "%(actor)s requested an export of class %(class)s (%(format)s).", actor=a,
+        format=str(d.get("format") or "–").upper(), **{"class": _class(d, t)}),
+    "certificate_run": _certificate_run,
+    "attempt_start": _attempt_start,
 }
 
 #: Short names of the actions, for the filter.
@@ -179,7 +220,10 @@ ACTION_LABELS = {
     "legal_review": _l("Legal review"), "lecturer_assign": _l("Lecturer assigned"),
     "lecturer_remove": _l("Lecturer removed"), "learner_enrol": _l("Learner added"),
     "learner_move": _l("Learner moved"), "quiz_window": _l("Quiz times for a class"),
-    "quiz_settings": _l("Quiz settings"),
+    "quiz_settings": _l("Quiz settings"), "class_create": _l("Class created"),
+    "class_settings": _l("Class settings"), "account_edit": _l("Account edited"),
+    "content_edit": _l("Course content changed"), "export_request": _l("Export requested"),
+    "certificate_run": _l("Certificate run"), "attempt_start": _l("Attempt started"),
 }
 
 
@@ -191,7 +235,9 @@ def action_label(action: str) -> str:
 
 #: Details already told by the sentence (or meaningless to a reader).
 SHOWN_IN_SENTENCE = {"user_id", "quiz_id", "class_code", "lesson", "documents", "old", "new",
-                     "status", "replaces", "quiz", "from_class", "to_class"}
+                     "status", "replaces", "quiz", "from_class", "to_class", "changes",
+                     "edit", "detail", "lesson_id", "course", "format", "kind", "job_id",
+                     "run_id"}
 
 DETAIL_LABELS = {
     "ip": _l("IP address"), "reason": _l("Reason"), "comment": _l("Comment"),
@@ -203,7 +249,8 @@ DETAIL_LABELS = {
     "needs_grading": _l("Needs marking by hand"), "attempts_closed": _l("Attempts closed"),
     "seconds_spent": _l("Reading time (minutes)"), "replaced_by": _l("Replaced by"),
     "status_date": _l("From"), "changed": _l("Attempts changed"),
-    "opens_at": _l("Opens"), "closes_at": _l("Closes"),
+    "opens_at": _l("Opens"), "closes_at": _l("Closes"), "learners": _l("Learners"),
+    "preview": _l("Preview"), "name": _l("Class name"),
 }
 
 
@@ -243,10 +290,14 @@ def _humanize(key: str) -> str:
 
 
 def details_lines(details: dict[str, Any]) -> list[tuple[str, str]]:
-    """(label, value) pairs of what the sentence does not say already."""
-    return [(str(DETAIL_LABELS.get(key, _humanize(key))), _value(key, value))
-            for key, value in details.items()
-            if key not in SHOWN_IN_SENTENCE and value not in (None, "", [], {})]
+    """(label, value) pairs of what the sentence does not say already; a settings edit's
+    ``changes`` as one line per field, "old → new" (lms/audit/sentences_changes.py)."""
+    from lms.audit.sentences_changes import change_lines
+
+    lines = [(str(DETAIL_LABELS.get(key, _humanize(key))), _value(key, value))
+             for key, value in details.items()
+             if key not in SHOWN_IN_SENTENCE and value not in (None, "", [], {})]
+    return lines + change_lines(details.get("changes"))
 
 
 @dataclass
@@ -273,6 +324,11 @@ def _names(entries: Iterable[AuditEntry]) -> Names:
             quiz_keys.add(_after(e.target))
         if isinstance(e.details.get("quiz_id"), int):
             quiz_ids.add(e.details["quiz_id"])
+        if e.action == "content_edit":
+            if isinstance(e.details.get("lesson_id"), int):
+                lesson_ids.add(e.details["lesson_id"])
+            if str(e.details.get("edit", "")).startswith("quiz."):
+                quiz_keys.add(str(e.details.get("detail") or "").split(":", 1)[0])
         if e.details.get("lesson"):
             lesson_slugs.add(str(e.details["lesson"]))
         parts = e.target.split(":")

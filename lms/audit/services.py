@@ -27,7 +27,22 @@ ACTIONS = ("login", "login_failed", "role_change", "grade", "regrade", "manual_g
            "accommodation", "roster_import", "certificate_issue", "certificate_revoke",
            "certificate_reissue", "learner_withdraw", "lesson_marked_done", "legal_status",
            "legal_review", "quiz_window", "lecturer_assign", "lecturer_remove", "learner_enrol",
-           "learner_move", "quiz_settings")
+           "learner_move", "quiz_settings", "class_create", "class_settings", "account_edit",
+           "content_edit", "export_request", "certificate_run", "attempt_start")
+
+Change = dict[str, Any]  # {"old": …, "new": …}
+
+
+def _plain(value: Any) -> Any:
+    """A value as the audit log keeps it (JSON: dates as ISO text)."""
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Change]:
+    """The fields of ``after`` whose value differs from ``before``, each as
+    ``{"old": …, "new": …}`` (the audit entry then tells what changed from what to what)."""
+    return {name: {"old": _plain(before.get(name)), "new": _plain(value)}
+            for name, value in after.items() if _plain(before.get(name)) != _plain(value)}
 
 
 def _payload(created_at: datetime, actor_id: int | None, action: str, target: str,

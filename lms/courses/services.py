@@ -50,11 +50,17 @@ class LessonDraft:
 
 
 def log_edit(course: Course, actor: User | None, action: str, lesson: Lesson | None = None,
-             detail: str = "") -> None:
-    """Record a content change (who, when, what)."""
+             detail: str = "", *, audited: bool = False) -> None:
+    """Record a content change (who, when, what) in the course's changes and, as a
+    ``content_edit``, in the audit log (``audited``: the caller wrote an entry of its own)."""
     db.session.add(ContentEdit(course_id=course.id, lesson_id=lesson.id if lesson else None,
                                user_id=actor.id if actor else None, action=action,
                                detail=detail))
+    if not audited:
+        from lms.audit.services import record
+
+        record("content_edit", actor.id if actor else None, f"course:{course.slug}",
+               edit=action, lesson_id=lesson.id if lesson else None, detail=detail)
 
 
 def slugify(title: str) -> str:
