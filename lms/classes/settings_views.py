@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from lms.auth.forms import EmptyForm
@@ -20,6 +20,7 @@ from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.quizzes.models import Quiz
 from lms.vietnamese import clean_text
+
 
 def _rule_from_form(lessons: list[Lesson], quizzes: list[Quiz]) -> dict[str, Any]:
     if request.form.get("lessons_mode") == "selected":
