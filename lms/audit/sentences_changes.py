@@ -19,21 +19,34 @@ from lms.i18n import format_number
 
 FIELD_LABELS = {
     # quiz settings
-    "title": _l("Title"), "time_limit_seconds": _l("Time limit (minutes, 0 = none)"),
-    "attempts_allowed": _l("Attempts (0 = unlimited)"), "pass_mark10": _l("Pass mark (of 10)"),
-    "grading": _l("Grading method"), "on_expiry": _l("When time expires"),
-    "shuffle_questions": _l("Shuffle questions"), "shuffle_options": _l("Shuffle options"),
-    "opens_at": _l("Opens"), "closes_at": _l("Closes"),
-    "review": _l("What learners may review"), "draw": _l("Mark per question"),
+    "title": _l("Title"),
+    "time_limit_seconds": _l("Time limit (minutes, 0 = none)"),
+    "attempts_allowed": _l("Attempts (0 = unlimited)"),
+    "pass_mark10": _l("Pass mark (of 10)"),
+    "grading": _l("Grading method"),
+    "on_expiry": _l("When time expires"),
+    "shuffle_questions": _l("Shuffle questions"),
+    "shuffle_options": _l("Shuffle options"),
+    "opens_at": _l("Opens"),
+    "closes_at": _l("Closes"),
+    "review": _l("What learners may review"),
+    "draw": _l("Mark per question"),
     "fixed_marks": _l("Fixed questions"),
     # class settings
-    "certificate_mode": _l("Issue mode"), "completion_rule": _l("Completion rule"),
+    "certificate_mode": _l("Issue mode"),
+    "completion_rule": _l("Completion rule"),
     "certificate_issuer_parent": _l("Issuing body (upper line)"),
-    "certificate_issuer": _l("Issuing body"), "certificate_signer_title": _l("Signer's title"),
-    "certificate_signer_name": _l("Signer's name"), "certificate_place": _l("Place of issue"),
+    "certificate_issuer": _l("Issuing body"),
+    "certificate_signer_title": _l("Signer's title"),
+    "certificate_signer_name": _l("Signer's name"),
+    "certificate_place": _l("Place of issue"),
     # accounts and enrolments
-    "full_name": _l("Full name"), "email": _l("Email"), "unit": _l("Unit"),
-    "position": _l("Position"), "date_of_birth": _l("Date of birth"), "locale": _l("Language"),
+    "full_name": _l("Full name"),
+    "email": _l("Email"),
+    "unit": _l("Unit"),
+    "position": _l("Position"),
+    "date_of_birth": _l("Date of birth"),
+    "locale": _l("Language"),
     "state": _l("Enrolment state"),
 }
 
@@ -43,11 +56,17 @@ def _choice(field: str, value: Any) -> str | None:
     from lms.quizzes.settings_forms import EXPIRY, GRADINGS
 
     named: dict[str, dict[Any, Any]] = {
-        "grading": dict(GRADINGS), "on_expiry": dict(EXPIRY),
-        "certificate_mode": {"auto": _l("Issue automatically at completion"),
-                             "manual": _l("Issue by an administrator")},
-        "state": {"active": _l("Active"), "withdrawn": _l("Withdrawn"),
-                  "completed": _l("Completed")},
+        "grading": dict(GRADINGS),
+        "on_expiry": dict(EXPIRY),
+        "certificate_mode": {
+            "auto": _l("Issue automatically at completion"),
+            "manual": _l("Issue by an administrator"),
+        },
+        "state": {
+            "active": _l("Active"),
+            "withdrawn": _l("Withdrawn"),
+            "completed": _l("Completed"),
+        },
         "locale": {"vi": "Tiếng Việt", "en": "English"},
     }
     if field in named and value in named[field]:
@@ -59,19 +78,26 @@ def _review(value: dict[str, Any]) -> str:
     from lms.quizzes.settings_forms import REVIEW_ITEMS, REVIEW_WINDOWS
 
     items = dict(REVIEW_ITEMS)
-    parts = [f"{label}: " + (", ".join(str(items.get(i, i)) for i in value.get(key) or [])
-                             or "–")
-             for key, label in REVIEW_WINDOWS]
+    parts = [
+        f"{label}: " + (", ".join(str(items.get(i, i)) for i in value.get(key) or []) or "–")
+        for key, label in REVIEW_WINDOWS
+    ]
     return "; ".join(parts)
 
 
 def _rule(value: dict[str, Any]) -> str:
     lessons = value.get("lessons", "all")
-    text = _("All lessons") if lessons == "all" else _(
-        "Only these lessons:") + " " + (", ".join(lessons) or "–")
-    quizzes = [_("Pass %(title)s", title=q.get("slug", "?")) + " ≥ " +
-               format_number(float(q.get("pass_mark10") or 0), 1)
-               for q in value.get("quizzes") or []]
+    text = (
+        _("All lessons")
+        if lessons == "all"
+        else _("Only these lessons:") + " " + (", ".join(lessons) or "–")
+    )
+    quizzes = [
+        _("Pass %(title)s", title=q.get("slug", "?"))
+        + " ≥ "
+        + format_number(float(q.get("pass_mark10") or 0), 1)
+        for q in value.get("quizzes") or []
+    ]
     return "; ".join([text, *quizzes])
 
 
@@ -91,9 +117,15 @@ def change_value(field: str, value: Any) -> str:
     if field == "completion_rule" and isinstance(value, dict):
         return _rule(value)
     if field == "draw" and isinstance(value, list):
-        return "; ".join(f"{r.get('category')}: {r.get('count')}" +
-                         (f" × {format_number(float(r['mark']), 2)}" if r.get("mark") else "")
-                         for r in value if isinstance(r, dict)) or "–"
+        return (
+            "; ".join(
+                f"{r.get('category')}: {r.get('count')}"
+                + (f" × {format_number(float(r['mark']), 2)}" if r.get("mark") else "")
+                for r in value
+                if isinstance(r, dict)
+            )
+            or "–"
+        )
     if isinstance(value, str) and field in ("opens_at", "closes_at", "date_of_birth"):
         try:
             moment = datetime.fromisoformat(value)
@@ -107,8 +139,13 @@ def change_value(field: str, value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "–"
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {format_number(v, 2) if isinstance(v, float) else v}"
-                         for k, v in value.items()) or "–"
+        return (
+            "; ".join(
+                f"{k}: {format_number(v, 2) if isinstance(v, float) else v}"
+                for k, v in value.items()
+            )
+            or "–"
+        )
     return str(value)
 
 
@@ -121,7 +158,14 @@ def change_lines(changed: Any) -> list[tuple[str, str]]:
         label = FIELD_LABELS.get(field)
         if not isinstance(pair, dict):
             continue
-        lines.append((str(label) if label is not None else field.replace("_", " "),
-                      _("%(old)s → %(new)s", old=change_value(field, pair.get("old")),
-                        new=change_value(field, pair.get("new")))))
+        lines.append(
+            (
+                str(label) if label is not None else field.replace("_", " "),
+                _(
+                    "%(old)s → %(new)s",
+                    old=change_value(field, pair.get("old")),
+                    new=change_value(field, pair.get("new")),
+                ),
+            )
+        )
     return lines
