@@ -145,8 +145,8 @@ def test_withdrawing_a_learner_is_audited_with_the_state_before_and_after(
 
 
 def test_changing_the_review_matrix_is_audited_with_old_and_new_matrix(
-    client, world: QuizWorld, editor: Auth
-) -> None:  # noqa: F811
+    client, world: QuizWorld, editor: Auth  # noqa: F811
+) -> None:
     old_review = dict(world.quiz.review)
     response = client.post(_url(world), data=_form(client, world, review_during_score="y"))
     assert response.status_code == 302

@@ -31,7 +31,8 @@ FIELD_LABELS = {
     "closes_at": _l("Closes"),
     "review": _l("What learners may review"),
     "draw": _l("Mark per question"),
-    "fixed_marks": _l("Fixed questions"),
+    "fixed_marks": _l("Mark"),
+    "fixed_questions": _l("Fixed questions"),
     # class settings
     "certificate_mode": _l("Issue mode"),
     "completion_rule": _l("Completion rule"),
