@@ -3,6 +3,7 @@ telling what changed from what to what (a class's completion rule, a withdrawal,
 review matrix, a class created, an account edited), and the audit page reads those
 changes in Vietnamese."""
 
+# ruff: noqa: F811 (the quiz world's fixtures, imported, are this module's arguments)
 from __future__ import annotations
 
 from typing import Any
@@ -145,7 +146,9 @@ def test_withdrawing_a_learner_is_audited_with_the_state_before_and_after(
 
 
 def test_changing_the_review_matrix_is_audited_with_old_and_new_matrix(
-    client, world: QuizWorld, editor: Auth  # noqa: F811
+    client,
+    world: QuizWorld,
+    editor: Auth,
 ) -> None:
     old_review = dict(world.quiz.review)
     response = client.post(_url(world), data=_form(client, world, review_during_score="y"))
@@ -197,3 +200,43 @@ def test_creating_a_class_and_editing_an_account_are_audited(auth: Auth, client)
     assert edited.details["changes"] == {"full_name": {"old": "Trần Văn Cũ", "new": "Trần Văn Mới"}}
     page = _audit_page(client, "account_edit")
     assert "Họ và tên: Trần Văn Cũ → Trần Văn Mới" in page
+
+
+def test_the_quiz_builder_records_the_review_matrix_it_changes(
+    client,
+    world: QuizWorld,
+    editor: Auth,
+) -> None:
+    url = f"/courses/{world.course.slug}/quizzes/{world.quiz.id}/edit"
+    old_review = dict(world.quiz.review)
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_from(client, url),
+            "title": world.quiz.title,
+            "minutes": "30",
+            "attempts": "2",
+            "pass_mark10": "5",
+            "grading": "highest",
+            "on_expiry": "autosubmit",
+            "shuffle_questions": "y",
+            "shuffle_options": "y",
+            "draw-bai-01": "7",
+            "review-during-score": "y",
+        },
+    )
+    assert response.status_code == 302
+    (entry,) = [e for e in _entries("content_edit") if e.details["edit"] == "quiz.save"]
+    assert entry.actor_id == world.lecturer.id
+    assert entry.details["changes"]["review"] == {
+        "old": old_review,
+        "new": {"during": ["score"], "immediately": [], "later": [], "after_close": []},
+    }
+    assert set(entry.details["changes"]) == {"review"}  # the rest was left as it was
+    admin = make_user("admin")
+    db.session.commit()
+    editor.logout()
+    editor.login_as(admin)
+    page = _audit_page(client, "content_edit")
+    assert "đã lưu bài kiểm tra “Kiểm tra”" in page
+    assert "→ Trong khi làm bài: Điểm;" in page

@@ -214,22 +214,22 @@ CASES: dict[str, Case] = {
 }
 
 EXEMPT: dict[str, str] = {
-    "PUT /api/v1/attempts/<int:attempt_id>/answers/<int:slot>":
-        "answers are kept in the attempt; audit would be per keystroke",
-    "PUT /api/v1/attempts/<int:attempt_id>/flags/<int:slot>":
-        "a learner's own reminder on a question of their attempt: no grade or right changes",
-    "POST /api/v1/lessons/<int:lesson_id>/heartbeat":
-        "reading time, once a minute per open lesson; the progress row keeps it",
-    "POST /api/v1/lessons/<int:lesson_id>/complete":
+    "PUT /api/v1/attempts/<int:attempt_id>/answers/<int:slot>": (
+        "answers are kept in the attempt; audit would be per keystroke"),
+    "PUT /api/v1/attempts/<int:attempt_id>/flags/<int:slot>": (
+        "a learner's own reminder on a question of their attempt: no grade or right changes"),
+    "POST /api/v1/lessons/<int:lesson_id>/heartbeat": (
+        "reading time, once a minute per open lesson; the progress row keeps it"),
+    "POST /api/v1/lessons/<int:lesson_id>/complete": (
         "a learner's own progress: the progress row keeps when the lesson was completed; "
         "one entry per learner and lesson would queue every learner on the chain's head "
-        "lock; a certificate it leads to is audited (certificate_issue)",
-    "POST /courses/<slug>/lessons/<lesson_slug>/done":
-        "the no-JavaScript path of the lesson completion above; same reason",
+        "lock; a certificate it leads to is audited (certificate_issue)"),
+    "POST /courses/<slug>/lessons/<lesson_slug>/done": (
+        "the no-JavaScript path of the lesson completion above; same reason"),
     "POST /courses/<slug>/preview": "renders Markdown for the editor; changes nothing",
-    "POST /classes/<code>/roster/codes.xlsx":
+    "POST /classes/<code>/roster/codes.xlsx": (
         "formats the codes the page already shows as XLSX; changes nothing (the import "
-        "that created them is audited as roster_import)",
+        "that created them is audited as roster_import)"),
     "POST /locale": "the display language of the session; changes no data",
     "POST /verify": "checks an uploaded certificate file; changes nothing",
 }

@@ -27,8 +27,11 @@ WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def _writing_rules() -> list[Any]:
-    return [pytest.param(path, endpoint, method, id=f"{method} {path}")
-            for path, endpoint, method in collected_rules() if method in WRITES]
+    return [
+        pytest.param(path, endpoint, method, id=f"{method} {path}")
+        for path, endpoint, method in collected_rules()
+        if method in WRITES
+    ]
 
 
 def _last_id() -> int:
@@ -36,8 +39,9 @@ def _last_id() -> int:
 
 
 @pytest.mark.parametrize(("path", "endpoint", "method"), _writing_rules())
-def test_every_state_changing_route_is_audited(app: Flask, client: Any, path: str,
-                                               endpoint: str, method: str) -> None:
+def test_every_state_changing_route_is_audited(
+    app: Flask, client: Any, path: str, endpoint: str, method: str
+) -> None:
     key = f"{method} {path}"
     if key in AUDITED_ON_ANOTHER_BRANCH:
         pytest.skip(f"audited on {AUDITED_ON_ANOTHER_BRANCH[key]}; the integrator adds its case")
@@ -52,25 +56,38 @@ def test_every_state_changing_route_is_audited(app: Flask, client: Any, path: st
     if case.prepare is not None:
         values.update(case.prepare(world, client, csrf))
     data = case.body(world, values)
-    url = rule_url(next(r for r in app.url_map.iter_rules()
-                        if r.rule == path and r.endpoint == endpoint), values)
+    url = rule_url(
+        next(r for r in app.url_map.iter_rules() if r.rule == path and r.endpoint == endpoint),
+        values,
+    )
     before = _last_id()
     if path.startswith("/api/"):
-        response = client.open(url, method=method, json=data, headers={
-            "Authorization": f"Bearer {world.tokens[case.role]}"})
+        response = client.open(
+            url,
+            method=method,
+            json=data,
+            headers={"Authorization": f"Bearer {world.tokens[case.role]}"},
+        )
     else:
         response = client.open(url, method=method, data={**data, "csrf_token": csrf})
-    assert response.status_code < 400, (key, response.status_code,
-                                        response.get_data(as_text=True)[:300])
+    assert response.status_code < 400, (
+        key,
+        response.status_code,
+        response.get_data(as_text=True)[:300],
+    )
     db.session.expire_all()
-    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.id > before)
-                                 .order_by(AuditEntry.id)).all()
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.id > before).order_by(AuditEntry.id)
+    ).all()
     found = [e for e in entries if e.action == case.action]
     assert found, f"{key}: no {case.action!r} entry; written: {[e.action for e in entries]}"
     actor = case.role if case.actor == "sender" else case.actor
     expected_id = world.users[actor].id if actor else None
     assert any(e.actor_id == expected_id for e in found), (
-        key, [(e.actor_id, e.target) for e in found], expected_id)
+        key,
+        [(e.actor_id, e.target) for e in found],
+        expected_id,
+    )
     assert verify_chain().ok
 
 
@@ -93,6 +110,7 @@ def test_an_unlisted_route_fails_with_its_name(app: Flask, client: Any) -> None:
     try:
         with pytest.raises(AssertionError, match="/classes/<code>/settings"):
             test_every_state_changing_route_is_audited(
-                app, client, "/classes/<code>/settings", "classes.settings", "POST")
+                app, client, "/classes/<code>/settings", "classes.settings", "POST"
+            )
     finally:
         CASES[key] = saved
