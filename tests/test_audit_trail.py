@@ -240,3 +240,23 @@ def test_the_quiz_builder_records_the_review_matrix_it_changes(
     page = _audit_page(client, "content_edit")
     assert "đã lưu bài kiểm tra “Kiểm tra”" in page
     assert "→ Trong khi làm bài: Điểm;" in page
+
+
+def test_course_content_changes_read_as_the_course_changes_page_tells_them(
+    auth: Auth, client
+) -> None:
+    from lms.courses.services import LessonDraft, add_attachment, create_lesson
+
+    course, admin = make_course(), make_user("admin")
+    lecturer = make_user("lecturer", full_name="Trần Minh Đức")
+    create_lesson(course, lecturer, LessonDraft("Bài về mật mã", 5, [], "Nội dung"))
+    add_attachment(course, lecturer, "tai-lieu.txt", "Tài liệu".encode())
+    db.session.commit()
+    entries = _entries("content_edit")
+    assert [e.details["edit"] for e in entries] == ["lesson.create", "attachment.upload"]
+    assert all(e.actor_id == lecturer.id and e.target == f"course:{course.slug}"
+               for e in entries)
+    auth.login_as(admin)
+    page = _audit_page(client, "content_edit")
+    assert "Trần Minh Đức đã tạo bài “Bài về mật mã”." in page
+    assert "Trần Minh Đức đã tải lên tệp “tai-lieu.txt”." in page
