@@ -19,6 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from burst_client import Client, Phase
+from scratch import audit_environ
 
 ROOT = Path(__file__).resolve().parent.parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -32,6 +33,7 @@ def _environ(url: str) -> dict[str, str]:
         "LMS_ENV": "production",
         "LMS_SECRET_KEY": "quiz-burst-benchmark",
         "LMS_DATABASE_URL": url,
+        **audit_environ(),
     }
 
 

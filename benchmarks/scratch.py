@@ -53,6 +53,19 @@ def scratch_database(kind: str, pg_admin_url: str, name: str) -> Iterator[str]:
         say(f"  dropped PostgreSQL database {database}")
 
 
+_AUDIT: dict[str, str] = {}
+
+
+def audit_environ() -> dict[str, str]:
+    """An audit key and a checkpoint file for this run (production requires the key), the
+    same for every app and server this process starts, never in the checkout."""
+    if not _AUDIT:
+        folder = tempfile.mkdtemp(prefix="lms-bench-audit-")
+        _AUDIT.update(LMS_AUDIT_KEY=secrets.token_hex(32),
+                      LMS_AUDIT_CHECKPOINT_FILE=os.path.join(folder, "audit-checkpoints.jsonl"))
+    return dict(_AUDIT)
+
+
 def make_app(url: str, name: str) -> Any:
     """The app on ``url`` in testing mode (fast hashing, memory rate limits)."""
     from lms import create_app
@@ -62,7 +75,8 @@ def make_app(url: str, name: str) -> Any:
         config={"TESTING": True, "LMS_PASSWORD_HASH_FAST": True, "SECRET_KEY": secret,
                 "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_STORAGE_URI": "memory://",
                 "SESSION_COOKIE_SECURE": False},
-        environ={"LMS_ENV": "testing", "LMS_DATABASE_URL": url, "LMS_SECRET_KEY": secret},
+        environ={"LMS_ENV": "testing", "LMS_DATABASE_URL": url, "LMS_SECRET_KEY": secret,
+                 **audit_environ()},
     )
 
 

@@ -105,7 +105,9 @@ def _register_blueprints(app: Flask) -> None:
     from lms.api import legal as _api_legal  # noqa: F401
     from lms.api import quizzes as _api_quizzes  # noqa: F401
     from lms.api import views as api_views
+    from lms.audit import tasks as _audit_tasks  # noqa: F401  (registers jobs)
     from lms.audit import views as audit_views
+    from lms.auth import tasks as _auth_tasks  # noqa: F401  (registers jobs)
     from lms.auth import views as auth_views
     from lms.certificates import views as certificates_views
     from lms.classes import admin_views as _class_admin  # noqa: F401

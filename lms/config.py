@@ -38,7 +38,8 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("LMS_BASE_URL", "http://127.0.0.1:5000", "public URL used in verification links"),
     _Var("LMS_PROXY_COUNT", "0", "number of trusted reverse proxies (X-Forwarded-*)"),
     _Var("LMS_SESSION_HOURS", "12", "how long a login session lasts"),
-    _Var("LMS_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes", "failed logins allowed per account"),
+    _Var("LMS_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes",
+         "failed logins allowed per account and client address"),
     _Var("LMS_LOGIN_LIMIT_IP", "30 per 15 minutes", "failed logins allowed per client address"),
     _Var("LMS_QUIZ_GRACE_SECONDS", "30", "late saves/submits accepted after a deadline"),
     _Var("LMS_QUIZ_OVERDUE_SECONDS", "3600", "submit-only window of the 'grace' policy"),
@@ -53,6 +54,13 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("LMS_TIMEZONE", "Asia/Ho_Chi_Minh", "time zone for displayed dates"),
     _Var("LMS_VERIFY_SHOW_DETAILS", "0", "1: the public verification page also shows date of "
          "birth, unit, score and revocation reason (default: to the class's staff only)"),
+    _Var("LMS_AUDIT_KEY", None, "HMAC key of the audit chain; default instance/audit.key "
+         "(generated outside production); required in production"),
+    _Var("LMS_AUDIT_CHECKPOINT_FILE", None, "append-only file of signed audit checkpoints "
+         "(default instance/audit-checkpoints.jsonl)"),
+    _Var("LMS_AUDIT_CHECKPOINT_EVERY", "1000", "a checkpoint every N audit entries"),
+    _Var("LMS_AUDIT_SYSLOG", "off", "also send checkpoints to syslog: off, on (/dev/log), "
+         "host:port (UDP) or a socket path"),
     _Var("LMS_COURSES_DIR", None, "course files compared with the database on the course "
          "page (default: courses/ of the checkout; 'off' compares nothing)"),
 )
@@ -103,6 +111,32 @@ def _secret_key(env: str, instance: Path, environ: dict[str, str]) -> str:
     return path.read_text().strip()
 
 
+def _audit_key(env: str, instance: Path, environ: dict[str, str]) -> str:
+    """The audit chain's HMAC key: ``LMS_AUDIT_KEY``, else ``instance/audit.key`` (made,
+    mode 0600, outside production). It never lives in the database it protects."""
+    key = _env("LMS_AUDIT_KEY", environ)
+    path = instance / "audit.key"
+    if not key and path.exists():
+        try:
+            key = path.read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read the audit key {path}: {exc.strerror}") from exc
+        if not key:
+            raise ConfigError(f"the audit key file {path} is empty")
+    if not key:
+        if env == "production":
+            raise ConfigError("LMS_AUDIT_KEY (or the file instance/audit.key) must be set in "
+                              "production: it keys the tamper-evident audit log")
+        instance.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key + "\n")
+    if len(key) < 16:
+        raise ConfigError("LMS_AUDIT_KEY is too short: at least 16 characters")
+    return key
+
+
 def load_config(instance_path: str, environ: dict[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment.
 
@@ -121,6 +155,7 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         grace = int(_env("LMS_QUIZ_GRACE_SECONDS", environ) or 30)
         overdue = int(_env("LMS_QUIZ_OVERDUE_SECONDS", environ) or 3600)
         cert_workers = int(_env("LMS_CERT_WORKERS", environ) or 0) or None
+        checkpoint_every = int(_env("LMS_AUDIT_CHECKPOINT_EVERY", environ) or 1000)
     except ValueError as exc:
         raise ConfigError(f"a numeric LMS_* variable is not an integer: {exc}") from exc
     from lms.grading_scale import parse_classification
@@ -142,6 +177,11 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "LMS_SIGNING_PASSPHRASE": _env("LMS_SIGNING_PASSPHRASE", environ),
         "LMS_CERT_WORKERS": cert_workers,
         "LMS_COURSES_DIR": _courses_dir(environ),
+        "LMS_AUDIT_KEY": _audit_key(env, instance, environ),
+        "LMS_AUDIT_CHECKPOINT_FILE": _env("LMS_AUDIT_CHECKPOINT_FILE", environ)
+        or str(instance / "audit-checkpoints.jsonl"),
+        "LMS_AUDIT_CHECKPOINT_EVERY": max(1, checkpoint_every),
+        "LMS_AUDIT_SYSLOG": _env("LMS_AUDIT_SYSLOG", environ),
         "LMS_VERIFY_SHOW_DETAILS": _flag("LMS_VERIFY_SHOW_DETAILS", environ),
         "LMS_QUIZ_GRACE_SECONDS": grace,
         "LMS_QUIZ_OVERDUE_SECONDS": overdue,
@@ -204,6 +244,7 @@ def test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "LMS_CERT_WORKERS": 1,
         # No course files to compare with, unless a test gives some.
         "LMS_COURSES_DIR": None,
+        "LMS_AUDIT_KEY": "test-audit-key-not-for-production",
     }
     config.update(overrides)
     return config

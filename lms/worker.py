@@ -19,6 +19,8 @@ def worker_command(workers: int, graceful_signal: str) -> None:
     """Run the job consumer until interrupted."""
     if huey.immediate:
         raise click.ClickException("jobs run inline in this configuration (testing)")
+    import lms.auth.tasks
+    import lms.audit.tasks
     import lms.classes.tasks
     import lms.quizzes.tasks  # noqa: F401
 

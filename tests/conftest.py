@@ -7,12 +7,16 @@ The suite runs on a temporary SQLite file by default and on PostgreSQL when
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,9 +48,23 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
+#: Audit checkpoints of test apps go to a temporary folder, never into the repository.
+_AUDIT_DIR: dict[str, Path] = {}
+
+
+def audit_dir() -> Path:
+    if "dir" not in _AUDIT_DIR:
+        _AUDIT_DIR["dir"] = Path(tempfile.mkdtemp(prefix="lms-audit-tests-"))
+        atexit.register(shutil.rmtree, _AUDIT_DIR["dir"], True)
+    return _AUDIT_DIR["dir"]
+
+
 def make_app(database_url: str, **overrides: Any) -> Flask:
-    """An application configured for tests (no environment leaks in)."""
-    return create_app(test_config(database_url, **overrides), environ={"LMS_ENV": "testing"})
+    """An application configured for tests (no environment leaks in; the audit key comes
+    with the environment, so no ``instance/audit.key`` is made)."""
+    overrides.setdefault("LMS_AUDIT_CHECKPOINT_FILE", str(audit_dir() / "checkpoints.jsonl"))
+    environ = {"LMS_ENV": "testing", "LMS_AUDIT_KEY": "test-audit-key-not-for-production"}
+    return create_app(test_config(database_url, **overrides), environ=environ)
 
 
 class IsolatedClient(FlaskClient):
@@ -106,9 +124,15 @@ def _db_transaction(request: pytest.FixtureRequest) -> Iterator[None]:
             sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
         )
         limiter.reset()
+        # The test's entries are rolled back: so are its audit checkpoints (a file each).
+        _counter["checkpoints"] = _counter.get("checkpoints", 0) + 1
+        checkpoints = application.config["LMS_AUDIT_CHECKPOINT_FILE"]
+        application.config["LMS_AUDIT_CHECKPOINT_FILE"] = str(
+            audit_dir() / f"checkpoints-{_counter['checkpoints']}.jsonl")
         try:
             yield
         finally:
+            application.config["LMS_AUDIT_CHECKPOINT_FILE"] = checkpoints
             db.session.registry().close()
             db.session = original
             outer.rollback()

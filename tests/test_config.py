@@ -35,7 +35,8 @@ def test_invalid_database_url_prints_one_line(tmp_path: Path) -> None:
 def test_production_requires_a_secret_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         load_config(str(tmp_path), {"LMS_ENV": "production"})
-    config = load_config(str(tmp_path), {"LMS_ENV": "production", "LMS_SECRET_KEY": "s3cret"})
+    config = load_config(str(tmp_path), {"LMS_ENV": "production", "LMS_SECRET_KEY": "s3cret",
+                                         "LMS_AUDIT_KEY": "an-audit-key-0123456789"})
     assert config["SECRET_KEY"] == "s3cret"
     assert config["SESSION_COOKIE_SECURE"] is True
 
@@ -87,3 +88,58 @@ def test_signing_material_comes_from_the_environment(tmp_path: Path) -> None:
     assert config["LMS_SIGNING_KEY"] == "/k.p12"
     assert config["LMS_SIGNING_PASSPHRASE"] == "bí mật"
     assert config["LMS_SIGNING_CERT"] is None
+
+
+def test_production_requires_an_audit_key(tmp_path: Path) -> None:
+    """Issue 15: the audit chain's key lives outside the database; production never makes
+    one up (a new key would silently restart the chain)."""
+    env = {"LMS_ENV": "production", "LMS_SECRET_KEY": "s3cret"}
+    with pytest.raises(ConfigError, match="LMS_AUDIT_KEY"):
+        load_config(str(tmp_path), env)
+    assert not (tmp_path / "audit.key").exists()
+    (tmp_path / "audit.key").write_text("a-key-from-the-instance-folder\n")
+    assert load_config(str(tmp_path), env)["LMS_AUDIT_KEY"] == "a-key-from-the-instance-folder"
+    given = load_config(str(tmp_path), env | {"LMS_AUDIT_KEY": "from-the-environment-1234"})
+    assert given["LMS_AUDIT_KEY"] == "from-the-environment-1234"
+    with pytest.raises(ConfigError, match="too short"):
+        load_config(str(tmp_path), env | {"LMS_AUDIT_KEY": "short"})
+    (tmp_path / "audit.key").write_text("\n")
+    for environment in ("production", "development"):
+        with pytest.raises(ConfigError, match="is empty"):
+            load_config(str(tmp_path), env | {"LMS_ENV": environment})
+
+
+@pytest.mark.parametrize("env", ["development", "testing"])
+def test_outside_production_the_audit_key_is_made_once_0600(tmp_path: Path, env: str) -> None:
+    first = load_config(str(tmp_path), {"LMS_ENV": env})
+    second = load_config(str(tmp_path), {"LMS_ENV": env})
+    assert first["LMS_AUDIT_KEY"] == second["LMS_AUDIT_KEY"] and len(first["LMS_AUDIT_KEY"]) >= 64
+    assert (tmp_path / "audit.key").stat().st_mode & 0o777 == 0o600
+    assert first["LMS_AUDIT_CHECKPOINT_FILE"] == str(tmp_path / "audit-checkpoints.jsonl")
+    assert first["LMS_AUDIT_CHECKPOINT_EVERY"] == 1000 and first["LMS_AUDIT_SYSLOG"] == "off"
+
+
+def test_audit_checkpoint_settings(tmp_path: Path) -> None:
+    config = load_config(str(tmp_path), {
+        "LMS_ENV": "testing", "LMS_AUDIT_CHECKPOINT_FILE": "/srv/audit/cp.jsonl",
+        "LMS_AUDIT_CHECKPOINT_EVERY": "50", "LMS_AUDIT_SYSLOG": "logs.internal:514"})
+    assert config["LMS_AUDIT_CHECKPOINT_FILE"] == "/srv/audit/cp.jsonl"
+    assert config["LMS_AUDIT_CHECKPOINT_EVERY"] == 50
+    assert config["LMS_AUDIT_SYSLOG"] == "logs.internal:514"
+    with pytest.raises(ConfigError):
+        load_config(str(tmp_path), {"LMS_ENV": "testing", "LMS_AUDIT_CHECKPOINT_EVERY": "x"})
+
+
+@pytest.mark.parametrize("entry", ["cli", "wsgi"])
+def test_a_missing_audit_key_in_production_is_one_line(tmp_path: Path, entry: str) -> None:
+    from lms import ROOT
+
+    code = ("from lms.cli import main; main()" if entry == "cli" else "import wsgi")
+    env = {"LMS_ENV": "production", "LMS_SECRET_KEY": "s3cret", "PATH": "/usr/bin:/bin",
+           "LMS_INSTANCE_PATH": str(tmp_path), "LMS_DATABASE_URL": "sqlite:///:memory:"}
+    result = subprocess.run([sys.executable, "-c", code, "db", "current"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "LMS_AUDIT_KEY" in lines[0], result.stderr
+    assert "Traceback" not in result.stderr

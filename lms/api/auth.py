@@ -30,14 +30,24 @@ def authenticate_request() -> None:
         user = user_for_token(raw.strip()) if scheme.lower() == "bearer" else None
         if user is None:
             raise APIError(401, "unauthorized", "Missing, invalid or revoked token.")
+        _refuse_forced_change(user)
         g.api_user = user
         return
     if current_user.is_authenticated:
+        _refuse_forced_change(current_user)
         if request.method not in SAFE_METHODS:
             csrf.protect()
         g.api_user = current_user._get_current_object()
         return
     raise APIError(401, "unauthorized", "Authentication required: send a bearer token.")
+
+
+def _refuse_forced_change(user: User | Identity) -> None:
+    # A temporary password (an admin's reset, a new account) opens the password page
+    # and nothing else: the API is closed until the user chooses their own.
+    if user.must_change_password:
+        raise APIError(403, "password_change_required",
+                       "Change your password on the website before using the API.")
 
 
 def api_user() -> User | Identity:

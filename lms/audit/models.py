@@ -1,11 +1,15 @@
-"""Audit entries and the chain head."""
+"""Audit entries and the chain head.
+
+``key_id`` is NULL on legacy entries (before 0026_audit_keyed: an unkeyed SHA-256 chain)
+and the id of the HMAC key on keyed ones; see :mod:`lms.audit.chain`.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.db import utcnow
@@ -28,6 +32,7 @@ class AuditEntry(db.Model):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_id: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class AuditHead(db.Model):
@@ -38,3 +43,7 @@ class AuditHead(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_id: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
+    entries: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    #: The key of the last entry; NULL while the chain is legacy (the next append starts
+    #: the keyed chain). A hint for writers only: verify never trusts it.
+    key_id: Mapped[str | None] = mapped_column(String(16), default=None)

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from lms.audit.models import AuditEntry
+from lms.audit.sentences_coverage import COVERAGE_SENTENCES
 from lms.auth.models import User
 from lms.extensions import db
 from lms.i18n import format_number
@@ -123,33 +124,6 @@ def _quiz_window(actor: str, target: str, d: dict[str, Any], names: Names) -> st
              actor=actor, quiz=quiz, **{"class": code})
 
 
-def _content_edit(actor: str, target: str, d: dict[str, Any], names: Names) -> str:
-    """A course content change, as the course's own changes page tells it."""
-    from lms.courses.edit_log import SENTENCES as EDITS
-    from lms.courses.edit_log import Context
-
-    lessons = {int(k[1:]): v for k, v in names.lessons.items() if k[1:].isdigit()}
-    write = EDITS.get(str(d.get("edit")))
-    if write is None:
-        return generic_sentence(actor, str(d.get("edit") or "content_edit"), target)
-    lesson = names.lessons.get(f"#{d.get('lesson_id')}", "–")
-    return write(actor, lesson, str(d.get("detail") or ""), Context(lessons, names.quizzes))
-
-
-def _certificate_run(actor: str, target: str, d: dict[str, Any], names: Names) -> str:
-    if d.get("kind") == "zip":
-        return _("%(actor)s asked for the certificates of class %(class)s as one ZIP file.",
-                 actor=actor, **{"class": _class(d, target)})
-    return _("%(actor)s started issuing the certificates of class %(class)s.", actor=actor,
-             **{"class": _class(d, target)})
-
-
-def _attempt_start(actor: str, target: str, d: dict[str, Any], names: Names) -> str:
-    learner, quiz, number, _slot = names.attempt(target)
-    return _("%(learner)s started attempt %(n)d at “%(quiz)s”.", learner=learner, n=number,
-             quiz=quiz)
-
-
 #: action -> sentence(actor, target, details, names).
 SENTENCES: dict[str, Sentence] = {
     "login": lambda a, t, d, n: _("%(actor)s logged in.", actor=a),
@@ -193,20 +167,26 @@ SENTENCES: dict[str, Sentence] = {
     "quiz_settings": lambda a, t, d, n: _(
         "%(actor)s changed the settings of the quiz “%(quiz)s”.", actor=a,
         quiz=n.quizzes.get(_after(t), _after(t))),
-    "class_create": lambda a, t, d, n: _(
-        "%(actor)s created class %(class)s of the course %(course)s.", actor=a,
-        course=d.get("course") or "–", **{"class": _class(d, t)}),
-    "class_settings": lambda a, t, d, n: _(
-        "%(actor)s changed the settings of class %(class)s.", actor=a,
-        **{"class": _class(d, t)}),
-    "account_edit": lambda a, t, d, n: _(
-        "%(actor)s edited the account of %(user)s.", actor=a, user=n.user(t)),
-    "content_edit": _content_edit,
-    "export_request": lambda a, t, d, n: _(
-        "%(actor)s requested an export of class %(class)s (%(format)s).", actor=a,
-        format=str(d.get("format") or "–").upper(), **{"class": _class(d, t)}),
-    "certificate_run": _certificate_run,
-    "attempt_start": _attempt_start,
+    # accounts and sessions
+    "password_reset": lambda a, t, d, n: _(
+        "%(actor)s reset the password of %(user)s.", actor=a, user=n.user(t)),
+    "account_deactivate": lambda a, t, d, n: _(
+        "%(actor)s deactivated the account of %(user)s.", actor=a, user=n.user(t)),
+    "account_reactivate": lambda a, t, d, n: _(
+        "%(actor)s reactivated the account of %(user)s.", actor=a, user=n.user(t)),
+    "account_create": lambda a, t, d, n: _(
+        "%(actor)s created the account %(username)s (%(role)s) for %(user)s.", actor=a,
+        username=t, user=n.user(t), role=role_label(d.get("role"))),
+    "login_activation": lambda a, t, d, n: _(
+        "%(actor)s activated their account with an activation code and logged in.", actor=a),
+    "password_change": lambda a, t, d, n: _("%(actor)s changed their password.", actor=a),
+    "sessions_end": lambda a, t, d, n: _("%(actor)s signed out on every device.", actor=a),
+    "password_check_failed": lambda a, t, d, n: _(
+        "%(actor)s gave a wrong current password when changing their password.", actor=a),
+    "audit_keyed": lambda a, t, d, n: _(
+        "The audit log is keyed from here on; the %(count)s entries before are legacy.",
+        count=format_number(d.get("legacy_entries") or 0)),
+    **COVERAGE_SENTENCES,
 }
 
 #: Short names of the actions, for the filter.
@@ -220,7 +200,12 @@ ACTION_LABELS = {
     "legal_review": _l("Legal review"), "lecturer_assign": _l("Lecturer assigned"),
     "lecturer_remove": _l("Lecturer removed"), "learner_enrol": _l("Learner added"),
     "learner_move": _l("Learner moved"), "quiz_window": _l("Quiz times for a class"),
-    "quiz_settings": _l("Quiz settings"), "class_create": _l("Class created"),
+    "quiz_settings": _l("Quiz settings"), "audit_keyed": _l("Audit log keyed"),
+    "password_reset": _l("Password reset"), "account_deactivate": _l("Account deactivated"),
+    "account_reactivate": _l("Account reactivated"), "account_create": _l("Account created"),
+    "login_activation": _l("Login with an activation code"),
+    "password_change": _l("Password change"), "sessions_end": _l("Signed out everywhere"),
+    "password_check_failed": _l("Wrong current password"), "class_create": _l("Class created"),
     "class_settings": _l("Class settings"), "account_edit": _l("Account edited"),
     "content_edit": _l("Course content changed"), "export_request": _l("Export requested"),
     "certificate_run": _l("Certificate run"), "attempt_start": _l("Attempt started"),
@@ -235,9 +220,9 @@ def action_label(action: str) -> str:
 
 #: Details already told by the sentence (or meaningless to a reader).
 SHOWN_IN_SENTENCE = {"user_id", "quiz_id", "class_code", "lesson", "documents", "old", "new",
-                     "status", "replaces", "quiz", "from_class", "to_class", "changes",
-                     "edit", "detail", "lesson_id", "course", "format", "kind", "job_id",
-                     "run_id"}
+                     "status", "replaces", "quiz", "from_class", "to_class", "role",
+                     "legacy_entries", "legacy_head", "changes", "edit", "detail", "lesson_id",
+                     "course", "format", "kind", "job_id", "run_id"}
 
 DETAIL_LABELS = {
     "ip": _l("IP address"), "reason": _l("Reason"), "comment": _l("Comment"),
@@ -249,8 +234,10 @@ DETAIL_LABELS = {
     "needs_grading": _l("Needs marking by hand"), "attempts_closed": _l("Attempts closed"),
     "seconds_spent": _l("Reading time (minutes)"), "replaced_by": _l("Replaced by"),
     "status_date": _l("From"), "changed": _l("Attempts changed"),
-    "opens_at": _l("Opens"), "closes_at": _l("Closes"), "learners": _l("Learners"),
-    "preview": _l("Preview"), "name": _l("Class name"),
+    "opens_at": _l("Opens"), "closes_at": _l("Closes"),
+    "sessions_ended": _l("Login sessions ended"), "tokens_revoked": _l("API tokens revoked"),
+    "active": _l("Active"), "learners": _l("Learners"), "preview": _l("Preview"),
+    "name": _l("Class name"),
 }
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from lms.audit import bp
 from lms.audit.models import AuditEntry
 from lms.audit.sentences import action_label, describe
-from lms.audit.services import ACTIONS, verify_chain
+from lms.audit.services import ACTIONS
+from lms.audit.verify import verify_chain
 from lms.auth.login import admin_required
 from lms.auth.models import User
 from lms.extensions import db

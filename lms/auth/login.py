@@ -12,7 +12,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.auth.models import User
-from lms.extensions import db, login_manager
+from lms.auth.sessions import load_user
+from lms.extensions import login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,9 +29,8 @@ def init_login(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
-        return None
-    return db.session.get(User, int(user_id))
+    # The identifier is a login session's, checked on every request (lms.auth.sessions).
+    return load_user(user_id)
 
 
 def role_required(*roles: str) -> Callable[[F], F]:

@@ -85,6 +85,14 @@ class User(RoleMixin, UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return bool(self.active)
 
+    def get_id(self) -> str:
+        """Flask-Login's identifier: the login session ("<id>:<key>"), never the user id.
+
+        Set by :func:`lms.auth.sessions.start_session` and by the user loader; a user
+        without a login session cannot be logged in (the loader refuses "").
+        """
+        return str(self.__dict__.get("login_session_value") or "")
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username} {self.role}>"
 
@@ -113,3 +121,27 @@ class ApiToken(db.Model):
         return f"<ApiToken {self.id} {self.prefix}… user={self.user_id}>"
 
 
+
+
+class LoginSession(db.Model):
+    """One logged-in browser: the cookie names it by ``id`` and proves it with a key.
+
+    Only the key's SHA-256 digest is stored. Logging out, a password change (the other
+    sessions) and an admin's reset or deactivation (all of them) set ``ended_at``; an
+    ended session is refused on the next request.
+    """
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index("ix_login_sessions_user_open", "user_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+    def __repr__(self) -> str:
+        return f"<LoginSession {self.id} user={self.user_id} ended={self.ended_at}>"

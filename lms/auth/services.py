@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, select, update
 
 from lms.auth.models import ApiToken, RoleMixin, User
 from lms.auth.passwords import check_policy, hash_password, needs_rehash, verify_password
+from lms.auth.sessions import end_sessions
 from lms.db import utcnow
 from lms.errors import InvalidInput
 from lms.extensions import db
@@ -54,12 +55,19 @@ def set_password(user: User, new_password: str, *, must_change: bool = False) ->
     db.session.flush()
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Change one's own password; the current one must be given."""
+def change_password(user: User, current_password: str, new_password: str,
+                    keep: int | None = None) -> int:
+    """Change one's own password; the current one must be given.
+
+    Every login session of the user but ``keep`` (the one making the change) ends;
+    returns how many did.
+    """
     if not verify_password(user.password_hash, current_password):
         raise InvalidInput("current_password", _("The current password is not correct."))
     set_password(user, new_password)
-    log.info("User %s changed their password", user.username)
+    ended = end_sessions(user.id, keep=keep)
+    log.info("User %s changed their password (%d other sessions ended)", user.username, ended)
+    return ended
 
 
 def _digest(raw: str) -> str:
@@ -93,11 +101,13 @@ class Identity(RoleMixin):
     full_name: str
     role: str
     active: bool = True
+    must_change_password: bool = False
 
 
 @cache
 def _token_query() -> Any:
-    return (select(User.id, User.username, User.full_name, User.role, User.active)
+    return (select(User.id, User.username, User.full_name, User.role, User.active,
+                   User.must_change_password)
             .join(ApiToken, ApiToken.user_id == User.id)
             .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None)))
 
@@ -112,7 +122,8 @@ def user_for_token(raw: str) -> Identity | None:
     row = db.session.execute(_token_query(), {"digest": _digest(raw)}).first()
     if row is None or not row.active:
         return None
-    return Identity(row.id, row.username, row.full_name, row.role, row.active)
+    return Identity(row.id, row.username, row.full_name, row.role, row.active,
+                    bool(row.must_change_password))
 
 
 def touch_token(token_id: int) -> None:

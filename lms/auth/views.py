@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.audit.services import record
@@ -13,20 +14,41 @@ from lms.auth import bp
 from lms.auth.forms import ChangePasswordForm, EmptyForm, LoginForm
 from lms.auth.login import safe_next_url
 from lms.auth.services import authenticate, change_password, normalise_username
+from lms.auth.sessions import end_session, end_sessions, session_id_of, start_session
 from lms.errors import InvalidInput
 from lms.extensions import db, limiter
 
 _ALLOWED_WHEN_FORCED = {"auth.password", "auth.logout", "static", "core.set_language",
-                        "auth.activate"}
+                        "auth.activate", "auth.end_sessions"}
 
 
 def _login_account_key() -> str:
-    return "login-account:" + normalise_username(request.form.get("username", ""))[:64]
+    # Per account AND address: failures from an attacker's address do not lock the
+    # account's owner out when they log in from another one (the per-address limit
+    # below still caps how many guesses one address makes across accounts).
+    username = normalise_username(request.form.get("username", ""))[:64]
+    return f"login-account:{username}@{get_remote_address()}"
+
+
+def _password_account_key() -> str:
+    # Only the session's holder can fail this check, so the account alone is the key.
+    return f"password-account:{getattr(current_user, 'id', '-')}"
 
 
 def _login_failed(response: Any) -> bool:
     # Only failures count against the limits: a successful login redirects.
     return response.status_code != 302
+
+
+def _password_check_failed(_response: Any) -> bool:
+    return bool(g.get("password_check_failed"))
+
+
+def _log_in(user: Any) -> None:
+    """A fresh session (no fixation of earlier state) bound to a new login session."""
+    session.clear()
+    start_session(user, request.remote_addr, request.user_agent.string)
+    login_user(user)
 
 
 @bp.before_app_request
@@ -65,8 +87,7 @@ def login() -> Any:
             db.session.commit()
             flash(_("Wrong username or password."), "error")
             return render_template("auth/login.html", form=form), 200
-        session.clear()  # a fresh session on login: no fixation of earlier state
-        login_user(user)
+        _log_in(user)
         record("login", user.id, user.username, ip=request.remote_addr)
         db.session.commit()
         return redirect(safe_next_url(form.next.data) or url_for("core.index"))
@@ -78,6 +99,8 @@ def logout() -> Any:
     """Log out (POST with CSRF, so a link on another site cannot log you out)."""
     form = EmptyForm()
     if form.validate_on_submit():
+        end_session(session_id_of(current_user))  # a copy of the cookie dies with it
+        db.session.commit()
         logout_user()
         session.clear()
         flash(_("You have logged out."), "info")
@@ -85,21 +108,53 @@ def logout() -> Any:
 
 
 @bp.route("/password", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LMS_LOGIN_LIMIT_ACCOUNT"], key_func=_password_account_key,
+    methods=["POST"], deduct_when=_password_check_failed, scope="password-account",
+)
+@limiter.limit(
+    lambda: current_app.config["LMS_LOGIN_LIMIT_IP"],
+    methods=["POST"], deduct_when=_password_check_failed, scope="password-ip",
+)
 @login_required
 def password() -> Any:
-    """Change one's own password."""
+    """Change one's own password; every other session of the account is signed out."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            change_password(current_user, form.current_password.data or "",
-                            form.new_password.data or "")
+            ended = change_password(user, form.current_password.data or "",
+                                    form.new_password.data or "", keep=session_id_of(user))
         except InvalidInput as exc:
             getattr(form, exc.field).errors.append(exc.message)
+            if exc.field == "current_password":
+                g.password_check_failed = True
+                record("password_check_failed", user.id, user.username,
+                       ip=request.remote_addr)
+                db.session.commit()
         else:
+            record("password_change", user.id, user.username, ip=request.remote_addr,
+                   sessions_ended=ended)
             db.session.commit()
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("core.index"))
-    return render_template("auth/password.html", form=form)
+    return render_template("auth/password.html", form=form, sessions_form=EmptyForm())
+
+
+@bp.route("/sessions/end", methods=["POST"], endpoint="end_sessions")
+@login_required
+def end_sessions_view() -> Any:
+    """Sign out everywhere: every login session of the account ends, this one too."""
+    if EmptyForm().validate_on_submit():
+        user = current_user._get_current_object()
+        ended = end_sessions(user.id)
+        record("sessions_end", user.id, user.username, ip=request.remote_addr,
+               sessions_ended=ended)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash(_("You have been signed out on every device."), "info")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/activate", methods=["GET", "POST"])
@@ -123,8 +178,8 @@ def activate() -> Any:
             db.session.rollback()
             form.new_password.errors.append(exc.message)
             return render_template("auth/activate.html", form=form), 200
-        session.clear()
-        login_user(user)
+        _log_in(user)
+        record("login_activation", user.id, user.username, ip=request.remote_addr)
         db.session.commit()
         flash(_("Your account is active. Welcome!"), "success")
         return redirect(url_for("core.index"))

@@ -7,7 +7,7 @@ import click
 from lms.auth.services import create_token
 from lms.cli import parse_vn_date
 from lms.errors import InvalidInput
-from lms.users.services import UserData, create_user, find_user
+from lms.users.services import UserData, create_user, find_user, record_created
 
 
 @click.group("users")
@@ -33,6 +33,7 @@ def create(username: str, password: str, role: str, full_name: str, email: str |
                     date_of_birth=parse_vn_date(dob, "--dob"), role=role)
     try:
         user = create_user(username, password, data)
+        record_created(user, None)
     except InvalidInput as exc:
         db.session.rollback()
         raise click.ClickException(f"--{exc.field.replace('_', '-')}: {exc.message}") from exc

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from lms.auth.models import LOCALES, Role, User
 from lms.auth.passwords import check_policy, hash_password
+from lms.auth.sessions import sign_out_everywhere
 from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.vietnamese import clean_text
@@ -118,21 +119,54 @@ def update_user(user: User, data: UserData, actor_id: int | None = None) -> User
     return user
 
 
-def set_active(user: User, active: bool) -> None:
-    """Activate or deactivate an account; deactivated users cannot log in or use tokens."""
+def set_active(user: User, active: bool, actor_id: int | None = None,
+               audit: bool = True) -> None:
+    """Activate or deactivate an account; deactivated users cannot log in or use tokens.
+
+    Deactivating signs the user out everywhere and revokes their API tokens; a change of
+    status is audited (``audit=False`` for an account being created inactive).
+    """
+    from lms.audit.services import record
+
+    changed = bool(user.active) != active
     user.active = active
     db.session.flush()
+    if not changed:
+        return
+    details = {}
+    if not active:
+        sessions, tokens = sign_out_everywhere(user.id)
+        details = {"sessions_ended": sessions, "tokens_revoked": tokens}
+    if audit:
+        record("account_reactivate" if active else "account_deactivate", actor_id,
+               user.username, **details)
     log.info("User %s %s", user.username, "activated" if active else "deactivated")
 
 
-def reset_password(user: User) -> str:
-    """Give ``user`` a random temporary password they must change at next login."""
+def reset_password(user: User, actor_id: int | None = None) -> str:
+    """Give ``user`` a random temporary password they must change at next login.
+
+    Every login session of theirs ends and every API token is revoked: whoever held the
+    old password (or a session opened with it) is out.
+    """
+    from lms.audit.services import record
+
     temporary = secrets.token_urlsafe(9)
     user.password_hash = hash_password(temporary)
     user.must_change_password = True
     db.session.flush()
+    sessions, tokens = sign_out_everywhere(user.id)
+    record("password_reset", actor_id, user.username, sessions_ended=sessions,
+           tokens_revoked=tokens)
     log.info("Password of %s reset", user.username)
     return temporary
+
+
+def record_created(user: User, actor_id: int | None) -> None:
+    """Audit the creation of an account by an administrator (or the shell)."""
+    from lms.audit.services import record
+
+    record("account_create", actor_id, user.username, role=user.role, active=user.active)
 
 
 def set_locale(user: User, locale: str) -> None:

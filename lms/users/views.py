@@ -19,6 +19,7 @@ from lms.users.forms import NewUserForm, UserForm
 from lms.users.services import (
     UserData,
     create_user,
+    record_created,
     reset_password,
     set_active,
     update_user,
@@ -76,7 +77,8 @@ def new() -> Any:
             user = create_user(form.username.data or "", form.password.data, _data(form))
             user.must_change_password = True
             if not form.active.data:
-                set_active(user, False)
+                set_active(user, False, current_user.id, audit=False)
+            record_created(user, current_user.id)
         except InvalidInput as exc:
             getattr(form, exc.field, form.username).errors.append(exc.message)
         else:
@@ -95,7 +97,7 @@ def edit(user_id: int) -> Any:
     if form.validate_on_submit():
         try:
             update_user(user, _data(form), current_user.id)
-            set_active(user, bool(form.active.data))
+            set_active(user, bool(form.active.data), current_user.id)
         except InvalidInput as exc:
             getattr(form, exc.field, form.full_name).errors.append(exc.message)
         else:
@@ -112,7 +114,7 @@ def reset(user_id: int) -> Any:
     user = _load(user_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    temporary = reset_password(user)
+    temporary = reset_password(user, current_user.id)
     db.session.commit()
     flash(
         _("Temporary password for %(username)s: %(password)s (they must change it at login).",

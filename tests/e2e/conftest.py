@@ -330,6 +330,9 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2EServer]:
         "LMS_COURSES_DIR": str(server.courses_dir),
         "LMS_SECRET_KEY": server.secret_key,
         "LMS_DATABASE_URL": database.url,
+        # Production requires the audit key; checkpoints stay in the run's folder.
+        "LMS_AUDIT_KEY": secrets.token_hex(32),
+        "LMS_AUDIT_CHECKPOINT_FILE": str(tmp / "audit-checkpoints.jsonl"),
         # Production refuses to issue certificates pointing at localhost: the public
         # address is a reserved .test name (the browser itself talks to 127.0.0.1).
         "LMS_BASE_URL": f"http://coyeu-e2e.test:{port}",

@@ -48,6 +48,7 @@ EFFECTIVE: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
                                           "new_password": NEW_PASSWORD,
                                           "confirm": NEW_PASSWORD},
     ("core.set_language", "POST"): lambda w: {"locale": "en"},
+    ("auth.end_sessions", "POST"): lambda w: {},  # ends the admin's login sessions
     ("users.new", "POST"): lambda w: {"username": "moi.tao", "password": NEW_PASSWORD,
                                       "full_name": "Người Mới", "role": "admin",
                                       "locale": "vi", "active": "y"},

@@ -76,6 +76,7 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("auth.login", "GET"): exp(302, LOGGED, anon=200),  # logged in: sent home
     ("auth.login", "POST"): exp(302, LOGGED, anon=200),  # empty form: shown again
     ("auth.logout", "POST"): exp(302, EVERYONE),
+    ("auth.end_sessions", "POST"): exp(302, EVERYONE),  # signed out: on to the login page
     ("auth.password", "GET"): exp(200),
     ("auth.password", "POST"): exp(200),  # empty form: errors shown
     ("auth.activate", "GET"): exp(200, EVERYONE),

@@ -36,10 +36,11 @@ def test_intact_chain_verifies(app) -> None:
 
 def test_an_edited_row_is_detected(app) -> None:
     rows = _chain()
-    db.session.execute(update(AuditEntry).where(AuditEntry.id == rows[1].id)
-                       .values(target="someone-else"))
+    db.session.execute(
+        update(AuditEntry).where(AuditEntry.id == rows[1].id).values(target="someone-else")
+    )
     result = verify_chain()
-    assert not result.ok and result.broken_id == rows[1].id and "edited" in result.reason
+    assert not result.ok and result.broken_id == rows[1].id and result.kind == "edited"
 
 
 def test_a_deleted_row_is_detected(app) -> None:
@@ -58,11 +59,18 @@ def test_a_deleted_last_row_is_detected(app) -> None:
 def test_an_inserted_row_is_detected(app) -> None:
     rows = _chain()
     forged_prev = rows[1].hash
-    db.session.execute(text(
-        "INSERT INTO audit_log (id, created_at, actor_id, action, target, details, prev_hash, "
-        "hash) VALUES (:id, :at, NULL, 'grade', 'forged', '{}', :prev, :hash)"),
-        {"id": rows[1].id * 1000 + 1, "at": rows[1].created_at, "prev": forged_prev,
-         "hash": "f" * 64})
+    db.session.execute(
+        text(
+            "INSERT INTO audit_log (id, created_at, actor_id, action, target, details, prev_hash, "
+            "hash) VALUES (:id, :at, NULL, 'grade', 'forged', '{}', :prev, :hash)"
+        ),
+        {
+            "id": rows[1].id * 1000 + 1,
+            "at": rows[1].created_at,
+            "prev": forged_prev,
+            "hash": "f" * 64,
+        },
+    )
     result = verify_chain()
     assert not result.ok
 
@@ -70,10 +78,11 @@ def test_an_inserted_row_is_detected(app) -> None:
 def test_cli_exits_non_zero_on_a_broken_chain(runner) -> None:
     rows = _chain()
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
-    db.session.execute(update(AuditEntry).where(AuditEntry.id == rows[0].id)
-                       .values(details={"extra_minutes": 999}))
+    db.session.execute(
+        update(AuditEntry).where(AuditEntry.id == rows[0].id).values(details={"extra_minutes": 999})
+    )
     result = runner.invoke(args=["audit", "verify"])
-    assert result.exit_code != 0 and f"row {rows[0].id}" in result.output
+    assert result.exit_code != 0 and f"mục #{rows[0].id} đã bị sửa" in result.output
 
 
 def test_admin_page(auth: Auth, client) -> None:
@@ -85,3 +94,28 @@ def test_admin_page(auth: Auth, client) -> None:
     auth.login_as(make_user("learner"))
     assert client.get("/admin/audit/").status_code == 403
     assert db.session.scalar(select(func.count(AuditEntry.id))) >= 2
+
+
+def test_a_row_inserted_in_the_middle_is_named(app) -> None:
+    rows = _chain()
+    db.session.execute(
+        text("UPDATE audit_log SET id = id + 100 WHERE id > :id"), {"id": rows[1].id}
+    )
+    forged = rows[1].id + 1
+    db.session.execute(
+        text(
+            "INSERT INTO audit_log (id, created_at, actor_id, action, target, details, "
+            "prev_hash, hash, key_id) VALUES (:id, :at, NULL, 'grade', 'forged', '{}', :prev, "
+            ":hash, :key)"
+        ),
+        {
+            "id": forged,
+            "at": rows[1].created_at,
+            "prev": rows[1].hash,
+            "hash": "f" * 64,
+            "key": rows[1].key_id,
+        },
+    )
+    db.session.execute(text("UPDATE audit_head SET last_id = last_id + 100"))
+    result = verify_chain()
+    assert not result.ok and result.kind == "link" and result.broken_id == forged
