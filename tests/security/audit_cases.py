@@ -13,14 +13,16 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
 
-from lms.classes.models import EnrolmentRole
+from lms.classes.models import ActivationCode, EnrolmentRole
+from lms.classes.roster import hash_code
 from lms.classes.services import enrol
 from lms.courses.services import LessonDraft, create_lesson, publish
+from lms.db import utcnow
 from lms.extensions import db
 from lms.quizzes.attempts import start_attempt
 from lms.quizzes.models import Question
@@ -31,6 +33,7 @@ Values = dict[str, Any]
 Body = Callable[[World, Values], dict[str, Any]]
 Prepare = Callable[[World, FlaskClient, str], Values]
 
+NEW_PASSWORD = "mat-khau-moi-2026"
 ROSTER_CSV = ("\ufeffSTT;Họ và tên;Ngày sinh;Đơn vị công tác;Chức vụ;Email\n"
               "1;Nguyễn Văn An;02/09/1975;Sở Nội vụ tỉnh Hà Tĩnh;Phó Giám đốc;\n")
 
@@ -41,8 +44,9 @@ def _empty(_world: World, _values: Values) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Case:
-    """A request that must write an ``action`` entry naming ``actor`` (a role of the world;
-    None: the system, e.g. grading) or, by default, the role that sends it."""
+    """A request that must write an ``action`` entry naming ``actor``: by default the role
+    that sends it; else a role of the world, a key of the values ``prepare`` returned (an
+    account it made), or None (the system, e.g. grading)."""
 
     action: str
     role: str = "admin"
@@ -97,6 +101,15 @@ def _law_changed(world: World, _client: FlaskClient, _csrf: str) -> Values:
     return {}
 
 
+def _activation_code(_world: World, _client: FlaskClient, _csrf: str) -> Values:
+    """An account made by a roster import, waiting for its owner's activation code."""
+    learner = make_user("learner", password=None)
+    db.session.add(ActivationCode(user_id=learner.id, code_hash=hash_code("ABCD-EFGH"),
+                                  expires_at=utcnow() + timedelta(days=7)))
+    db.session.commit()
+    return {"_username": learner.username, "_actor_id": learner.id}
+
+
 def _roster_preview(world: World, client: FlaskClient, csrf: str) -> Values:
     """Upload a roster: the preview page holds the token the confirmation posts."""
     page = client.post(f"/classes/{world.klass.code}/roster", data={
@@ -114,12 +127,24 @@ BUILD_FORM = {"title": "Kiểm tra (sửa)", "minutes": "30", "attempts": "2",
               "pass_mark10": "5", "draw-bai-01": "3"}
 
 CASES: dict[str, Case] = {
-    # accounts (the rest: AUDITED_ON_ANOTHER_BRANCH)
+    # accounts and sessions
     "POST /auth/login": Case("login", "anonymous", lambda w, v: {
         "username": w.users["learner_other"].username, "password": PASSWORD},
         actor="learner_other"),
+    "POST /auth/activate": Case("login_activation", "anonymous", prepare=_activation_code,
+                                body=lambda w, v: {
+                                    "username": v["_username"], "code": "ABCD-EFGH",
+                                    "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+                                actor="_actor_id"),
+    "POST /auth/password": Case("password_change", "learner_other", body=body(
+        current_password=PASSWORD, new_password=NEW_PASSWORD, confirm=NEW_PASSWORD)),
+    "POST /auth/sessions/end": Case("sessions_end", "learner_other"),
+    "POST /admin/users/new": Case("account_create", body=body(  # an administrator, too
+        username="qt.moi", password=NEW_PASSWORD, full_name="Trần Văn Mới", role="admin",
+        locale="vi", active="y")),
     "POST /admin/users/<int:user_id>": Case("account_edit", body=body(
         full_name="Nguyễn Văn Đổi Tên", role="learner", locale="vi", active="y")),
+    "POST /admin/users/<int:user_id>/reset-password": Case("password_reset"),
     # classes and their people
     "POST /classes/new": Case("class_create", body=lambda w, v: {
         "code": "K3", "name": "Lớp ba", "course": w.course.slug}),
@@ -231,16 +256,14 @@ EXEMPT: dict[str, str] = {
         "formats the codes the page already shows as XLSX; changes nothing (the import "
         "that created them is audited as roster_import)"),
     "POST /locale": "the display language of the session; changes no data",
+    "POST /auth/logout": (
+        "ends one's own login session (its row keeps when it ended); the login that began "
+        "it is audited, and so is signing out everywhere (sessions_end)"),
     "POST /verify": "checks an uploaded certificate file; changes nothing",
 }
 
-AUDITED_ON_ANOTHER_BRANCH: dict[str, str] = {
-    "POST /admin/users/new": "wt-sess",
-    "POST /admin/users/<int:user_id>/reset-password": "wt-sess",
-    "POST /auth/password": "wt-sess",
-    "POST /auth/activate": "wt-sess",
-    "POST /auth/logout": "wt-sess",
-    "POST /auth/sessions/end": "wt-sess",
-}
-"""Account routes audited by the wt-sess branch (deactivating and reactivating an account
-too, on ``POST /admin/users/<int:user_id>``): on merging, replace each with a case."""
+AUDITED_ON_ANOTHER_BRANCH: dict[str, str] = {}
+"""Routes a branch not yet merged audits (route → branch): skipped until the merge, then
+replaced by a case. Empty since main brought wt-sess's account audit (its routes are
+cases above: activation, password change and reset, sign-out everywhere, account
+creation; deactivation and reactivation are audited by ``POST /admin/users/<id>``)."""
