@@ -3,8 +3,8 @@
 ``CASES``: one per ``"METHOD rule"`` of the url_map: who sends it, how to prepare the
 world (tests/security/world.py, the IDOR matrix's), the request body, and the audit
 action that must appear. ``EXEMPT``: the routes that change no audited state, each with
-the reason. ``AUDITED_ON_ANOTHER_BRANCH``: the account routes another branch audits; the
-integrator replaces each with a real case when merging.
+the reason. ``AUDITED_ON_ANOTHER_BRANCH``: routes a branch not merged yet audits (skipped
+until then; the integrator replaces each with a case when merging).
 """
 
 from __future__ import annotations
