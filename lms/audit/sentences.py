@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from lms.audit.models import AuditEntry
+from lms.audit.sentences_coverage import COVERAGE_SENTENCES
 from lms.auth.models import User
 from lms.extensions import db
 from lms.i18n import format_number
@@ -185,6 +186,7 @@ SENTENCES: dict[str, Sentence] = {
     "audit_keyed": lambda a, t, d, n: _(
         "The audit log is keyed from here on; the %(count)s entries before are legacy.",
         count=format_number(d.get("legacy_entries") or 0)),
+    **COVERAGE_SENTENCES,
 }
 
 #: Short names of the actions, for the filter.
@@ -203,7 +205,10 @@ ACTION_LABELS = {
     "account_reactivate": _l("Account reactivated"), "account_create": _l("Account created"),
     "login_activation": _l("Login with an activation code"),
     "password_change": _l("Password change"), "sessions_end": _l("Signed out everywhere"),
-    "password_check_failed": _l("Wrong current password"),
+    "password_check_failed": _l("Wrong current password"), "class_create": _l("Class created"),
+    "class_settings": _l("Class settings"), "account_edit": _l("Account edited"),
+    "content_edit": _l("Course content changed"), "export_request": _l("Export requested"),
+    "certificate_run": _l("Certificate run"), "attempt_start": _l("Attempt started"),
 }
 
 
@@ -216,7 +221,8 @@ def action_label(action: str) -> str:
 #: Details already told by the sentence (or meaningless to a reader).
 SHOWN_IN_SENTENCE = {"user_id", "quiz_id", "class_code", "lesson", "documents", "old", "new",
                      "status", "replaces", "quiz", "from_class", "to_class", "role",
-                     "legacy_entries", "legacy_head"}
+                     "legacy_entries", "legacy_head", "changes", "edit", "detail", "lesson_id",
+                     "course", "format", "kind", "job_id", "run_id"}
 
 DETAIL_LABELS = {
     "ip": _l("IP address"), "reason": _l("Reason"), "comment": _l("Comment"),
@@ -230,7 +236,8 @@ DETAIL_LABELS = {
     "status_date": _l("From"), "changed": _l("Attempts changed"),
     "opens_at": _l("Opens"), "closes_at": _l("Closes"),
     "sessions_ended": _l("Login sessions ended"), "tokens_revoked": _l("API tokens revoked"),
-    "active": _l("Active"),
+    "active": _l("Active"), "learners": _l("Learners"), "preview": _l("Preview"),
+    "name": _l("Class name"),
 }
 
 
@@ -270,10 +277,14 @@ def _humanize(key: str) -> str:
 
 
 def details_lines(details: dict[str, Any]) -> list[tuple[str, str]]:
-    """(label, value) pairs of what the sentence does not say already."""
-    return [(str(DETAIL_LABELS.get(key, _humanize(key))), _value(key, value))
-            for key, value in details.items()
-            if key not in SHOWN_IN_SENTENCE and value not in (None, "", [], {})]
+    """(label, value) pairs of what the sentence does not say already; a settings edit's
+    ``changes`` as one line per field, "old → new" (lms/audit/sentences_changes.py)."""
+    from lms.audit.sentences_changes import change_lines
+
+    lines = [(str(DETAIL_LABELS.get(key, _humanize(key))), _value(key, value))
+             for key, value in details.items()
+             if key not in SHOWN_IN_SENTENCE and value not in (None, "", [], {})]
+    return lines + change_lines(details.get("changes"))
 
 
 @dataclass
@@ -300,6 +311,11 @@ def _names(entries: Iterable[AuditEntry]) -> Names:
             quiz_keys.add(_after(e.target))
         if isinstance(e.details.get("quiz_id"), int):
             quiz_ids.add(e.details["quiz_id"])
+        if e.action == "content_edit":
+            if isinstance(e.details.get("lesson_id"), int):
+                lesson_ids.add(e.details["lesson_id"])
+            if str(e.details.get("edit", "")).startswith("quiz."):
+                quiz_keys.add(str(e.details.get("detail") or "").split(":", 1)[0])
         if e.details.get("lesson"):
             lesson_slugs.add(str(e.details["lesson"]))
         parts = e.target.split(":")

@@ -5,6 +5,7 @@ lms/audit/checkpoints.py.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -21,9 +22,27 @@ ACTIONS = ("login", "login_failed", "role_change", "grade", "regrade", "manual_g
            "learner_move", "quiz_settings", MARKER,
            # accounts and sessions (issue 15)
            "password_reset", "account_deactivate", "account_reactivate", "account_create",
-           "login_activation", "password_change", "sessions_end", "password_check_failed")
+           "login_activation", "password_change", "sessions_end", "password_check_failed",
+           # audit coverage (issue 15)
+           "class_create", "class_settings", "account_edit", "content_edit", "export_request",
+           "certificate_run", "attempt_start")
 
-__all__ = ["ACTIONS", "ChainCheck", "chain_hash", "connect_events", "record", "verify_chain"]
+__all__ = ["ACTIONS", "ChainCheck", "chain_hash", "changes", "connect_events", "record",
+           "verify_chain"]
+
+Change = dict[str, Any]  # {"old": …, "new": …}
+
+
+def _plain(value: Any) -> Any:
+    """A value as the audit log keeps it (JSON: dates as ISO text)."""
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Change]:
+    """The fields of ``after`` whose value differs from ``before``, each as
+    ``{"old": …, "new": …}`` (the audit entry then tells what changed from what to what)."""
+    return {name: {"old": _plain(before.get(name)), "new": _plain(value)}
+            for name, value in after.items() if _plain(before.get(name)) != _plain(value)}
 
 
 def record(

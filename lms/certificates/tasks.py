@@ -35,6 +35,11 @@ def start_run(klass: Class, actor_id: int | None, kind: str = "issue",
     run = IssueRun(class_id=klass.id, kind=kind, requested_by_id=actor_id, user_ids=user_ids)
     db.session.add(run)
     db.session.flush()
+    from lms.audit.services import record
+
+    record("certificate_run", actor_id, f"class:{klass.code}", class_code=klass.code,
+           kind=kind, learners=len(user_ids) if user_ids is not None else "all",
+           run_id=run.id)
     enqueue_after_commit(run_issue if kind == "issue" else run_zip, run.id)
     return run
 

@@ -49,7 +49,7 @@ def new() -> Any:
             klass = create_class(ClassData(
                 code=form.code.data or "", name=form.name.data or "",
                 course_slug=form.course.data or "", start_date=form.start_date.data,
-                end_date=form.end_date.data, place=form.place.data))
+                end_date=form.end_date.data, place=form.place.data), current_user)
         except InvalidInput as exc:
             getattr(form, exc.field, form.code).errors.append(exc.message)
         else:

@@ -34,7 +34,7 @@ class ClassData:
     status: str = ClassStatus.ACTIVE.value
 
 
-def create_class(data: ClassData) -> Class:
+def create_class(data: ClassData, actor: User | None = None) -> Class:
     """Create a class of an existing course.
 
     :raises InvalidInput: on a taken code, an unknown course or reversed dates.
@@ -60,6 +60,10 @@ def create_class(data: ClassData) -> Class:
     )
     db.session.add(klass)
     db.session.flush()
+    from lms.audit.services import record
+
+    record("class_create", actor.id if actor else None, f"class:{klass.code}",
+           class_code=klass.code, course=course.slug, name=klass.name)
     log.info("Created class %s of %s", klass.code, course.slug)
     return klass
 
@@ -125,6 +129,7 @@ def withdraw(klass: Class, user: User, actor: User | None = None,
     if enrolment is None:
         raise InvalidInput("username", _("%(username)s is not in this class.",
                                          username=user.username))
+    state = {"state": {"old": enrolment.state, "new": EnrolmentState.WITHDRAWN.value}}
     enrolment.state = EnrolmentState.WITHDRAWN.value
     enrolment.moved_to_class_id = moved_to.id if moved_to else None
     db.session.flush()
@@ -132,10 +137,11 @@ def withdraw(klass: Class, user: User, actor: User | None = None,
         user.id, klass.course_id)
     if moved_to is None:
         record("learner_withdraw", actor.id if actor else None, user.username,
-               class_code=klass.code, attempts_closed=closed)
+               class_code=klass.code, attempts_closed=closed, changes=state)
     else:
         record("learner_move", actor.id if actor else None, user.username,
-               from_class=klass.code, to_class=moved_to.code, attempts_closed=closed)
+               from_class=klass.code, to_class=moved_to.code, attempts_closed=closed,
+               changes=state)
     return enrolment
 
 
@@ -158,3 +164,35 @@ def set_completion_rule(klass: Class, rule: dict | None) -> None:
     db.session.flush()
     recompute(klass)
     log.info("Completion rule of %s changed; learners recomputed", klass.code)
+
+
+CERTIFICATE_TEXTS = ("certificate_issuer", "certificate_issuer_parent", "certificate_signer_name",
+                     "certificate_signer_title", "certificate_place")
+
+
+def save_class_settings(klass: Class, mode: str, texts: dict[str, str], rule: dict | None,
+                        actor: User | None) -> list[str]:
+    """Set the issue mode, the certificate's texts and the completion rule (None: the
+    course's), audited as one ``class_settings`` entry with each changed field's old and new
+    value, written before the learners are recomputed (in automatic mode that may issue
+    certificates). Returns the names of the fields that changed.
+
+    :raises InvalidInput: an unknown mode or a malformed rule.
+    """
+    from lms.audit.services import changes, record
+
+    if mode not in ("auto", "manual"):
+        raise InvalidInput("certificate_mode", _("Unknown issue mode."))
+    fields = ("certificate_mode", *CERTIFICATE_TEXTS, "completion_rule")
+    before = {name: getattr(klass, name) for name in fields}
+    after = {"certificate_mode": mode, "completion_rule": rule,
+             **{name: texts.get(name) or "" for name in CERTIFICATE_TEXTS}}
+    changed = changes(before, after)
+    klass.certificate_mode = mode
+    for name in CERTIFICATE_TEXTS:
+        setattr(klass, name, after[name])
+    if changed:
+        record("class_settings", actor.id if actor else None, f"class:{klass.code}",
+               class_code=klass.code, changes=changed)
+    set_completion_rule(klass, rule)
+    return list(changed)

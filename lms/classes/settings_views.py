@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from lms.auth.forms import EmptyForm
@@ -13,15 +14,12 @@ from lms.auth.login import admin_required
 from lms.classes import bp
 from lms.classes.completion import rule_of
 from lms.classes.models import Class
-from lms.classes.services import set_completion_rule
+from lms.classes.services import CERTIFICATE_TEXTS, save_class_settings
 from lms.courses.models import Lesson, LessonStatus
 from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.quizzes.models import Quiz
 from lms.vietnamese import clean_text
-
-TEXT_FIELDS = ("certificate_issuer", "certificate_issuer_parent", "certificate_signer_name",
-               "certificate_signer_title", "certificate_place")
 
 
 def _rule_from_form(lessons: list[Lesson], quizzes: list[Quiz]) -> dict[str, Any]:
@@ -56,15 +54,12 @@ def settings(code: str) -> Any:
         if not EmptyForm().validate_on_submit():
             abort(400)
         try:
-            mode = request.form.get("certificate_mode", "auto")
-            if mode not in ("auto", "manual"):
-                raise InvalidInput("certificate_mode", _("Unknown issue mode."))
-            klass.certificate_mode = mode
-            for field in TEXT_FIELDS:
-                setattr(klass, field, clean_text(request.form.get(field, ""))[:300])
+            texts = {field: clean_text(request.form.get(field, ""))[:300]
+                     for field in CERTIFICATE_TEXTS}
             rule = _rule_from_form(lessons, quizzes)
             default = klass.course.completion_policy or {"lessons": "all", "quizzes": []}
-            set_completion_rule(klass, None if rule == default else rule)
+            save_class_settings(klass, request.form.get("certificate_mode", "auto"), texts,
+                                None if rule == default else rule, current_user)
         except InvalidInput as exc:
             db.session.rollback()
             flash(exc.message, "error")

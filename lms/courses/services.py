@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -50,11 +51,20 @@ class LessonDraft:
 
 
 def log_edit(course: Course, actor: User | None, action: str, lesson: Lesson | None = None,
-             detail: str = "") -> None:
-    """Record a content change (who, when, what)."""
+             detail: str = "", *, audited: bool = False,
+             changes: dict[str, Any] | None = None) -> None:
+    """Record a content change (who, when, what) in the course's changes and, as a
+    ``content_edit``, in the audit log (``audited``: the caller wrote an entry of its own;
+    ``changes``: settings changed, from :func:`lms.audit.services.changes`)."""
     db.session.add(ContentEdit(course_id=course.id, lesson_id=lesson.id if lesson else None,
                                user_id=actor.id if actor else None, action=action,
                                detail=detail))
+    if not audited:
+        from lms.audit.services import record
+
+        record("content_edit", actor.id if actor else None, f"course:{course.slug}",
+               edit=action, lesson_id=lesson.id if lesson else None, detail=detail,
+               **({"changes": changes} if changes else {}))
 
 
 def slugify(title: str) -> str:

@@ -52,7 +52,7 @@ def change_status(slug: str, record_id: int) -> Any:
             set_status(row, form.status.data, (form.replaced_by.data or "").strip(),
                        form.status_date.data, (form.note.data or "").strip(), current_user)
             log_edit(course, current_user, "legal.status", None,
-                     f"{row.number}: {row.status}")
+                     f"{row.number}: {row.status}", audited=True)
             audit("legal_status", current_user.id, f"{course.slug}:{row.number}",
                   status=row.status, replaced_by=row.replaced_by,
                   status_date=row.status_date.isoformat() if row.status_date else None)

@@ -202,6 +202,10 @@ def start_attempt(quiz: Quiz, user: User, *, preview: bool = False,
     db.session.flush()
     attempt = db.session.get(Attempt, new_id)
     assert attempt is not None
+    from lms.audit.services import record
+
+    record("attempt_start", user.id, f"attempt:{new_id}", quiz_id=quiz.id,
+           class_code=klass.code if klass else None, preview=preview)
     log.info("Attempt %s started by %s on quiz %s", new_id, user.username, quiz.slug)
     return attempt, True
 

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from lms.audit.services import changes
 from lms.auth.forms import EmptyForm
 from lms.courses.services import log_edit
 from lms.errors import InvalidInput
@@ -79,6 +80,16 @@ def _apply(quiz: Quiz, categories: dict[str, int], names: dict[str, str]) -> Non
             "answers and feedback only after the close.", sources=", ".join(misused)))
 
 
+BUILT = ("title", "time_limit_seconds", "attempts_allowed", "pass_mark10", "grading",
+         "on_expiry", "shuffle_questions", "shuffle_options", "draw", "fixed_questions",
+         "review")
+
+
+def _snapshot(quiz: Quiz) -> dict[str, Any]:
+    """What the builder sets, for the audit entry's old and new values."""
+    return {name: getattr(quiz, name) for name in BUILT}
+
+
 @bp.route("/courses/<slug>/quizzes/new", methods=["GET", "POST"])
 @bp.route("/courses/<slug>/quizzes/<int:quiz_id>/edit", methods=["GET", "POST"])
 @login_required
@@ -113,13 +124,15 @@ def build(slug: str, quiz_id: int | None = None) -> Any:
                     raise InvalidInput("slug", _("A quiz with this slug exists already."))
                 target.slug = new_slug
                 db.session.add(target)
+            before = _snapshot(target)
             _apply(target, categories, {q.idnumber: q.category for q in questions})
             db.session.flush()
         except InvalidInput as exc:
             db.session.rollback()
             flash(exc.message, "error")
         else:
-            log_edit(course, current_user, "quiz.save", None, target.slug)
+            log_edit(course, current_user, "quiz.save", None, target.slug,
+                     changes=changes(before, _snapshot(target)) if quiz else None)
             db.session.commit()
             flash(_("Quiz saved."), "success")
             return redirect(url_for("quizzes.quiz", quiz_id=target.id))

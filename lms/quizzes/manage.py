@@ -100,7 +100,7 @@ def regrade(quiz_id: int) -> Any:
     from lms.courses.services import log_edit
 
     log_edit(quiz.course, current_user, "quiz.regrade", None,
-             f"{quiz.slug}: {changed} attempts changed")
+             f"{quiz.slug}: {changed} attempts changed", audited=True)
     db.session.commit()
     flash(_("Regraded: %(n)d attempts changed score.", n=changed), "success")
     return redirect(url_for("quizzes.results", quiz_id=quiz_id))

@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from lms.audit.services import record
+from lms.audit.services import changes, record
 from lms.auth.models import User
 from lms.classes.models import Class
 from lms.courses.services import log_edit
@@ -77,14 +77,14 @@ def save_settings(quiz: Quiz, settings: QuizSettings, actor: User) -> list[str]:
         "fixed_marks": {key: float(mark) for key, mark in settings.fixed_marks.items()
                         if mark is not None and key in quiz.fixed_questions},
     }
-    changed = {name: _plain(value) for name, value in new.items()
-               if _plain(getattr(quiz, name)) != _plain(value)}
+    changed = changes({name: _plain(getattr(quiz, name)) for name in new},
+                      {name: _plain(value) for name, value in new.items()})
     for name in changed:
         setattr(quiz, name, new[name])
     db.session.flush()
     if changed:
-        record("quiz_settings", actor.id, f"quiz:{quiz.slug}", **changed)
-        log_edit(quiz.course, actor, "quiz.save", None, quiz.slug)
+        record("quiz_settings", actor.id, f"quiz:{quiz.slug}", changes=changed)
+        log_edit(quiz.course, actor, "quiz.save", None, quiz.slug, audited=True)
     return list(changed)
 
 
@@ -95,7 +95,7 @@ def set_published(quiz: Quiz, published: bool, actor: User) -> bool:
     quiz.published = published
     db.session.flush()
     record("quiz_settings", actor.id, f"quiz:{quiz.slug}", published=published)
-    log_edit(quiz.course, actor, "quiz.save", None, quiz.slug)
+    log_edit(quiz.course, actor, "quiz.save", None, quiz.slug, audited=True)
     return True
 
 

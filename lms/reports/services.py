@@ -79,6 +79,10 @@ def request_export(klass: Class, user_id: int, fmt: str) -> ExportJob:
                     filename=export_filename(klass, fmt))
     db.session.add(job)
     db.session.flush()
+    from lms.audit.services import record
+
+    record("export_request", user_id, f"class:{klass.code}", class_code=klass.code,
+           format=fmt, job_id=job.id)
     return job
 
 

@@ -99,15 +99,23 @@ def create_user(username: str, password: str | None, data: UserData) -> User:
     return user
 
 
+PROFILE_FIELDS = ("full_name", "email", "unit", "position", "date_of_birth", "locale")
+
+
 def update_user(user: User, data: UserData, actor_id: int | None = None) -> User:
-    """Update a profile (role changes included, and audited)."""
+    """Update a profile, audited: a role change as ``role_change``, the other fields as
+    ``account_edit`` with each changed field's old and new value."""
+    from lms.audit.services import changes, record
+
+    before = {name: getattr(user, name) for name in PROFILE_FIELDS}
     old_role = user.role
     _apply(user, data)
     db.session.flush()
     if user.role != old_role:
-        from lms.audit.services import record
-
         record("role_change", actor_id, user.username, old=old_role, new=user.role)
+    changed = changes(before, {name: getattr(user, name) for name in PROFILE_FIELDS})
+    if changed:
+        record("account_edit", actor_id, user.username, changes=changed)
     return user
 
 

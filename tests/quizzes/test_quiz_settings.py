@@ -60,7 +60,8 @@ def test_the_settings_are_saved_audited_and_marked_as_a_web_edit(client, world, 
                            "after_close": ["score", "right_answer", "feedback"]}
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "quiz_settings"))
     assert entry.target == f"quiz:{quiz.slug}" and entry.actor_id == world.lecturer.id
-    assert entry.details["pass_mark10"] == 6.5 and "title" in entry.details
+    assert entry.details["changes"]["pass_mark10"] == {"old": 5.0, "new": 6.5}
+    assert entry.details["changes"]["title"] == {"old": "Kiểm tra", "new": "Kiểm tra cuối khóa"}
     assert db.session.scalar(select(ContentEdit).where(
         ContentEdit.action == "quiz.save", ContentEdit.detail == quiz.slug)) is not None
     page = client.get(_url(world)).get_data(as_text=True)
