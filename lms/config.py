@@ -53,6 +53,9 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("LMS_TIMEZONE", "Asia/Ho_Chi_Minh", "time zone for displayed dates"),
     _Var("LMS_VERIFY_SHOW_DETAILS", "0", "1: the public verification page also shows date of "
          "birth, unit, score and revocation reason (default: to the class's staff only)"),
+    _Var("LMS_MAX_JSON_BYTES", "262144", "largest JSON body a JSON route accepts (bytes)"),
+    _Var("LMS_MAX_FORM_BYTES", "2097152", "largest form post without files (bytes); "
+         "uploads keep their own limit of 20 MB"),
     _Var("LMS_COURSES_DIR", None, "course files compared with the database on the course "
          "page (default: courses/ of the checkout; 'off' compares nothing)"),
 )
@@ -121,6 +124,8 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         grace = int(_env("LMS_QUIZ_GRACE_SECONDS", environ) or 30)
         overdue = int(_env("LMS_QUIZ_OVERDUE_SECONDS", environ) or 3600)
         cert_workers = int(_env("LMS_CERT_WORKERS", environ) or 0) or None
+        max_json = int(_env("LMS_MAX_JSON_BYTES", environ) or 0)
+        max_form = int(_env("LMS_MAX_FORM_BYTES", environ) or 0)
     except ValueError as exc:
         raise ConfigError(f"a numeric LMS_* variable is not an integer: {exc}") from exc
     from lms.grading_scale import parse_classification
@@ -144,6 +149,8 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "LMS_COURSES_DIR": _courses_dir(environ),
         "LMS_VERIFY_SHOW_DETAILS": _flag("LMS_VERIFY_SHOW_DETAILS", environ),
         "LMS_QUIZ_GRACE_SECONDS": grace,
+        "LMS_MAX_JSON_BYTES": max_json,
+        "LMS_MAX_FORM_BYTES": max_form,
         "LMS_QUIZ_OVERDUE_SECONDS": overdue,
         "PERMANENT_SESSION_LIFETIME": session_hours * 3600,
         "LMS_LOGIN_LIMIT_ACCOUNT": _env("LMS_LOGIN_LIMIT_ACCOUNT", environ),
