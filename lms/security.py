@@ -61,6 +61,12 @@ def _set_headers(response: Response) -> Response:
     return response
 
 
+def bare_mimetype(content_type: str) -> str:
+    """``text/plain; charset=utf-8`` → ``text/plain``: what ``send_file`` wants, since it
+    adds the charset of text types itself (else the header carries two)."""
+    return content_type.split(";", 1)[0].strip()
+
+
 def _signed_in() -> bool:
     # Without loading the user again: the one this request loaded, else the session's.
     user = g.get("_login_user")

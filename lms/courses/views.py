@@ -28,6 +28,7 @@ from lms.extensions import db
 from lms.legal.services import lesson_basis
 from lms.permissions import can_edit_course, get_course_or_404, visible_courses
 from lms.quizzes.queries import course_quizzes
+from lms.security import bare_mimetype
 
 
 def attachment_url_rewriter(course: Course) -> Any:
@@ -161,7 +162,7 @@ def attachment(slug: str, name: str) -> Any:
     )
     if item is None:
         abort(404)
-    response = send_file(BytesIO(item.data), mimetype=item.content_type,
+    response = send_file(BytesIO(item.data), mimetype=bare_mimetype(item.content_type),
                          as_attachment=item.content_type != "application/pdf",
                          download_name=item.name)
     response.headers["Cache-Control"] = "private, max-age=300"
