@@ -54,6 +54,19 @@ def json_depth(text: str) -> int:
     return deepest
 
 
+def loads_bounded(text: str) -> Any:
+    """``json.loads`` that refuses nesting deeper than :data:`MAX_JSON_DEPTH`.
+
+    :raises ValueError: malformed or too deep (never a ``RecursionError``).
+    """
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        return json.loads(text)
+    except RecursionError as exc:
+        raise ValueError("nested too deeply") from exc
+
+
 def load_json() -> Any:
     """Parse the request's JSON body within the depth limit, caching it on the request.
 
