@@ -17,6 +17,7 @@ from lms.classes.services import set_completion_rule
 from lms.courses.models import Lesson, LessonStatus
 from lms.errors import InvalidInput
 from lms.extensions import db
+from lms.lengths import check_length
 from lms.quizzes.models import Quiz
 from lms.vietnamese import clean_text
 
@@ -61,7 +62,8 @@ def settings(code: str) -> Any:
                 raise InvalidInput("certificate_mode", _("Unknown issue mode."))
             klass.certificate_mode = mode
             for field in TEXT_FIELDS:
-                setattr(klass, field, clean_text(request.form.get(field, ""))[:300])
+                value = clean_text(request.form.get(field, ""))
+                setattr(klass, field, check_length(value, getattr(Class, field), field))
             rule = _rule_from_form(lessons, quizzes)
             default = klass.course.completion_policy or {"lessons": "all", "quizzes": []}
             set_completion_rule(klass, None if rule == default else rule)
