@@ -24,7 +24,7 @@ from lms.classes.forms import ClassForm, RosterUploadForm
 from lms.classes.models import Class
 from lms.classes.roster import import_roster
 from lms.classes.roster_io import RosterError, read_roster
-from lms.classes.services import ClassData, create_class
+from lms.classes.services import ClassData, code_for_files, create_class
 from lms.courses.models import Course
 from lms.errors import InvalidInput
 from lms.extensions import db
@@ -164,5 +164,5 @@ def roster_codes(code: str) -> Any:
     from io import BytesIO
 
     return send_file(BytesIO(data), as_attachment=True,
-                     download_name=f"ma-kich-hoat-{klass.code}.xlsx",
+                     download_name=f"ma-kich-hoat-{code_for_files(klass)}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
