@@ -260,3 +260,29 @@ def test_a_roster_file_with_a_long_name_or_value_is_refused(world: World) -> Non
         )
         assert response.status_code < 500
         db.session.rollback()
+
+
+def test_the_user_service_checks_lengths_for_every_caller(runner) -> None:
+    # The command line (and the roster import) reach the columns without a web form.
+    for option, column in (
+        ("--full-name", User.full_name),
+        ("--unit", User.unit),
+        ("--position", User.position),
+    ):
+        args = [
+            "users",
+            "create",
+            "--username",
+            "dai.qua",
+            "--password",
+            "mat-khau-dai-123",
+            "--role",
+            "learner",
+            "--full-name",
+            "Người Dài",
+        ]
+        args = [*args, option, "e" * (max_length(column) + 1)]
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0, option
+        assert not isinstance(result.exception, Overflow), option
+        db.session.rollback()
