@@ -128,6 +128,8 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         max_form = int(_env("LMS_MAX_FORM_BYTES", environ) or 0)
     except ValueError as exc:
         raise ConfigError(f"a numeric LMS_* variable is not an integer: {exc}") from exc
+    if max_json <= 0 or max_form <= 0:
+        raise ConfigError("LMS_MAX_JSON_BYTES and LMS_MAX_FORM_BYTES must be positive")
     from lms.grading_scale import parse_classification
 
     try:

@@ -87,3 +87,14 @@ def test_signing_material_comes_from_the_environment(tmp_path: Path) -> None:
     assert config["LMS_SIGNING_KEY"] == "/k.p12"
     assert config["LMS_SIGNING_PASSPHRASE"] == "bí mật"
     assert config["LMS_SIGNING_CERT"] is None
+
+
+def test_body_limits_are_configurable(tmp_path: Path) -> None:
+    config = load_config(str(tmp_path), {"LMS_ENV": "testing", "LMS_MAX_JSON_BYTES": "1000",
+                                         "LMS_MAX_FORM_BYTES": "5000"})
+    assert (config["LMS_MAX_JSON_BYTES"], config["LMS_MAX_FORM_BYTES"]) == (1000, 5000)
+    defaults = load_config(str(tmp_path), {"LMS_ENV": "testing"})
+    assert 0 < defaults["LMS_MAX_JSON_BYTES"] < defaults["LMS_MAX_FORM_BYTES"]
+    for bad in ("0", "-1", "lots"):
+        with pytest.raises(ConfigError):
+            load_config(str(tmp_path), {"LMS_ENV": "testing", "LMS_MAX_FORM_BYTES": bad})
