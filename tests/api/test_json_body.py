@@ -154,7 +154,19 @@ def test_uploads_keep_their_own_limit(auth, client, app) -> None:
 def test_depth_is_counted_outside_strings() -> None:
     assert json_depth('{"a": "[[[[[{{{{"}') == 1
     assert json_depth(r'["\"[[[", [[1]]]') == 3
+    assert json_depth(r'["a\\", [[1]]]') == 3  # an escaped backslash escapes no quote
+    assert json_depth(r'["a\\\"[[", [1]]') == 2
     assert json_depth("1") == 0
+    assert json_depth("[" * 40) == 40  # unclosed still counts
+
+
+def test_depth_takes_linear_time_on_unterminated_strings() -> None:
+    # A regular expression for strings backtracks on these: quadratic, minutes at 256 KB.
+    text = '"' + '\\"' * 128_000
+    began = time.perf_counter()
+    assert json_depth(text) == 0
+    assert json_depth('["' + "[" * 200_000) == 1
+    assert time.perf_counter() - began < 1.0
 
 
 def test_the_limits_are_configured(app) -> None:
