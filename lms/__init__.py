@@ -57,7 +57,7 @@ def _load_config(
 
 
 def _init_extensions(app: Flask) -> None:
-    from lms import i18n, security
+    from lms import i18n, request_body, security
     from lms.auth.login import init_login
     from lms.db import WRITE_METHODS, configure_engine, engine_options, write_intent
     from lms.extensions import babel, csrf, db, limiter, migrate
@@ -74,6 +74,7 @@ def _init_extensions(app: Flask) -> None:
         app, db, directory=str(Path(__file__).parent / "migrations"),
         render_as_batch=True, compare_type=True,
     )
+    request_body.init_app(app)  # first: sizes are checked before CSRF reads a form
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(

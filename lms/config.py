@@ -61,6 +61,9 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("LMS_AUDIT_CHECKPOINT_EVERY", "1000", "a checkpoint every N audit entries"),
     _Var("LMS_AUDIT_SYSLOG", "off", "also send checkpoints to syslog: off, on (/dev/log), "
          "host:port (UDP) or a socket path"),
+    _Var("LMS_MAX_JSON_BYTES", "262144", "largest JSON body a JSON route accepts (bytes)"),
+    _Var("LMS_MAX_FORM_BYTES", "2097152", "largest form post without files (bytes); "
+         "uploads keep their own limit of 20 MB"),
     _Var("LMS_COURSES_DIR", None, "course files compared with the database on the course "
          "page (default: courses/ of the checkout; 'off' compares nothing)"),
 )
@@ -156,8 +159,12 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         overdue = int(_env("LMS_QUIZ_OVERDUE_SECONDS", environ) or 3600)
         cert_workers = int(_env("LMS_CERT_WORKERS", environ) or 0) or None
         checkpoint_every = int(_env("LMS_AUDIT_CHECKPOINT_EVERY", environ) or 1000)
+        max_json = int(_env("LMS_MAX_JSON_BYTES", environ) or 0)
+        max_form = int(_env("LMS_MAX_FORM_BYTES", environ) or 0)
     except ValueError as exc:
         raise ConfigError(f"a numeric LMS_* variable is not an integer: {exc}") from exc
+    if max_json <= 0 or max_form <= 0:
+        raise ConfigError("LMS_MAX_JSON_BYTES and LMS_MAX_FORM_BYTES must be positive")
     from lms.grading_scale import parse_classification
 
     try:
@@ -184,6 +191,8 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "LMS_AUDIT_SYSLOG": _env("LMS_AUDIT_SYSLOG", environ),
         "LMS_VERIFY_SHOW_DETAILS": _flag("LMS_VERIFY_SHOW_DETAILS", environ),
         "LMS_QUIZ_GRACE_SECONDS": grace,
+        "LMS_MAX_JSON_BYTES": max_json,
+        "LMS_MAX_FORM_BYTES": max_form,
         "LMS_QUIZ_OVERDUE_SECONDS": overdue,
         "PERMANENT_SESSION_LIFETIME": session_hours * 3600,
         "LMS_LOGIN_LIMIT_ACCOUNT": _env("LMS_LOGIN_LIMIT_ACCOUNT", environ),

@@ -1,12 +1,15 @@
-"""HTTP hardening: security headers, secure cookies over HTTPS, proxy awareness, and no
-NUL characters in what a request carries."""
+"""HTTP hardening: security headers, secure cookies over HTTPS, proxy awareness, no NUL
+characters in what a request carries, and no caching of pages that are someone's own.
+
+JSON bodies are not looked at here: they are parsed (and checked for NUL) only by the
+routes that take them, after authentication (:mod:`lms.request_body`)."""
 
 from __future__ import annotations
 
 from itertools import chain
 from typing import Any
 
-from flask import Flask, Request, Response, request
+from flask import Flask, Request, Response, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -52,10 +55,27 @@ def _set_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if response.mimetype == "text/html" and _signed_in():
+        # A signed-in page is that person's own: no shared or back-button copy of it.
+        headers["Cache-Control"] = "no-store"
     return response
 
 
-def _json_nul(value: Any, path: str) -> str | None:
+def bare_mimetype(content_type: str) -> str:
+    """``text/plain; charset=utf-8`` → ``text/plain``: what ``send_file`` wants, since it
+    adds the charset of text types itself (else the header carries two)."""
+    return content_type.split(";", 1)[0].strip()
+
+
+def _signed_in() -> bool:
+    # Without loading the user again: the one this request loaded, else the session's.
+    user = g.get("_login_user")
+    if user is not None:
+        return bool(user.is_authenticated)
+    return "_user_id" in session
+
+
+def json_nul(value: Any, path: str) -> str | None:
     """The JSON path (``a.b.0``) of the first string or key holding a NUL, if any."""
     if isinstance(value, str):
         return (path or "body") if "\x00" in value else None
@@ -65,21 +85,21 @@ def _json_nul(value: Any, path: str) -> str | None:
         where = f"{path}.{key}" if path else str(key)
         if "\x00" in str(key):
             return where
-        if found := _json_nul(item, where):
+        if found := json_nul(item, where):
             return found
     return None
 
 
 def nul_field(req: Request) -> str | None:
-    """The first query, form or JSON field of ``req`` that holds a NUL character."""
+    """The first query or form field of ``req`` that holds a NUL character (JSON bodies
+    are checked where they are parsed: :func:`lms.request_body.load_json`)."""
     for name, value in chain(req.args.items(multi=True), req.form.items(multi=True)):
         if "\x00" in name or "\x00" in value:
-            return _shown(name)
-    found = _json_nul(req.get_json(silent=True), "") if req.is_json else None
-    return None if found is None else _shown(found)
+            return shown(name)
+    return None
 
 
-def _shown(name: str) -> str:
+def shown(name: str) -> str:
     """A field name fit to echo: the NUL made visible, and no longer than a line."""
     return name.replace("\x00", "\ufffd")[:100]
 

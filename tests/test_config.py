@@ -143,3 +143,12 @@ def test_a_missing_audit_key_in_production_is_one_line(tmp_path: Path, entry: st
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "LMS_AUDIT_KEY" in lines[0], result.stderr
     assert "Traceback" not in result.stderr
+def test_body_limits_are_configurable(tmp_path: Path) -> None:
+    config = load_config(str(tmp_path), {"LMS_ENV": "testing", "LMS_MAX_JSON_BYTES": "1000",
+                                         "LMS_MAX_FORM_BYTES": "5000"})
+    assert (config["LMS_MAX_JSON_BYTES"], config["LMS_MAX_FORM_BYTES"]) == (1000, 5000)
+    defaults = load_config(str(tmp_path), {"LMS_ENV": "testing"})
+    assert 0 < defaults["LMS_MAX_JSON_BYTES"] < defaults["LMS_MAX_FORM_BYTES"]
+    for bad in ("0", "-1", "lots"):
+        with pytest.raises(ConfigError):
+            load_config(str(tmp_path), {"LMS_ENV": "testing", "LMS_MAX_FORM_BYTES": bad})

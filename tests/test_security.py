@@ -149,10 +149,8 @@ def test_a_nul_character_in_a_form_is_refused_naming_the_field(client) -> None:
 @pytest.mark.parametrize(("kwargs", "field"), [
     ({"query_string": {"q": "a\x00"}}, "q"),
     ({"method": "POST", "data": {"ok": "x", "full_name": "Lê\x00"}}, "full_name"),
-    ({"method": "PUT", "json": {"response": ["a", {"b": "c\x00"}]}}, "response.1.b"),
-    ({"method": "PUT", "json": {"k\x00": 1}}, "k\ufffd"),
-    ({"method": "PUT", "json": "\x00"}, "body"),
-    ({"method": "PUT", "json": {"response": "Việt Nam", "seq": 1}}, None),
+    # JSON is checked where a route that takes it parses it, after authentication.
+    ({"method": "PUT", "json": {"k\x00": 1}}, None),
 ])
 def test_nul_field_names_the_place(app, kwargs: dict, field: str | None) -> None:
     from flask import request
@@ -161,3 +159,15 @@ def test_nul_field_names_the_place(app, kwargs: dict, field: str | None) -> None
 
     with app.test_request_context("/api/v1/x", **kwargs):
         assert nul_field(request) == field
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"response": ["a", {"b": "c\x00"}]}, "response.1.b"),
+    ({"k\x00": 1}, "k\x00"),
+    ("\x00", "body"),
+    ({"response": "Việt Nam", "seq": 1}, None),
+])
+def test_json_nul_names_the_place(body: object, field: str | None) -> None:
+    from lms.security import json_nul
+
+    assert json_nul(body, "") == field

@@ -35,6 +35,7 @@ from lms.quizzes.flags import set_flag
 from lms.quizzes.models import Quiz
 from lms.quizzes.render import attempt_payload, result_payload
 from lms.quizzes.types import ResponseError
+from lms.request_body import takes_json
 
 
 class QuizOut(BaseModel):
@@ -197,6 +198,7 @@ def get_attempt(attempt_id: int) -> Any:
 
 @bp.put("/attempts/<int:attempt_id>/answers/<int:slot>")
 @read_first
+@takes_json
 @spec.validate(json=AnswerIn, resp=Response(HTTP_200=SavedOut, HTTP_401=ErrorOut,
                                             HTTP_404=ErrorOut, HTTP_409=ErrorOut,
                                             HTTP_422=ErrorOut),
@@ -220,6 +222,7 @@ def put_answer(attempt_id: int, slot: int) -> Any:
 
 
 @bp.put("/attempts/<int:attempt_id>/flags/<int:slot>")
+@takes_json
 @spec.validate(json=FlagIn, resp=Response(HTTP_200=FlagOut, HTTP_401=ErrorOut,
                                           HTTP_404=ErrorOut, HTTP_409=ErrorOut,
                                           HTTP_422=ErrorOut), tags=["quizzes"])

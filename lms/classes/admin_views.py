@@ -7,6 +7,7 @@ import json
 import re
 import secrets
 import time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,11 @@ from lms.classes.forms import ClassForm, RosterUploadForm
 from lms.classes.models import Class
 from lms.classes.roster import import_roster
 from lms.classes.roster_io import RosterError, read_roster
-from lms.classes.services import ClassData, create_class
+from lms.classes.services import ClassData, code_for_files, create_class
 from lms.courses.models import Course
 from lms.errors import InvalidInput
 from lms.extensions import db
+from lms.request_body import loads_bounded
 
 MAX_ROSTER_BYTES = 10 * 1024 * 1024
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -135,6 +137,16 @@ def roster(code: str) -> Any:
     return render_template("classes/roster.html", **context)
 
 
+def _expiry_date(text: str) -> date | None:
+    """The dd/mm/yyyy the codes page shows (empty: none). :raises ValueError: not one."""
+    text = text.strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"\d{2}/\d{2}/\d{4}", text):
+        raise ValueError(text)
+    return datetime.strptime(text, "%d/%m/%Y").date()  # noqa: DTZ007 (a calendar date)
+
+
 @bp.route("/<code>/roster/codes.xlsx", methods=["POST"])
 @admin_required
 def roster_codes(code: str) -> Any:
@@ -144,12 +156,13 @@ def roster_codes(code: str) -> Any:
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        rows = [(str(r[0]), str(r[1]), str(r[2])) for r in json.loads(request.form["codes"])]
+        rows = [(str(r[0]), str(r[1]), str(r[2])) for r in loads_bounded(request.form["codes"])]
+        expires = _expiry_date(request.form.get("expires", ""))
     except (KeyError, ValueError, TypeError, IndexError):
         abort(400)
-    data = codes_xlsx(rows, request.form.get("expires", "")[:10], klass.code)
+    data = codes_xlsx(rows, expires, klass.code)
     from io import BytesIO
 
     return send_file(BytesIO(data), as_attachment=True,
-                     download_name=f"ma-kich-hoat-{klass.code}.xlsx",
+                     download_name=f"ma-kich-hoat-{code_for_files(klass)}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
+from flask import current_app
 from sqlalchemy import select
 
 from lms.classes.codes_xlsx import codes_xlsx
@@ -48,7 +50,8 @@ def import_command(file: Path, code: str, dry_run: bool, codes_out: Path | None)
     db.session.commit()
     if report.created:
         target = codes_out or Path(f"activation-codes-{klass.code}.xlsx")
-        expires = report.expires_at.strftime("%d/%m/%Y") if report.expires_at else ""
+        expires = report.expires_at.astimezone(ZoneInfo(
+            current_app.config["BABEL_DEFAULT_TIMEZONE"])).date() if report.expires_at else None
         target.write_bytes(codes_xlsx([(a.full_name, a.username, a.code) for a in report.created],
                                       expires, klass.code))
         click.echo(f"activation codes written to {target}")

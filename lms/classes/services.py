@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,9 +18,21 @@ from lms.db import utcnow
 from lms.db_upsert import insert_for
 from lms.errors import InvalidInput
 from lms.extensions import db
+from lms.lengths import max_length
 from lms.vietnamese import clean_text
 
 log = logging.getLogger(__name__)
+
+#: A class code: what fits a URL segment, a file name and a header as it is (no line
+#: break, ``/`` or markup): a letter or digit, then letters, digits, ``.``, ``_``, ``-``.
+CLASS_CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,49}")
+
+
+def code_for_files(klass: Class) -> str:
+    """The class code fit for a file name (ASCII, no separators): a code from before codes
+    had a pattern may hold marks, a line break, a ``/`` or a quote."""
+    code = unicodedata.normalize("NFKD", klass.code).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", code).strip("._-")[:50] or str(klass.id)
 
 
 @dataclass
@@ -40,8 +54,11 @@ def create_class(data: ClassData, actor: User | None = None) -> Class:
     :raises InvalidInput: on a taken code, an unknown course or reversed dates.
     """
     code = data.code.strip()
-    if not code or len(code) > 50:
+    if not code or len(code) > max_length(Class.code):
         raise InvalidInput("code", _("A class code has 1 to 50 characters."))
+    if not CLASS_CODE_RE.fullmatch(code):
+        raise InvalidInput("code", _("A class code uses letters without marks, digits, '.', "
+                                     "'_' and '-', and starts with a letter or digit."))
     if db.session.scalar(select(Class.id).where(Class.code == code)):
         raise InvalidInput("code", _("A class with code %(code)s already exists.", code=code))
     course = db.session.scalar(select(Course).where(Course.slug == data.course_slug))

@@ -18,6 +18,7 @@ from lms.classes.services import CERTIFICATE_TEXTS, save_class_settings
 from lms.courses.models import Lesson, LessonStatus
 from lms.errors import InvalidInput
 from lms.extensions import db
+from lms.lengths import check_length
 from lms.quizzes.models import Quiz
 from lms.vietnamese import clean_text
 
@@ -54,7 +55,8 @@ def settings(code: str) -> Any:
         if not EmptyForm().validate_on_submit():
             abort(400)
         try:
-            texts = {field: clean_text(request.form.get(field, ""))[:300]
+            texts = {field: check_length(clean_text(request.form.get(field, "")),
+                                         getattr(Class, field), field)
                      for field in CERTIFICATE_TEXTS}
             rule = _rule_from_form(lessons, quizzes)
             default = klass.course.completion_policy or {"lessons": "all", "quizzes": []}

@@ -60,3 +60,21 @@ def render_markdown(text: str, rewrite_url: Callable[[str], str] | None = None) 
         strip_comments=True,
     )
     return Markup(clean)  # noqa: S704 (sanitised by nh3 just above)
+
+
+ATTACHMENT_PREFIXES = ("attachments/", "../attachments/")
+
+
+def linked_attachments(text: str) -> set[str]:
+    """The names of the attachments ``text`` links to or shows (``attachments/x``)."""
+    names: set[str] = set()
+    for token in _parser().parse(text or ""):
+        for child in token.children or ():
+            for attr in ("href", "src"):
+                value = child.attrGet(attr)
+                if not isinstance(value, str):
+                    continue
+                for prefix in ATTACHMENT_PREFIXES:
+                    if value.startswith(prefix):
+                        names.add(value[len(prefix):].split("#", 1)[0].split("?", 1)[0])
+    return names

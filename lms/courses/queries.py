@@ -53,3 +53,15 @@ def outline(course: Course, user: User, *, staff: bool) -> list[OutlineItem]:
     progress = progress_by_lesson(user.id, [lesson.id for lesson in lessons])
     return [OutlineItem(lesson, lesson.published_revision, progress.get(lesson.id))
             for lesson in lessons]
+
+
+def attachments_for_learners(course: Course, now: datetime | None = None) -> set[str]:
+    """Names of the attachments a learner may download: those a published lesson they can
+    see links to (a file uploaded for a draft, say an answer key, stays the staff's)."""
+    from lms.courses.markdown import linked_attachments
+
+    names: set[str] = set()
+    for lesson in visible_lessons(course, staff=False, now=now):
+        if lesson.published_revision is not None:
+            names |= linked_attachments(lesson.published_revision.body)
+    return names

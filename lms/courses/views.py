@@ -22,12 +22,13 @@ from lms.courses.progress import (
     required_seconds,
 )
 from lms.courses.provenance import lessons_provenance, quizzes_provenance
-from lms.courses.queries import outline, visible_lessons
+from lms.courses.queries import attachments_for_learners, outline, visible_lessons
 from lms.db import writing
 from lms.extensions import db
 from lms.legal.services import lesson_basis
 from lms.permissions import can_edit_course, get_course_or_404, visible_courses
 from lms.quizzes.queries import course_quizzes
+from lms.security import bare_mimetype
 
 
 def attachment_url_rewriter(course: Course) -> Any:
@@ -103,6 +104,9 @@ def lesson(slug: str, lesson_slug: str) -> Any:
     attachments = db.session.scalars(
         select(Attachment).where(Attachment.course_id == course.id).order_by(Attachment.name)
     ).all()
+    if not staff:
+        shown = attachments_for_learners(course)
+        attachments = [a for a in attachments if a.name in shown]
     body = render_markdown(revision.body, attachment_url_rewriter(course))
     return render_template(
         "courses/lesson.html", course=course, lesson=item, revision=revision, body=body,
@@ -148,14 +152,17 @@ def mark_done(slug: str, lesson_slug: str) -> Any:
 @bp.route("/<slug>/attachments/<name>")
 @login_required
 def attachment(slug: str, name: str) -> Any:
-    """Download an attachment of a course the user may view."""
+    """Download an attachment of a course the user may view: for learners, only one that a
+    published lesson they can see links to."""
     course = get_course_or_404(slug, current_user)
+    if not can_edit_course(current_user, course) and name not in attachments_for_learners(course):
+        abort(404)
     item = db.session.scalar(
         select(Attachment).where(Attachment.course_id == course.id, Attachment.name == name)
     )
     if item is None:
         abort(404)
-    response = send_file(BytesIO(item.data), mimetype=item.content_type,
+    response = send_file(BytesIO(item.data), mimetype=bare_mimetype(item.content_type),
                          as_attachment=item.content_type != "application/pdf",
                          download_name=item.name)
     response.headers["Cache-Control"] = "private, max-age=300"

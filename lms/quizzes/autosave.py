@@ -20,7 +20,7 @@ from lms.quizzes.attempts import AttemptClosed, accommodation_id, can_take_cours
 from lms.quizzes.models import QuestionVersion, Quiz, QuizWindow
 from lms.quizzes.option_ids import slot_ids
 from lms.quizzes.timing import timing_for
-from lms.quizzes.types import get_type
+from lms.quizzes.types import ResponseError, get_type
 from lms.quizzes.windows import combine
 
 __all__ = ["PreparedAnswer", "check_answer", "save_answer", "store_answer"]
@@ -64,6 +64,11 @@ def _answer_context_query() -> Any:
         .where(a.id == bindparam("attempt_id"), a.user_id == bindparam("user_id"))
     )
 
+#: The largest ``seq`` the column (a 32-bit integer) holds. A save at it may overwrite one
+#: at it, so that a plain form save after it (which sends the stored ``seq`` + 1, capped)
+#: still lands.
+SEQ_MAX = 2**31 - 1
+
 
 @cache
 def _store_answer_statement(dialect: str) -> Any:
@@ -85,7 +90,8 @@ def _store_answer_statement(dialect: str) -> Any:
         set_={"response": stmt.excluded.response, "seq": stmt.excluded.seq,
               "saved_at": stmt.excluded.saved_at},
         # A save racing a submit never lands after the grading.
-        where=(table.c.seq < stmt.excluded.seq) & still_open,
+        where=((table.c.seq < stmt.excluded.seq)
+               | ((stmt.excluded.seq == SEQ_MAX) & (table.c.seq == SEQ_MAX))) & still_open,
     ).returning(table.c.seq)
 
 
@@ -97,6 +103,8 @@ def check_answer(attempt_id: int, user_id: int, slot: int, response: Any, seq: i
     :raises AttemptClosed: finished, or past ``deadline + grace`` (answer 409).
     :raises lms.quizzes.types.ResponseError: malformed response (answer 422).
     """
+    if not 1 <= seq <= SEQ_MAX:
+        raise ResponseError("seq", _("must be between 1 and %(max)d", max=SEQ_MAX))
     now = now or utcnow()
     row = db.session.execute(_answer_context_query(), {
         "attempt_id": attempt_id, "user_id": user_id, "slot": slot}).first()

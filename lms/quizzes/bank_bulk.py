@@ -20,6 +20,7 @@ from lms.auth.models import User
 from lms.courses.models import Course
 from lms.db import utcnow
 from lms.extensions import db
+from lms.lengths import max_length
 from lms.quizzes.identity import adopt, keyed, repeated
 from lms.quizzes.models import Question, QuestionVersion
 from lms.quizzes.parsed import ParsedQuestion, QuestionFormatError, nfc
@@ -54,6 +55,13 @@ def file_entries(questions: Sequence[ParsedQuestion], filename: str,
         "ID number “%(id)s” is also used at line %(line)d", id=items[i][0],
         line=next(q.line for k, _n, q in items if k == items[i][0])))
         for i in repeated([k for k, _n, _q in items])]
+    problems += [QuestionFormatError(filename, q.line, _(
+        "%(field)s: at most %(max)d characters.", field=label, max=max_length(column)))
+        for key, name, q in items
+        for label, value, column in ((_("ID number"), key, Question.idnumber),
+                                     (_("Name"), name, Question.name),
+                                     (_("Category"), q.category, Question.category))
+        if len(unicodedata.normalize("NFC", value or "")) > max_length(column)]
     if problems:
         raise QuestionFormatError.combine(problems)
     return [Entry(name, q, source_path, index, key)

@@ -17,6 +17,7 @@ from lms.courses.services import log_edit
 from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.legal.services import check_citations
+from lms.lengths import max_length
 from lms.permissions import editable_course_or_404
 from lms.quizzes import bp
 from lms.quizzes.bank import current_bank, save_question, to_parsed
@@ -193,6 +194,13 @@ def save_edited(course: Course, name: str, category: str, question: ParsedQuesti
         flash(_("Give the question a name."), "error")
         return None
     key = question.idnumber or (existing.idnumber if existing else _free_key(course, name))
+    for label, value, column in ((_("Name"), name, Question.name),
+                                 (_("Category"), question.category, Question.category),
+                                 (_("ID number"), key, Question.idnumber)):
+        if len(value or "") > max_length(column):
+            flash(_("%(field)s: at most %(max)d characters.", field=label,
+                    max=max_length(column)), "error")
+            return None
     holder = db.session.scalar(select(Question.id).where(Question.course_id == course.id,
                                                          Question.idnumber == key))
     if holder is not None and (existing is None or holder != existing.id):

@@ -15,6 +15,9 @@ from lms.quizzes.gift_dump import unwritable
 from lms.quizzes.moodlexml import dump_moodle_xml, parse_moodle_xml
 from lms.quizzes.parsed import ParsedQuestion
 
+#: Longest name stem kept: ``questions/<stem>.gift`` fits the 200 characters of a path.
+_MAX_STEM = 150
+
 
 def is_xml(path: str) -> bool:
     return path.lower().endswith(".xml")
@@ -24,8 +27,12 @@ def bank_source(filename: str) -> str:
     """The bank file an uploaded or imported file's questions belong to:
     ``questions/<its name>.gift`` or ``.xml`` as it is Moodle XML, the name made safe."""
     stem, _dot, extension = filename.replace("\\", "/").rsplit("/", 1)[-1].rpartition(".")
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", unicodedata.normalize("NFC", stem or extension))
-    stem = stem.strip(".-") or "upload"
+    # Letters lose their marks (đ → d), anything else but . _ - becomes -; the result
+    # starts with a letter or digit and fits the course file rule (FILE_NAME_RE).
+    ascii_stem = "".join(c for c in unicodedata.normalize("NFD", stem or extension)
+                         if unicodedata.category(c) != "Mn").replace("đ", "d").replace("Đ", "D")
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_stem).strip("._-")[:_MAX_STEM].rstrip("._-")
+    stem = stem or "upload"
     return f"questions/{stem}.xml" if extension.lower() == "xml" else f"questions/{stem}.gift"
 
 

@@ -17,6 +17,7 @@ from lms.auth.forms import EmptyForm
 from lms.courses.services import log_edit
 from lms.errors import InvalidInput
 from lms.extensions import db
+from lms.lengths import check_length
 from lms.quizzes import bp
 from lms.quizzes.bank_views import _editable
 from lms.quizzes.marks import with_marks
@@ -44,7 +45,7 @@ def _apply(quiz: Quiz, categories: dict[str, int], names: dict[str, str]) -> Non
     title = clean_text(request.form.get("title", ""))
     if not title:
         raise InvalidInput("title", _("The title is required."))
-    quiz.title = title
+    quiz.title = check_length(title, Quiz.title, "title")
     minutes = _number("minutes", int, 0, 600, "minutes")
     quiz.time_limit_seconds = minutes * 60 or None
     quiz.attempts_allowed = _number("attempts", int, 0, 50, "attempts")
@@ -116,6 +117,7 @@ def build(slug: str, quiz_id: int | None = None) -> Any:
         try:
             if quiz is None:
                 new_slug = (request.form.get("slug") or "").strip()
+                check_length(new_slug, Quiz.slug, "slug")
                 if not SLUG_RE.match(new_slug):
                     raise InvalidInput("slug", _("A slug uses lowercase letters, digits and "
                                                  "dashes."))

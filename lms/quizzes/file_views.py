@@ -21,6 +21,7 @@ from lms.quizzes.models import QuestionFileBlob, QuestionVersion
 from lms.quizzes.queries import own_attempt
 from lms.quizzes.question_files import blob
 from lms.quizzes.render import review_items, slot_payload
+from lms.security import bare_mimetype
 
 #: Shown in the page (an image, a sound, a PDF); anything else is downloaded.
 _INLINE = ("image/", "audio/", "application/pdf")
@@ -29,7 +30,7 @@ _INLINE = ("image/", "audio/", "application/pdf")
 def _send(item: QuestionFileBlob | None, name: str) -> Any:
     if item is None:
         abort(404)
-    response = send_file(BytesIO(item.data), mimetype=item.content_type,
+    response = send_file(BytesIO(item.data), mimetype=bare_mimetype(item.content_type),
                          as_attachment=not item.content_type.startswith(_INLINE),
                          download_name=name.rsplit("/", 1)[-1])
     response.headers["Cache-Control"] = "private, max-age=300"

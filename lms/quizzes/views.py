@@ -27,7 +27,7 @@ from lms.quizzes.attempts import (
     submit_attempt,
     timing_of,
 )
-from lms.quizzes.autosave import save_answer
+from lms.quizzes.autosave import SEQ_MAX, save_answer
 from lms.quizzes.flags import set_flag
 from lms.quizzes.queries import my_attempts, own_attempt, quiz_for
 from lms.quizzes.render import attempt_payload, question_states, review_items
@@ -149,7 +149,7 @@ def save(attempt_id: int) -> Any:
                     continue
                 try:
                     save_answer(item.id, current_user.id, question["slot"], value,
-                                (question.get("seq") or 0) + 1, now)
+                                min((question.get("seq") or 0) + 1, SEQ_MAX), now)
                 except ResponseError as exc:
                     errors.append(_("Question %(n)d: %(message)s", n=question["slot"],
                                     message=exc.message))

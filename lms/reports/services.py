@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import unicodedata
 from collections.abc import Callable
 
 from flask import current_app
@@ -64,8 +63,9 @@ WRITERS: dict[str, Callable[[ClassReport], bytes]] = {
 
 def export_filename(klass: Class, fmt: str) -> str:
     """An ASCII file name such as ``ket-qua-K74-HN.xlsx``."""
-    code = unicodedata.normalize("NFKD", klass.code).encode("ascii", "ignore").decode()
-    return f"ket-qua-{code or klass.id}.{fmt}"
+    from lms.classes.services import code_for_files
+
+    return f"ket-qua-{code_for_files(klass)}.{fmt}"
 
 
 def render_export(klass: Class, fmt: str) -> bytes:

@@ -12,6 +12,7 @@ from lms.extensions import db
 from lms.permissions import get_class_or_404
 from lms.reports import bp
 from lms.reports.services import MIMETYPES, job_for, request_export, run_export
+from lms.security import bare_mimetype
 
 
 @bp.route("/classes/<code>/export.<fmt>", methods=["POST"])
@@ -48,5 +49,5 @@ def export_download(job_id: int) -> Any:
     job = job_for(job_id, current_user.id)
     if job is None or job.status != "done" or job.data is None:
         abort(404)
-    return send_file(BytesIO(job.data), mimetype=MIMETYPES[job.format], as_attachment=True,
-                     download_name=job.filename)
+    return send_file(BytesIO(job.data), mimetype=bare_mimetype(MIMETYPES[job.format]),
+                     as_attachment=True, download_name=job.filename)

@@ -17,6 +17,7 @@ from lms.auth.passwords import check_policy, hash_password
 from lms.auth.sessions import sign_out_everywhere
 from lms.errors import InvalidInput
 from lms.extensions import db
+from lms.lengths import check_length
 from lms.vietnamese import clean_text
 
 log = logging.getLogger(__name__)
@@ -66,10 +67,11 @@ def _apply(user: User, data: UserData) -> None:
         raise InvalidInput("role", _("Unknown role."))
     if data.locale not in LOCALES:
         raise InvalidInput("locale", _("Unknown language."))
-    user.full_name = full_name
-    user.email = check_email(_clean_optional(data.email), user.id)
-    user.unit = _clean_optional(data.unit)
-    user.position = _clean_optional(data.position)
+    user.full_name = check_length(full_name, User.full_name, "full_name")
+    user.email = check_length(check_email(_clean_optional(data.email), user.id), User.email,
+                              "email")
+    user.unit = check_length(_clean_optional(data.unit), User.unit, "unit")
+    user.position = check_length(_clean_optional(data.position), User.position, "position")
     user.date_of_birth = data.date_of_birth
     user.role = data.role
     user.locale = data.locale

@@ -24,7 +24,7 @@ from lms.certificates.services import issue_for_class
 from lms.classes.models import Class, EnrolmentRole
 from lms.classes.services import enrol
 from lms.courses.models import Attachment, Course, Lesson
-from lms.courses.services import add_attachment
+from lms.courses.services import add_attachment, publish
 from lms.extensions import db
 from lms.legal.models import LegalRecord
 from lms.quizzes.attempt_models import Accommodation, Attempt, AttemptSlot
@@ -145,6 +145,9 @@ def build_world() -> World:
                              learners=(users["learner_other"],))
     other_class.certificate_mode = "manual"  # no signing when a request completes the class
     attachment = add_attachment(course, users["lecturer_right"], "tai-lieu.pdf", PDF_BYTES)
+    # Learners reach an attachment only through a published lesson that links it.
+    lesson.body = "x\n\n[Tài liệu](attachments/tai-lieu.pdf)\n"
+    publish(lesson, users["lecturer_right"])
     for index, parsed in enumerate(parse_gift(BANK), start=1):
         # Each question shows a file of its own (the matrix's "name" is the attachment's).
         parsed.text += ' <a href="@@PLUGINFILE@@/tai-lieu.pdf">Tài liệu</a>'
