@@ -4,7 +4,6 @@ while it waits (the worker could not take the SQLite write lock behind it)."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import event, func, select
 
 from lms.certificates.models import Certificate, IssueRun
@@ -16,19 +15,21 @@ def test_inline_without_a_signing_key_says_so_in_one_line(app, runner, tmp_path)
     klass, _learners = completed_class(n=1)
     db.session.commit()
     saved = app.config["LMS_SIGNING_KEY"], app.config["LMS_SIGNING_CERT"]
-    app.config.update(LMS_SIGNING_KEY=str(tmp_path / "missing-key.pem"),
-                      LMS_SIGNING_CERT=str(tmp_path / "missing-cert.pem"))
+    app.config.update(
+        LMS_SIGNING_KEY=str(tmp_path / "missing-key.pem"),
+        LMS_SIGNING_CERT=str(tmp_path / "missing-cert.pem"),
+    )
     try:
-        result = runner.invoke(args=["certificates", "issue", "--class", klass.code,
-                                     "--inline"])
+        result = runner.invoke(args=["certificates", "issue", "--class", klass.code, "--inline"])
     finally:
         app.config.update(LMS_SIGNING_KEY=saved[0], LMS_SIGNING_CERT=saved[1])
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output and result.exception is not None
     assert isinstance(result.exception, SystemExit), repr(result.exception)
     lines = result.output.strip().splitlines()
-    assert lines == ["Error: no signing key: run `lms certificates init-keys` or set "
-                     "LMS_SIGNING_KEY"], result.output
+    assert lines == [
+        "Error: no signing key: run `lms certificates init-keys` or set LMS_SIGNING_KEY"
+    ], result.output
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == 0
 
 
@@ -44,8 +45,9 @@ def test_polling_ends_its_transaction_before_each_wait(app, runner, monkeypatch)
     db.session.commit()
     queued: list[int] = []
     monkeypatch.setattr(huey, "_immediate", False)
-    monkeypatch.setattr("lms.certificates.tasks.enqueue_after_commit",
-                        lambda _task, run_id: queued.append(run_id))
+    monkeypatch.setattr(
+        "lms.certificates.tasks.enqueue_after_commit", lambda _task, run_id: queued.append(run_id)
+    )
     trail: list[str] = []
     worker_busy: list[bool] = []
 
@@ -76,5 +78,5 @@ def test_polling_ends_its_transaction_before_each_wait(app, runner, monkeypatch)
         event.remove(db.engine, "before_cursor_execute", on_execute)
     assert result.exit_code == 0, result.output
     assert "2 certificates issued" in result.output and queued
-    polls = trail[trail.index("read"):] if "read" in trail else trail
+    polls = trail[trail.index("read") :] if "read" in trail else trail
     assert polls == ["read", "remove", "sleep"] * 2 + ["read", "remove"], trail
