@@ -90,10 +90,13 @@ def _init_extensions(app: Flask) -> None:
     @app.before_request
     def _declare_write_intent() -> None:
         # Page views read concurrently; writes queue for the SQLite write lock, except
-        # views marked read_first, which take it only around their write.
+        # views marked read_first, which read statement by statement and take it only
+        # around their write.
+        if request.method not in WRITE_METHODS:
+            write_intent.set(False)
+            return
         view = app.view_functions.get(request.endpoint or "")
-        write_intent.set(request.method in WRITE_METHODS
-                         and not getattr(view, "lms_read_first", False))
+        write_intent.set(None if getattr(view, "lms_read_first", False) else True)
 
 
 def _register_blueprints(app: Flask) -> None:

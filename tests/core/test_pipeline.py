@@ -180,3 +180,44 @@ def test_security_headers_in_one_pass_keep_a_views_own(app, client) -> None:
     assert "strict-transport-security" not in names
     secure = client.get("/healthz", base_url="https://lms.test")
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_an_autosave_on_sqlite_is_one_transaction(tmp_path) -> None:
+    """The autosave reads (token, attempt) as single statements, without a read
+    transaction, then writes in the one transaction that takes the write lock: one
+    ``BEGIN IMMEDIATE``, no plain ``BEGIN``, one ``COMMIT`` of real work."""
+    from lms.auth.models import User
+    from lms.quizzes.attempts import start_attempt
+    from lms.quizzes.models import Quiz
+    from tests.quizzes.test_concurrency import _world
+
+    app, (quiz_id, user_ids) = _world(f"sqlite:///{tmp_path / 'one.sqlite3'}")
+    with app.app_context():
+        user = db.session.get(User, user_ids[0])
+        attempt, _ = start_attempt(db.session.get(Quiz, quiz_id), user)
+        _token, raw = create_token(user)
+        db.session.commit()
+        attempt_id = attempt.id
+        slot = next(s.slot for s in attempt.slots if s.version.type == "short_answer")
+        db.session.remove()
+        engine = db.engine
+    statements: list[str] = []
+
+    def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement.split(None, 2)[0].upper() if statement.strip() else "")
+
+    headers = {"Authorization": f"Bearer {raw}"}
+    client = app.test_client()
+    path = f"/api/v1/attempts/{attempt_id}/answers/{slot}"
+    assert client.put(path, json={"response": "lần 1", "seq": 1}, headers=headers).json
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        response = client.put(path, json={"response": "lần 2", "seq": 2}, headers=headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    assert response.status_code == 200 and response.json == {"saved": True, "seq": 2}
+    assert statements.count("BEGIN") == 1, statements  # BEGIN IMMEDIATE (first word)
+    assert statements.index("BEGIN") == len(statements) - 2, statements  # just the upsert
+    assert statements[-1] == "INSERT", statements
+    with app.app_context():
+        engine.dispose()
