@@ -125,7 +125,12 @@ def writing() -> Iterator[None]:
         yield
         db.session.commit()
         return
-    db.session.commit()
+    if write_intent.get() is None:
+        # A read_first view: its reads ran statement by statement on this connection,
+        # which holds no transaction; take the write lock on the same connection.
+        db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        db.session.commit()
     token = write_intent.set(True)
     try:
         yield
