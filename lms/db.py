@@ -125,10 +125,11 @@ def writing() -> Iterator[None]:
         yield
         db.session.commit()
         return
-    if write_intent.get() is None:
+    connection = db.session.connection()
+    if write_intent.get() is None and not connection.connection.dbapi_connection.in_transaction:
         # A read_first view: its reads ran statement by statement on this connection,
         # which holds no transaction; take the write lock on the same connection.
-        db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         db.session.commit()
     token = write_intent.set(True)

@@ -110,8 +110,23 @@ def nul_field(req: Request) -> str | None:
     return None if found is None else _shown(found)
 
 
-def _has_body(req: Request) -> bool:
-    return bool(req.content_length) or "Transfer-Encoding" in req.headers
+def _cannot_hold_nul(req: Request) -> bool:
+    """Whether the raw request shows no NUL can be in its fields (no parsing needed).
+
+    A query string carries a NUL only as ``%00``; a JSON body only as the escape
+    ``\\u0000`` (a raw NUL is not valid JSON and gives no fields). Other bodies (forms)
+    are parsed and checked.
+    """
+    query = req.query_string
+    if b"%00" in query or b"\x00" in query:
+        return False
+    environ = req.environ
+    if not req.content_length and "HTTP_TRANSFER_ENCODING" not in environ:
+        return True  # no body
+    if not req.is_json:
+        return False
+    data = req.get_data(cache=True)
+    return b"\\u0000" not in data and b"\x00" not in data
 
 
 def _shown(name: str) -> str:
@@ -122,7 +137,7 @@ def _shown(name: str) -> str:
 def _refuse_nul() -> Response | None:
     # PostgreSQL text (and jsonb) cannot hold NUL and no person types one: refuse the
     # request up front, naming the field, instead of failing on the way to the database.
-    if not request.query_string and not _has_body(request):
+    if _cannot_hold_nul(request):
         return None
     field = nul_field(request)
     if field is None:

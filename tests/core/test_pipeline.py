@@ -221,3 +221,15 @@ def test_an_autosave_on_sqlite_is_one_transaction(tmp_path) -> None:
     assert statements[-1] == "INSERT", statements
     with app.app_context():
         engine.dispose()
+
+
+def test_a_requests_write_intent_ends_with_it(client) -> None:
+    """The intent a request declares (``None`` for a read_first write: reads without a
+    transaction) must not outlive it in the thread that served it."""
+    from lms.db import write_intent
+
+    before = write_intent.get()
+    client.put("/api/v1/attempts/1/answers/1", json={"response": "x", "seq": 1})  # a 401
+    assert write_intent.get() == before
+    client.get("/healthz")
+    assert write_intent.get() == before
