@@ -1,7 +1,7 @@
 """Overhead: what our request pipeline costs next to a bare Flask app, under wrk.
 
-    .venv/bin/python benchmarks/overhead.py [--seconds 8] [--connections 8] [--threads 1]
-        [--workers 2] [--profile]
+    .venv/bin/python benchmarks/overhead.py [--seconds 4] [--rounds 3] [--connections 8]
+        [--threads 1] [--workers 2] [--profile]
 
 The script
 
@@ -12,8 +12,9 @@ The script
   and beside it a plain Flask "hello" app under the same gunicorn settings;
 * starts the learner's final test through the API (an open attempt) and reads its first
   question, to build a valid autosave;
-* loads, one after the other with the same wrk settings (``/usr/bin/wrk``; each server is
-  warmed up first): the hello app's ``GET /``, our ``GET /healthz`` and the autosave
+* loads, one after the other with the same wrk settings (``/usr/bin/wrk``; each target is
+  warmed up first), in ``--rounds`` rounds that interleave the targets, keeping each
+  target's best round: the hello app's ``GET /``, our ``GET /healthz`` and the autosave
   ``PUT /api/v1/attempts/<id>/answers/<slot>`` (a small Lua script sends the bearer token
   and a JSON body with an increasing ``seq``; no CSRF applies to token calls);
 * with ``--profile``, also profiles a few hundred autosaves and /healthz in-process (Flask
@@ -22,7 +23,8 @@ The script
 Progress goes to stderr; the LAST stdout line is one JSON object: ``hello_rps``,
 ``healthz_rps``, ``autosave_rps``, ``healthz_vs_hello``, ``autosave_vs_hello``, ``errors``
 (non-2xx/3xx responses plus socket errors, per target and in total), the settings, and
-``targets`` (healthz ≥ 0.50 of hello, autosave ≥ 0.25 of hello, 0 errors).
+``targets`` (healthz ≥ 0.50 of hello, autosave ≥ 0.25 of hello, 0 errors), every
+round's rate (``rounds_rps``) and the machine's 1-minute load average before and after.
 
 The machine is shared (2 cores, other work running): wrk takes part of the CPU the
 servers would use, and foreign load moves every figure. Compare the ratios, which share
@@ -54,7 +56,7 @@ if str(ROOT) not in sys.path:
 from burst_client import Client, Phase  # noqa: E402
 from burst_scenario import make_response  # noqa: E402
 from burst_seed import COURSE, seed  # noqa: E402
-from burst_server import Gunicorn  # noqa: E402
+from burst_server import Gunicorn, _processes, _tree_cpu_s  # noqa: E402
 from scratch import DEFAULT_PG_ADMIN, say, scratch_database  # noqa: E402
 
 QUIZ = "kiem-tra-cuoi-khoa"
@@ -122,9 +124,16 @@ class HelloServer(Gunicorn):
         raise RuntimeError(f"hello server did not come up; log:\n{self.log_tail()}")
 
 
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds of a gunicorn master and its workers so far."""
+    return _tree_cpu_s(_processes(), {pid})
+
+
 def wrk(args: argparse.Namespace, url: str, script: Path | None = None,
-        seconds: int | None = None) -> dict[str, Any]:
-    """Run wrk once; requests/s and the errors it counted."""
+        seconds: int | None = None, server_pid: int | None = None) -> dict[str, Any]:
+    """Run wrk once; requests/s, the errors it counted and, given the server's pid, the
+    server's CPU time per request (which foreign load on the machine hardly moves)."""
+    cpu_before = server_cpu_s(server_pid) if server_pid else 0.0
     cmd = [args.wrk, f"-t{args.threads}", f"-c{args.connections}",
            f"-d{seconds or args.seconds}s", "--timeout", "10s"]
     if script is not None:
@@ -141,7 +150,11 @@ def wrk(args: argparse.Namespace, url: str, script: Path | None = None,
     errors = int(non2xx.group(1)) if non2xx else 0
     if socket_errors:
         errors += sum(int(x) for x in socket_errors.groups())
-    return {"rps": round(rps, 1), "requests": requests, "errors": errors}
+    run = {"rps": round(rps, 1), "requests": requests, "errors": errors}
+    if server_pid:
+        cpu = server_cpu_s(server_pid) - cpu_before
+        run["cpu_us_per_request"] = round(1e6 * cpu / max(requests, 1), 1)
+    return run
 
 
 def autosave_script(directory: Path, path: str, token: str, response: Any) -> Path:
@@ -217,7 +230,8 @@ def profile_in_process(app: Any, path: str, token: str, response: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=int, default=8, help="per target (8)")
+    parser.add_argument("--seconds", type=int, default=4, help="per target and round (4)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds over the targets (3)")
     parser.add_argument("--connections", type=int, default=8, help="wrk -c (8)")
     parser.add_argument("--threads", type=int, default=1, help="wrk -t (1)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn -w (2)")
@@ -232,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
                               "wrk": {"threads": args.threads,
                                       "connections": args.connections,
                                       "seconds": args.seconds}}
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="overhead-") as tmp_name, \
             scratch_database("sqlite", DEFAULT_PG_ADMIN, "overhead") as url:
         tmp = Path(tmp_name)
@@ -249,15 +264,25 @@ def main(argv: list[str] | None = None) -> int:
             script = autosave_script(tmp, path, token, response)
             base = f"http://127.0.0.1:{ours.port}"
             targets = {
-                "hello": (f"http://127.0.0.1:{hello.port}/", None),
-                "healthz": (f"{base}/healthz", None),
-                "autosave": (f"{base}{path}", script),
+                "hello": (f"http://127.0.0.1:{hello.port}/", None, hello.proc.pid),
+                "healthz": (f"{base}/healthz", None, ours.proc.pid),
+                "autosave": (f"{base}{path}", script, ours.proc.pid),
             }
-            for name, (target, lua) in targets.items():
+            for target, lua, _pid in targets.values():
                 wrk(args, target, lua, seconds=2)  # warm-up: imports, pools, caches
-                say(f"  {name}: {args.seconds} s of wrk …")
-                result[name] = wrk(args, target, lua)
-                say(f"  {name}: {result[name]}")
+            # Rounds interleave the targets, so that a burst of foreign load on the shared
+            # machine hits one sample of each rather than all of one target; each target
+            # keeps its best round (the least disturbed).
+            samples: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
+            for round_no in range(1, args.rounds + 1):
+                for name, (target, lua, pid) in targets.items():
+                    samples[name].append(wrk(args, target, lua, server_pid=pid))
+                    say(f"  round {round_no} {name}: {samples[name][-1]}")
+            for name, runs in samples.items():
+                best = max(runs, key=lambda run: run["rps"])
+                result[name] = {"rps": best["rps"], "errors": sum(r["errors"] for r in runs),
+                                "rounds_rps": [r["rps"] for r in runs],
+                                "cpu_us": min(r["cpu_us_per_request"] for r in runs)}
         finally:
             for server in (ours, hello):
                 server.stop()
@@ -277,7 +302,17 @@ def main(argv: list[str] | None = None) -> int:
         "autosave_vs_hello": round(result["autosave"]["rps"] / hello_rps, 3),
         "errors": sum(result[n]["errors"] for n in ("hello", "healthz", "autosave")),
         "errors_by_target": {n: result[n]["errors"] for n in ("hello", "healthz", "autosave")},
-        "settings": {k: result[k] for k in ("db", "workers", "wrk")},
+        "rounds_rps": {n: result[n]["rounds_rps"] for n in ("hello", "healthz", "autosave")},
+        # Server CPU per request (gunicorn master + workers), the best round of each: the
+        # ratios the rates would have on an idle machine with both cores for the server.
+        "server_cpu_us_per_request": {n: result[n]["cpu_us"]
+                                      for n in ("hello", "healthz", "autosave")},
+        "healthz_vs_hello_by_cpu": round(result["hello"]["cpu_us"]
+                                         / max(result["healthz"]["cpu_us"], 0.1), 3),
+        "autosave_vs_hello_by_cpu": round(result["hello"]["cpu_us"]
+                                          / max(result["autosave"]["cpu_us"], 0.1), 3),
+        "settings": {k: result[k] for k in ("db", "workers", "wrk")} | {"rounds": args.rounds},
+        "loadavg_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
     out["targets"] = {
         "healthz_vs_hello>=0.50": out["healthz_vs_hello"] >= 0.50,
