@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, g, request
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,10 +92,23 @@ def _init_extensions(app: Flask) -> None:
     @app.before_request
     def _declare_write_intent() -> None:
         # Page views read concurrently; writes queue for the SQLite write lock, except
-        # views marked read_first, which take it only around their write.
-        view = app.view_functions.get(request.endpoint or "")
-        write_intent.set(request.method in WRITE_METHODS
-                         and not getattr(view, "lms_read_first", False))
+        # views marked read_first, which read statement by statement and take it only
+        # around their write.
+        if request.method not in WRITE_METHODS:
+            intent: bool | None = False
+        else:
+            view = app.view_functions.get(request.endpoint or "")
+            intent = None if getattr(view, "lms_read_first", False) else True
+        g.lms_write_intent = write_intent.set(intent)
+
+    @app.teardown_request
+    def _end_write_intent(_exc: BaseException | None) -> None:
+        # The request's intent ends with it (a thread serving a CLI command or a test after
+        # a request must not inherit "no transaction for reads").
+        token = g.pop("lms_write_intent", None)
+        if token is not None:
+            with suppress(ValueError):  # set in another context: nothing of ours to undo
+                write_intent.reset(token)
 
 
 def _register_blueprints(app: Flask) -> None:

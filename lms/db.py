@@ -47,8 +47,10 @@ def aware(value: datetime | None) -> datetime | None:
 
 
 # Whether the current unit of work intends to write. Safe HTTP methods clear it, so
-# that page views read concurrently; everything else (POST, CLI, jobs) writes.
-write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=True)
+# that page views read concurrently; everything else (POST, CLI, jobs) writes. ``None``:
+# the reads of a :func:`read_first` view, each a statement of its own (no transaction).
+write_intent: contextvars.ContextVar[bool | None] = contextvars.ContextVar(
+    "write_intent", default=True)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -85,7 +87,12 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+    intent = write_intent.get()
+    if intent is None:
+        # Statement-level reads: without BEGIN, SQLite runs each statement in its own
+        # implicit read transaction, and the later COMMIT has nothing to do.
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if intent else "BEGIN")
 
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -96,7 +103,8 @@ def read_first(view: Any) -> Any:
 
     On SQLite a write request otherwise holds the database's single write lock from its
     first statement (the token lookup) to its commit; such views read without it and take
-    it only around the write.
+    it only around the write. Their reads (single statements: the token, the row to
+    check) run outside any transaction, so the request has one transaction, the write.
     """
     view.lms_read_first = True
     return view
@@ -117,7 +125,13 @@ def writing() -> Iterator[None]:
         yield
         db.session.commit()
         return
-    db.session.commit()
+    connection = db.session.connection()
+    if write_intent.get() is None and not connection.connection.dbapi_connection.in_transaction:
+        # A read_first view: its reads ran statement by statement on this connection,
+        # which holds no transaction; take the write lock on the same connection.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        db.session.commit()
     token = write_intent.set(True)
     try:
         yield

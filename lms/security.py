@@ -10,7 +10,7 @@ from itertools import chain
 from typing import Any
 
 from flask import Flask, Request, Response, g, request, session
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import gettext as _
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -31,11 +31,45 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Every response carries these; Strict-Transport-Security is added over HTTPS.
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
+class TokenCallSession(SecureCookieSession):
+    """The session of an API call made with a bearer token: empty, never read from the
+    cookie nor written back (the token, not the cookie, says who calls)."""
+
+
+def is_bearer_call(req: Request) -> bool:
+    """An ``/api/`` request that authenticates with ``Authorization: Bearer …``."""
+    return req.path.startswith("/api/") and req.headers.get(
+        "Authorization", "")[:7].lower() == "bearer "
+
+
 class SecureWhenHttpsSessionInterface(SecureCookieSessionInterface):
-    """Mark the session cookie Secure whenever the request came over HTTPS."""
+    """Mark the session cookie Secure whenever the request came over HTTPS; leave the
+    cookie alone on bearer-token API calls (no signature check, no write)."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or _is_secure(request))
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if is_bearer_call(request):
+            return TokenCallSession()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        if isinstance(session, TokenCallSession):
+            return
+        super().save_session(app, session, response)
 
 
 def _is_secure(req: Request) -> bool:
@@ -46,15 +80,12 @@ def _is_secure(req: Request) -> bool:
 
 
 def _set_headers(response: Response) -> Response:
+    # One pass over the headers already set (a view may set its own policy), then one
+    # extend with the missing ones, instead of a lookup per header.
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    present = {key.lower() for key, _value in headers.items()}
+    wanted = (*SECURITY_HEADERS, HSTS) if request.is_secure else SECURITY_HEADERS
+    headers.extend([pair for pair in wanted if pair[0].lower() not in present])
     if response.mimetype == "text/html" and _signed_in():
         # A signed-in page is that person's own: no shared or back-button copy of it.
         headers["Cache-Control"] = "no-store"
@@ -99,6 +130,19 @@ def nul_field(req: Request) -> str | None:
     return None
 
 
+def _cannot_hold_nul(req: Request) -> bool:
+    """Whether the raw request shows no NUL can be in its query or form fields (no parsing
+    needed). A query string carries a NUL only as ``%00``; a JSON body is checked where it
+    is parsed (:func:`lms.request_body.load_json`), so only form bodies are parsed here.
+    """
+    query = req.query_string
+    if b"%00" in query or b"\x00" in query:
+        return False
+    if not req.content_length and "HTTP_TRANSFER_ENCODING" not in req.environ:
+        return True  # no body
+    return req.is_json
+
+
 def shown(name: str) -> str:
     """A field name fit to echo: the NUL made visible, and no longer than a line."""
     return name.replace("\x00", "\ufffd")[:100]
@@ -107,6 +151,8 @@ def shown(name: str) -> str:
 def _refuse_nul() -> Response | None:
     # PostgreSQL text (and jsonb) cannot hold NUL and no person types one: refuse the
     # request up front, naming the field, instead of failing on the way to the database.
+    if _cannot_hold_nul(request):
+        return None
     field = nul_field(request)
     if field is None:
         return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import BaseModel
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
@@ -30,7 +30,12 @@ def _validation_to_api_error(req: Any, resp: Any, req_validation_error: Any, ins
     """Turn spectree's request validation failure into our 422 error naming the field."""
     if req_validation_error is None:
         return
-    first = req_validation_error.errors()[0]
+    validation_error(req_validation_error)
+
+
+def validation_error(error: Any) -> NoReturn:
+    """Answer a pydantic validation error with our 422, naming the first field."""
+    first = error.errors()[0]
     field = ".".join(str(p) for p in first.get("loc", ()) if p != "__root__") or "body"
     raise APIError(422, "invalid", f"{field}: {first.get('msg', 'invalid value')}", field=field)
 

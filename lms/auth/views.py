@@ -20,6 +20,7 @@ from lms.extensions import db, limiter
 
 _ALLOWED_WHEN_FORCED = {"auth.password", "auth.logout", "static", "core.set_language",
                         "auth.activate", "auth.end_sessions"}
+_NEVER_FORCED = {None, "core.healthz", "core.favicon"}
 
 
 def _login_account_key() -> str:
@@ -53,12 +54,17 @@ def _log_in(user: Any) -> None:
 
 @bp.before_app_request
 def _force_password_change() -> Any:
+    # Cheap tests first: the user is loaded only for a page of a logged-in session (the
+    # API, the health check, static files and anonymous visitors never need it).
     if (
-        current_user.is_authenticated
-        and current_user.must_change_password
-        and request.endpoint not in _ALLOWED_WHEN_FORCED
-        and not request.path.startswith("/api/")
+        request.path.startswith("/api/")
+        or request.endpoint in _ALLOWED_WHEN_FORCED
+        or request.endpoint in _NEVER_FORCED
+        or ("_user_id" not in session and current_app.config.get(
+            "REMEMBER_COOKIE_NAME", "remember_token") not in request.cookies)
     ):
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
         return redirect(url_for("auth.password"))
     return None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -52,7 +53,7 @@ def _class(code: str) -> Class:
 @click.option("--inline", is_flag=True, help="Work in this process instead of the worker.")
 def issue(code: str, inline: bool) -> None:
     """Issue certificates to every learner of class CODE who completed it (queued job)."""
-    from lms.certificates.services import issue_for_class
+    from lms.certificates.services import SigningNotConfigured, issue_for_class, signing_material
     from lms.certificates.tasks import start_run
     from lms.extensions import db
     from lms.jobs import huey
@@ -66,37 +67,71 @@ def issue(code: str, inline: bool) -> None:
     except InvalidInput as exc:
         raise click.ClickException(exc.message) from None
     if inline or huey.immediate:
-        with click.progressbar(length=1, label="issuing") as bar:
-            def progress(done: int, total: int, issued: int) -> None:
-                bar.length = max(total, 1)
-                bar.update(done - bar.pos)
+        try:
+            signing_material()  # said in one line, before any work (as the worker says it)
+            with click.progressbar(length=1, label="issuing") as bar:
+                def progress(done: int, total: int, issued: int) -> None:
+                    bar.length = max(total, 1)
+                    bar.update(done - bar.pos)
 
-            issued = issue_for_class(klass, None, None, progress)
+                issued = issue_for_class(klass, None, None, progress)
+        except SigningNotConfigured as exc:
+            raise click.ClickException(str(exc)) from None
         click.echo(f"{issued} certificates issued")
         return
-    run = start_run(klass, None, "issue")
+    run_id = start_run(klass, None, "issue").id
     db.session.commit()
-    click.echo(f"queued run {run.id}; progress:")
+    db.session.remove()
+    click.echo(f"queued run {run_id}; progress:")
+    current = _wait_for_run(run_id)
+    if current.status == "failed":
+        raise click.ClickException(current.error or "failed")
+    click.echo(f"{current.issued} certificates issued")
+
+
+POLL_SECONDS = 0.5
+NO_PROGRESS_SECONDS = 120
+
+
+def _read_run(run_id: int) -> Any:
+    """The run's progress in one short read transaction, ended before returning.
+
+    The command waits between reads; a transaction left open across the wait would, on
+    SQLite, hold the write lock (CLI work defaults to ``BEGIN IMMEDIATE``) or at least a
+    read snapshot, and the worker's own ``BEGIN IMMEDIATE`` would fail with "database is
+    locked" behind it.
+    """
+    from lms.db import write_intent
+    from lms.extensions import db
+
+    token = write_intent.set(False)  # a read: plain BEGIN on SQLite
+    try:
+        return db.session.execute(select(
+            IssueRun.status, IssueRun.done, IssueRun.total, IssueRun.issued,
+            IssueRun.error).where(IssueRun.id == run_id)).one()
+    finally:
+        db.session.remove()  # ends the transaction and returns the connection
+        write_intent.reset(token)
+
+
+def _wait_for_run(run_id: int) -> Any:
+    """Poll the run until it is done or failed, drawing its progress."""
     idle, last = 0.0, (None, -1)
     with click.progressbar(length=1, label="issuing") as bar:
         while True:
-            db.session.expire_all()
-            current = db.session.get(IssueRun, run.id)
+            current = _read_run(run_id)
             bar.length = max(current.total, 1)
             bar.update(current.done - bar.pos)
             if current.status in ("done", "failed"):
-                break
-            time.sleep(0.5)  # polling the worker's progress (not a test)
+                return current
+            time.sleep(POLL_SECONDS)  # polling the worker's progress (not a test)
             state = (current.status, current.done)
-            idle = idle + 0.5 if state == last else 0.0
+            idle = idle + POLL_SECONDS if state == last else 0.0
             last = state
-            if idle >= 120:
+            if idle >= NO_PROGRESS_SECONDS:
                 raise click.ClickException(
-                    f"run {run.id} made no progress for 2 minutes: is `lms worker` running? "
+                    f"run {run_id} made no progress for 2 minutes: is `lms worker` running? "
                     "(stalled runs are queued again every 5 minutes; or use --inline)")
-    if current.status == "failed":
-        raise click.ClickException(current.error)
-    click.echo(f"{current.issued} certificates issued")
 
 
 @certificates_cli.command("list")

@@ -39,6 +39,15 @@ class PreparedAnswer:
     stored_seq: int
 
 
+@dataclass(frozen=True, slots=True)
+class _QuizTiming:
+    """The fields of a quiz that :func:`lms.quizzes.timing.timing_for` reads."""
+
+    time_limit_seconds: int | None
+    closes_at: datetime | None
+    on_expiry: str
+
+
 @cache
 def _answer_context_query() -> Any:
     # Built once per process: constructing statements costs more than running them here.
@@ -114,8 +123,8 @@ def check_answer(attempt_id: int, user_id: int, slot: int, response: Any, seq: i
         if not row.preview and not can_take_course(user_id, row.course_id):
             raise LookupError(attempt_id)  # withdrawn: the door is closed
         raise AttemptClosed(_("This attempt is closed: it can no longer be changed."))
-    quiz = Quiz(time_limit_seconds=row.time_limit_seconds, closes_at=row.closes_at,
-                on_expiry=row.on_expiry)
+    # What the timing reads of the quiz, without building an ORM instance for it.
+    quiz = _QuizTiming(row.time_limit_seconds, row.closes_at, row.on_expiry)
     closes = combine(row.opens_at, row.closes_at, row.own_opens, row.own_closes,
                      row.end_date).closes_at
     timing = timing_for(quiz, row.started_at, None, closes)
