@@ -9,6 +9,7 @@ import pytest
 from lms.classes.completion import recompute
 from lms.courses.progress import record_activity
 from lms.courses.services import LessonDraft, create_lesson, publish
+import tests.certificates.softhsm  # noqa: F401  (SOFTHSM2_CONF before any load)
 from tests.conftest import make_class, make_course, make_user, reading_not_required
 
 
@@ -34,3 +35,14 @@ def completed_class(n: int = 3, code: str = "K74-HN", mode: str = "manual"):
 @pytest.fixture
 def done_class(app):
     return completed_class()
+
+
+@pytest.fixture(scope="session")
+def soft_token():
+    """A SoftHSM2 token with three keys and their certificates (once per run)."""
+    from tests.certificates.softhsm import create_token, module_path
+
+    module = module_path()
+    if module is None:
+        pytest.skip("needs softhsm2 (softhsm2-util and libsofthsm2.so)")
+    return create_token(module)
