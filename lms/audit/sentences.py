@@ -166,6 +166,9 @@ SENTENCES: dict[str, Sentence] = {
     "quiz_settings": lambda a, t, d, n: _(
         "%(actor)s changed the settings of the quiz “%(quiz)s”.", actor=a,
         quiz=n.quizzes.get(_after(t), _after(t))),
+    "signing_key_rotate": lambda a, t, d, n: _(
+        "%(actor)s switched certificate signing to key %(label)s (fingerprint %(fp)s).",
+        actor=a, label=d.get("label") or _after(t), fp=d.get("fingerprint") or "–"),
 }
 
 #: Short names of the actions, for the filter.
@@ -179,7 +182,7 @@ ACTION_LABELS = {
     "legal_review": _l("Legal review"), "lecturer_assign": _l("Lecturer assigned"),
     "lecturer_remove": _l("Lecturer removed"), "learner_enrol": _l("Learner added"),
     "learner_move": _l("Learner moved"), "quiz_window": _l("Quiz times for a class"),
-    "quiz_settings": _l("Quiz settings"),
+    "quiz_settings": _l("Quiz settings"), "signing_key_rotate": _l("Signing key rotated"),
 }
 
 

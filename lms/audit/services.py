@@ -27,7 +27,7 @@ ACTIONS = ("login", "login_failed", "role_change", "grade", "regrade", "manual_g
            "accommodation", "roster_import", "certificate_issue", "certificate_revoke",
            "certificate_reissue", "learner_withdraw", "lesson_marked_done", "legal_status",
            "legal_review", "quiz_window", "lecturer_assign", "lecturer_remove", "learner_enrol",
-           "learner_move", "quiz_settings")
+           "learner_move", "quiz_settings", "signing_key_rotate")
 
 
 def _payload(created_at: datetime, actor_id: int | None, action: str, target: str,

@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "default_workers",
     "iter_render_and_sign",
+    "probe_signer",
     "render_and_sign_bulk",
     "shutdown_pools",
     "token_cert_pem",
@@ -124,6 +125,26 @@ def token_cert_pem(material: TokenKey) -> bytes:
 
     der = _signer_for(material).signer.signing_cert.dump()
     return x509.load_der_x509_certificate(der).public_bytes(Encoding.PEM)
+
+
+def _probe(material: Material) -> None:
+    close = getattr(open_signer(material), "close", None)
+    if close is not None:
+        close()
+
+
+def probe_signer(material: Material) -> None:
+    """Open ``material`` once to check it.  A token is opened in a short-lived render
+    process: the calling process (a gunicorn master that forks) never loads the PKCS#11
+    module, which must not be shared across a fork.
+
+    :raises SigningConfigError: one line saying what is wrong.
+    """
+    if not isinstance(material, TokenKey):
+        _probe(material)
+        return
+    with ProcessPoolExecutor(max_workers=1, mp_context=pool_context()) as probe:
+        probe.submit(_probe, material).result()
 
 
 def _init_worker(
