@@ -22,7 +22,13 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from lms.certificates.material import FileKey, Material, TokenKey, open_signer
+from lms.certificates.material import (
+    FileKey,
+    Material,
+    SigningConfigError,
+    TokenKey,
+    open_signer,
+)
 from lms.certificates.pdf import CertificateContext, render_certificates_bulk, sample_context
 from lms.certificates.signing import BatchSigner
 
@@ -144,7 +150,10 @@ def probe_signer(material: Material) -> None:
         _probe(material)
         return
     with ProcessPoolExecutor(max_workers=1, mp_context=pool_context()) as probe:
-        probe.submit(_probe, material).result()
+        try:
+            probe.submit(_probe, material).result()
+        except SigningConfigError as exc:  # without the render process's traceback
+            raise type(exc)(str(exc)) from None
 
 
 def _init_worker(

@@ -229,8 +229,14 @@ def check_signing() -> str | None:
     """
     from lms.certificates.bulk import probe_signer
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
-        material = signing_material()
+        try:
+            material = signing_material()
+        except SQLAlchemyError:  # a database not migrated yet: no history to follow
+            db.session.rollback()
+            material = material_from_config(_config(), current_app.instance_path)
     except SigningNotConfigured:
         return None
     probe_signer(material)

@@ -45,9 +45,9 @@ from lms.i18n import N_
 
 __all__ = [
     "BatchSigner",
-    "TemplateCache",
     "CachingSigner",
     "SignatureCheck",
+    "TemplateCache",
     "generate_demo_keys",
     "load_signer",
     "sign_pdf",

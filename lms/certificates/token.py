@@ -8,6 +8,7 @@ chunk during a run).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from pyhanko.sign.pkcs11 import PKCS11Signer
@@ -79,10 +80,8 @@ class TokenSigner(TemplateCache, PKCS11Signer):
 
     def close(self) -> None:
         """End the session (quietly: the token may be gone already)."""
-        try:
+        with contextlib.suppress(Exception):  # nothing to do about a session that is gone
             self.pkcs11_session.close()
-        except Exception:  # noqa: S110 (nothing to do about a session that is gone)
-            pass
 
 
 def token_signer(key: TokenKey) -> TokenSigner:
@@ -94,7 +93,7 @@ def token_signer(key: TokenKey) -> TokenSigner:
     signer = TokenSigner(session, cert_label=key.cert_label, key_label=key.key_label)
     signer.token_key = key
     try:
-        signer._load_objects()  # noqa: SLF001 (fail now, not at the first certificate)
+        signer._load_objects()
     except Exception as exc:
         signer.close()
         raise TokenError(f"signing: PKCS#11 token {key.token!r}: no key {key.key_label!r} "

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
+import tests.certificates.softhsm  # noqa: F401  (SOFTHSM2_CONF before any load)
 from lms.classes.completion import recompute
 from lms.courses.progress import record_activity
 from lms.courses.services import LessonDraft, create_lesson, publish
-import tests.certificates.softhsm  # noqa: F401  (SOFTHSM2_CONF before any load)
 from tests.conftest import make_class, make_course, make_user, reading_not_required
 
 
