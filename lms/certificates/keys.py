@@ -227,9 +227,9 @@ def check_signing() -> str | None:
 
     :raises SigningConfigError: one line saying what is wrong (never the PIN).
     """
-    from lms.certificates.bulk import probe_signer
-
     from sqlalchemy.exc import SQLAlchemyError
+
+    from lms.certificates.bulk import probe_signer
 
     try:
         try:
