@@ -51,9 +51,16 @@ def open_session(key: TokenKey) -> Any:
     from pyhanko.config.pkcs11 import TokenCriteria
     from pyhanko.sign.pkcs11 import open_pkcs11_session
 
+    criteria = TokenCriteria(label=key.token)
     try:
-        return open_pkcs11_session(key.module, token_criteria=TokenCriteria(label=key.token),
-                                   user_pin=key.pin)
+        try:
+            return open_pkcs11_session(key.module, token_criteria=criteria, user_pin=key.pin)
+        except Exception as exc:
+            if type(exc).__name__ != "UserAlreadyLoggedIn":
+                raise
+        # Another session of this process logged in already (login is per process):
+        # this one shares the login.
+        return open_pkcs11_session(key.module, token_criteria=criteria, user_pin=None)
     except Exception as exc:  # python-pkcs11 and pyHanko errors, a module that won't load
         reason = _describe(exc, key)
         if "No token matching" in reason:
