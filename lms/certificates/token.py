@@ -9,6 +9,11 @@ chunk during a run).
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import hashlib
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from pyhanko.sign.pkcs11 import PKCS11Signer
@@ -43,11 +48,34 @@ def _describe(exc: BaseException, key: TokenKey) -> str:
     return reason
 
 
+@contextlib.contextmanager
+def _one_process_at_a_time(key: TokenKey) -> Iterator[None]:
+    """Serialise opening and closing the token across this machine's processes.
+
+    Render processes start together; SoftHSM2 (a file store) may miss a token that
+    another process is logging into at that moment.  Opens are rare (one per process),
+    so an advisory lock costs nothing.
+    """
+    name = hashlib.sha256(f"{key.module}\0{key.token}".encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"lms-pkcs11-{name}.lock"
+    with open(path, "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def open_session(key: TokenKey) -> Any:
     """Open a logged-in session on the configured token.
 
     :raises TokenError: module, token or PIN wrong (the PIN never appears).
     """
+    with _one_process_at_a_time(key):
+        return _open_session(key)
+
+
+def _open_session(key: TokenKey) -> Any:
     from pyhanko.config.pkcs11 import TokenCriteria
     from pyhanko.sign.pkcs11 import open_pkcs11_session
 
@@ -87,8 +115,8 @@ class TokenSigner(TemplateCache, PKCS11Signer):
 
     def close(self) -> None:
         """End the session (quietly: the token may be gone already)."""
-        with contextlib.suppress(Exception):  # nothing to do about a session that is gone
-            self.pkcs11_session.close()
+        with _one_process_at_a_time(self.token_key), contextlib.suppress(Exception):
+            self.pkcs11_session.close()  # nothing to do about a session that is gone
 
 
 def token_signer(key: TokenKey) -> TokenSigner:

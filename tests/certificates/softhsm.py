@@ -26,12 +26,16 @@ PIN = "8642-so-bi-mat"  # distinctive: tests look for it in logs and messages
 SO_PIN = "13579-so"
 KEY_LABELS = ("signer-1", "signer-2", "signer-3")
 
-_ROOT = Path(tempfile.mkdtemp(prefix="lms-softhsm-"))
-_CONF = _ROOT / "softhsm2.conf"
-(_ROOT / "tokens").mkdir()
-_CONF.write_text(f"directories.tokendir = {_ROOT / 'tokens'}\nobjectstore.backend = file\n"
-                 "log.level = ERROR\n")
-os.environ["SOFTHSM2_CONF"] = str(_CONF)
+if os.environ.get("LMS_TEST_SOFTHSM_DIR"):  # imported again in a child process: the same
+    _ROOT = Path(os.environ["LMS_TEST_SOFTHSM_DIR"])
+else:
+    _ROOT = Path(tempfile.mkdtemp(prefix="lms-softhsm-"))
+    (_ROOT / "tokens").mkdir()
+    (_ROOT / "softhsm2.conf").write_text(
+        f"directories.tokendir = {_ROOT / 'tokens'}\nobjectstore.backend = file\n"
+        "log.level = ERROR\n")
+    os.environ["LMS_TEST_SOFTHSM_DIR"] = str(_ROOT)
+os.environ["SOFTHSM2_CONF"] = str(_ROOT / "softhsm2.conf")
 
 
 def module_path() -> str | None:
