@@ -114,14 +114,17 @@ def context_of(snapshot: dict[str, Any]) -> CertificateContext:
     return CertificateContext(**data)
 
 
-def _render(contexts: list[CertificateContext]) -> tuple[list[bytes], SigningKey]:
-    """Signed PDFs, and the key (of the history) that signed them."""
+def _render(contexts: list[CertificateContext]) -> list[bytes]:
     from lms.certificates.bulk import render_and_sign_bulk
 
-    material = signing_material()
-    key = key_row(material)
-    pdfs = render_and_sign_bulk(contexts, material, chunk_size=CHUNK,
+    return render_and_sign_bulk(contexts, signing_material(), chunk_size=CHUNK,
                                 workers=current_app.config["LMS_CERT_WORKERS"])
+
+
+def _signed(contexts: list[CertificateContext]) -> tuple[list[bytes], SigningKey]:
+    """Signed PDFs, and the key (of the history) that signs them."""
+    key = key_row(signing_material())
+    pdfs = _render(contexts)
     mark_used(key)
     return pdfs, key
 
@@ -214,7 +217,7 @@ def issue_for_class(klass: Class, actor: User | None, user_ids: Sequence[int] | 
         snapshots = [snapshot_for(klass, user, completion, serial, new_code())
                      for (user, completion), serial in zip(chunk, serials, strict=True)]
         db.session.commit()  # serials are taken even if rendering fails: gaps, never dups
-        pdfs, key = _render([context_of(s) for s in snapshots])
+        pdfs, key = _signed([context_of(s) for s in snapshots])
         for (user, _completion), snapshot, pdf in zip(chunk, snapshots, pdfs, strict=True):
             issued += _insert(klass, user, snapshot, pdf, actor, key=key) is not None
         db.session.commit()
@@ -260,7 +263,7 @@ def reissue(certificate: Certificate, actor: User | None, reason: str) -> Certif
     serial = allocate_serials(to_user_timezone(utcnow()).year, 1)[0]
     snapshot = snapshot_for(klass, user, completion, serial, new_code())
     snapshot["completed_on"] = certificate.snapshot["completed_on"]
-    pdfs, key = _render([context_of(snapshot)])
+    pdfs, key = _signed([context_of(snapshot)])
     if certificate.status == "valid":
         certificate.status = "superseded"
         db.session.flush()  # frees the one-valid slot for the replacement
