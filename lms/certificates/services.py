@@ -19,7 +19,12 @@ from sqlalchemy import select
 from lms.audit.services import record
 from lms.auth.models import User
 from lms.certificates.keys import key_row, mark_used, signing_material, trusted_certs
-from lms.certificates.material import FileKey, SigningConfigError, SigningNotConfigured
+from lms.certificates.material import (
+    FileKey,
+    Material,
+    SigningConfigError,
+    SigningNotConfigured,
+)
 from lms.certificates.models import Certificate, CertificateEvent, SerialCounter, SigningKey
 from lms.certificates.pdf import CertificateContext
 from lms.classes.models import Class, ClassCompletion, CompletionStatus
@@ -114,17 +119,19 @@ def context_of(snapshot: dict[str, Any]) -> CertificateContext:
     return CertificateContext(**data)
 
 
-def _render(contexts: list[CertificateContext]) -> list[bytes]:
+def _render(contexts: list[CertificateContext], material: Material) -> list[bytes]:
+    """Render and sign (no database access: tests run it in a thread of its own)."""
     from lms.certificates.bulk import render_and_sign_bulk
 
-    return render_and_sign_bulk(contexts, signing_material(), chunk_size=CHUNK,
+    return render_and_sign_bulk(contexts, material, chunk_size=CHUNK,
                                 workers=current_app.config["LMS_CERT_WORKERS"])
 
 
 def _signed(contexts: list[CertificateContext]) -> tuple[list[bytes], SigningKey]:
     """Signed PDFs, and the key (of the history) that signs them."""
-    key = key_row(signing_material())
-    pdfs = _render(contexts)
+    material = signing_material()
+    key = key_row(material)
+    pdfs = _render(contexts, material)
     mark_used(key)
     return pdfs, key
 
