@@ -40,8 +40,7 @@ from lms.db_upsert import insert_for
 from lms.errors import InvalidInput
 from lms.extensions import db
 
-__all__ = ["check_signing", "history", "key_row", "rotate", "signing_material",
-           "trusted_certs"]
+__all__ = ["check_signing", "history", "key_row", "rotate", "signing_material", "trusted_certs"]
 
 
 def _config() -> dict[str, Any]:
@@ -57,8 +56,11 @@ def material_of(row: SigningKey) -> Material:
     if row.kind == "pkcs11":
         return token_from_config(_config()).with_labels(row.label, row.cert_ref)
     passphrase = _config().get("LMS_SIGNING_PASSPHRASE")
-    return file_key(Path(row.label), Path(row.cert_ref) if row.cert_ref else None,
-                    passphrase.encode() if passphrase else None)
+    return file_key(
+        Path(row.label),
+        Path(row.cert_ref) if row.cert_ref else None,
+        passphrase.encode() if passphrase else None,
+    )
 
 
 def signing_material() -> Material:
@@ -79,8 +81,11 @@ def _identity(pem: bytes) -> tuple[str, str, str]:
     """(PEM text, SHA-256 fingerprint of the DER, subject) of a certificate."""
     cert = x509.load_pem_x509_certificate(pem)
     der = cert.public_bytes(Encoding.DER)
-    return (cert.public_bytes(Encoding.PEM).decode(), hashlib.sha256(der).hexdigest(),
-            cert.subject.rfc4514_string())
+    return (
+        cert.public_bytes(Encoding.PEM).decode(),
+        hashlib.sha256(der).hexdigest(),
+        cert.subject.rfc4514_string(),
+    )
 
 
 def _activate(row: SigningKey) -> SigningKey | None:
@@ -100,12 +105,21 @@ def _activate(row: SigningKey) -> SigningKey | None:
 def _row_for(material: Material) -> SigningKey:
     pem, fingerprint, subject = _identity(material.trusted_cert_pem())
     table = SigningKey.__table__
-    db.session.execute(insert_for(table).values(
-        kind=material.kind, label=material.label, cert_ref=material.cert_ref, cert_pem=pem,
-        fingerprint=fingerprint, subject=subject, active=False, created_at=utcnow(),
-    ).on_conflict_do_nothing())
-    return db.session.scalars(select(SigningKey).where(
-        SigningKey.fingerprint == fingerprint)).one()
+    db.session.execute(
+        insert_for(table)
+        .values(
+            kind=material.kind,
+            label=material.label,
+            cert_ref=material.cert_ref,
+            cert_pem=pem,
+            fingerprint=fingerprint,
+            subject=subject,
+            active=False,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing()
+    )
+    return db.session.scalars(select(SigningKey).where(SigningKey.fingerprint == fingerprint)).one()
 
 
 def key_row(material: Material) -> SigningKey:
@@ -125,16 +139,29 @@ def mark_used(row: SigningKey) -> None:
     row.last_used_at = now
 
 
-def _record_rotation(actor_id: int | None, row: SigningKey, previous: SigningKey | None,
-                     source: str) -> None:
-    record("signing_key_rotate", actor_id, f"key:{row.id}", kind=row.kind, label=row.label,
-           fingerprint=row.fingerprint[:16], previous=previous.id if previous else None,
-           source=source)
+def _record_rotation(
+    actor_id: int | None, row: SigningKey, previous: SigningKey | None, source: str
+) -> None:
+    record(
+        "signing_key_rotate",
+        actor_id,
+        f"key:{row.id}",
+        kind=row.kind,
+        label=row.label,
+        fingerprint=row.fingerprint[:16],
+        previous=previous.id if previous else None,
+        source=source,
+    )
 
 
-def rotate(*, key_file: Path | None = None, cert_file: Path | None = None,
-           key_label: str | None = None, cert_label: str | None = None,
-           actor_id: int | None = None) -> SigningKey:
+def rotate(
+    *,
+    key_file: Path | None = None,
+    cert_file: Path | None = None,
+    key_label: str | None = None,
+    cert_label: str | None = None,
+    actor_id: int | None = None,
+) -> SigningKey:
     """Switch to new key material: a key file, or another key label in the token.
 
     The new key signs a sample first (a key that does not match its certificate, or a
@@ -149,24 +176,28 @@ def rotate(*, key_file: Path | None = None, cert_file: Path | None = None,
     material: Material
     if key_label is not None:
         if kind != "pkcs11":
-            raise InvalidInput("key", _("A key label needs a PKCS#11 token "
-                                        "(LMS_SIGNING_PKCS11_MODULE)."))
+            raise InvalidInput(
+                "key", _("A key label needs a PKCS#11 token (LMS_SIGNING_PKCS11_MODULE).")
+            )
         material = token_from_config(_config()).with_labels(key_label, cert_label)
     else:
         if kind != "file":
-            raise InvalidInput("key", _("A key file cannot replace a key in a token: "
-                                        "give a key label."))
+            raise InvalidInput(
+                "key", _("A key file cannot replace a key in a token: give a key label.")
+            )
         assert key_file is not None
         is_p12 = key_file.suffix.lower() in (".p12", ".pfx")
         if cert_file is None and not is_p12:
             raise InvalidInput("cert", _("Give the certificate of the new key."))
         passphrase = _config().get("LMS_SIGNING_PASSPHRASE")
         try:
-            material = file_key(key_file.resolve(), cert_file.resolve() if cert_file else None,
-                                passphrase.encode() if passphrase else None)
+            material = file_key(
+                key_file.resolve(),
+                cert_file.resolve() if cert_file else None,
+                passphrase.encode() if passphrase else None,
+            )
         except SigningNotConfigured:
-            raise InvalidInput("key", _("The key or certificate file does not exist.")
-                               ) from None
+            raise InvalidInput("key", _("The key or certificate file does not exist.")) from None
     try:
         _sample_signature(material)
         row = _row_for(material)
@@ -206,18 +237,30 @@ class KeyUse:
 
 def history() -> list[KeyUse]:
     """Every signing key, oldest first, with how many certificates it signed (serials)."""
-    usage = {row[0]: row[1:] for row in db.session.execute(
-        select(Certificate.signing_key_id, func.count(), func.min(Certificate.serial),
-               func.max(Certificate.serial)).group_by(Certificate.signing_key_id))}
-    return [KeyUse(key, *usage.get(key.id, (0, None, None)))
-            for key in db.session.scalars(select(SigningKey).order_by(SigningKey.id))]
+    usage = {
+        row[0]: row[1:]
+        for row in db.session.execute(
+            select(
+                Certificate.signing_key_id,
+                func.count(),
+                func.min(Certificate.serial),
+                func.max(Certificate.serial),
+            ).group_by(Certificate.signing_key_id)
+        )
+    }
+    return [
+        KeyUse(key, *usage.get(key.id, (0, None, None)))
+        for key in db.session.scalars(select(SigningKey).order_by(SigningKey.id))
+    ]
 
 
 def trusted_certs() -> list[bytes]:
     """The certificates of every key this installation signed with (PEM), else the
     configured key's: what an uploaded certificate's signature is checked against."""
-    pems = [row.encode() for row in db.session.scalars(
-        select(SigningKey.cert_pem).order_by(SigningKey.id))]
+    pems = [
+        row.encode()
+        for row in db.session.scalars(select(SigningKey.cert_pem).order_by(SigningKey.id))
+    ]
     return pems or [signing_material().trusted_cert_pem()]
 
 

@@ -24,9 +24,14 @@ __all__ = [
     "open_signer",
 ]
 
-PKCS11_SETTINGS = ("LMS_SIGNING_PKCS11_MODULE", "LMS_SIGNING_PKCS11_TOKEN",
-                   "LMS_SIGNING_PKCS11_KEY_LABEL", "LMS_SIGNING_PKCS11_CERT_LABEL",
-                   "LMS_SIGNING_PKCS11_PIN", "LMS_SIGNING_PKCS11_PIN_FILE")
+PKCS11_SETTINGS = (
+    "LMS_SIGNING_PKCS11_MODULE",
+    "LMS_SIGNING_PKCS11_TOKEN",
+    "LMS_SIGNING_PKCS11_KEY_LABEL",
+    "LMS_SIGNING_PKCS11_CERT_LABEL",
+    "LMS_SIGNING_PKCS11_PIN",
+    "LMS_SIGNING_PKCS11_PIN_FILE",
+)
 FILE_SETTINGS = ("LMS_SIGNING_KEY", "LMS_SIGNING_CERT", "LMS_SIGNING_PASSPHRASE")
 
 
@@ -62,8 +67,7 @@ class FileKey:
             return self.cert.read_bytes()
         from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 
-        _key, cert, _more = pkcs12.load_key_and_certificates(self.key.read_bytes(),
-                                                             self.passphrase)
+        _key, cert, _more = pkcs12.load_key_and_certificates(self.key.read_bytes(), self.passphrase)
         if cert is None:
             raise SigningConfigError(f"signing: {self.key} holds no certificate")
         return cert.public_bytes(Encoding.PEM)
@@ -117,46 +121,66 @@ def configured_kind(config: Mapping[str, Any]) -> str | None:
     if token and files:
         raise SigningConfigError(
             f"signing: configure a key file ({', '.join(files)}) or a PKCS#11 token "
-            f"({', '.join(token)}), not both")
+            f"({', '.join(token)}), not both"
+        )
     return "pkcs11" if token else "file" if files else None
 
 
 def _pin(config: Mapping[str, Any]) -> str:
-    pin, pin_file = _set(config, "LMS_SIGNING_PKCS11_PIN"), _set(config,
-                                                                 "LMS_SIGNING_PKCS11_PIN_FILE")
+    pin, pin_file = (
+        _set(config, "LMS_SIGNING_PKCS11_PIN"),
+        _set(config, "LMS_SIGNING_PKCS11_PIN_FILE"),
+    )
     if pin and pin_file:
-        raise SigningConfigError("signing: set LMS_SIGNING_PKCS11_PIN or "
-                                 "LMS_SIGNING_PKCS11_PIN_FILE, not both")
+        raise SigningConfigError(
+            "signing: set LMS_SIGNING_PKCS11_PIN or LMS_SIGNING_PKCS11_PIN_FILE, not both"
+        )
     if pin_file:
         try:
             pin = Path(pin_file).read_text().strip()
         except OSError as exc:
-            raise SigningConfigError(f"signing: cannot read LMS_SIGNING_PKCS11_PIN_FILE "
-                                     f"{pin_file} ({exc.strerror})") from None
+            raise SigningConfigError(
+                f"signing: cannot read LMS_SIGNING_PKCS11_PIN_FILE {pin_file} ({exc.strerror})"
+            ) from None
     if not pin:
-        raise SigningConfigError("signing: the token needs a PIN: set LMS_SIGNING_PKCS11_PIN "
-                                 "or LMS_SIGNING_PKCS11_PIN_FILE")
+        raise SigningConfigError(
+            "signing: the token needs a PIN: set LMS_SIGNING_PKCS11_PIN "
+            "or LMS_SIGNING_PKCS11_PIN_FILE"
+        )
     return pin
 
 
 def token_from_config(config: Mapping[str, Any]) -> TokenKey:
     """The configured token key (module, token and PIN are also used by rotation)."""
-    missing = [name for name in ("LMS_SIGNING_PKCS11_MODULE", "LMS_SIGNING_PKCS11_TOKEN",
-                                 "LMS_SIGNING_PKCS11_KEY_LABEL") if not _set(config, name)]
+    missing = [
+        name
+        for name in (
+            "LMS_SIGNING_PKCS11_MODULE",
+            "LMS_SIGNING_PKCS11_TOKEN",
+            "LMS_SIGNING_PKCS11_KEY_LABEL",
+        )
+        if not _set(config, name)
+    ]
     if missing:
         raise SigningConfigError(f"signing: PKCS#11 needs {', '.join(missing)}")
     module = _set(config, "LMS_SIGNING_PKCS11_MODULE")
     if not Path(module).is_file():
         raise SigningConfigError(f"signing: LMS_SIGNING_PKCS11_MODULE {module} is not a file")
     key_label = _set(config, "LMS_SIGNING_PKCS11_KEY_LABEL")
-    return TokenKey(module, _set(config, "LMS_SIGNING_PKCS11_TOKEN"), key_label,
-                    _set(config, "LMS_SIGNING_PKCS11_CERT_LABEL") or key_label, _pin(config))
+    return TokenKey(
+        module,
+        _set(config, "LMS_SIGNING_PKCS11_TOKEN"),
+        key_label,
+        _set(config, "LMS_SIGNING_PKCS11_CERT_LABEL") or key_label,
+        _pin(config),
+    )
 
 
 def file_key(key: Path, cert: Path | None, passphrase: bytes | None) -> FileKey:
     if not key.exists() or (cert is not None and not cert.exists()):
         raise SigningNotConfigured(
-            "no signing key: run `lms certificates init-keys` or set LMS_SIGNING_KEY")
+            "no signing key: run `lms certificates init-keys` or set LMS_SIGNING_KEY"
+        )
     return FileKey(key, cert, passphrase)
 
 
@@ -171,8 +195,11 @@ def material_from_config(config: Mapping[str, Any], instance_path: str | Path) -
     instance = Path(instance_path)
     key = Path(_set(config, "LMS_SIGNING_KEY") or instance / "signing-key.pem")
     cert_setting = _set(config, "LMS_SIGNING_CERT")
-    cert = Path(cert_setting) if cert_setting else (
-        None if key.suffix.lower() in (".p12", ".pfx") else instance / "signing-cert.pem")
+    cert = (
+        Path(cert_setting)
+        if cert_setting
+        else (None if key.suffix.lower() in (".p12", ".pfx") else instance / "signing-cert.pem")
+    )
     if _set(config, "LMS_SIGNING_KEY") and not key.exists():
         raise SigningConfigError(f"signing: LMS_SIGNING_KEY {key} does not exist")
     if cert_setting and cert is not None and not cert.exists():
@@ -195,6 +222,7 @@ def open_signer(material: Material) -> Any:
     try:
         return load_signer(material.key, material.cert, material.passphrase)
     except (ValueError, TypeError, OSError) as exc:
-        raise SigningConfigError(f"signing: cannot load the key {material.key}: "
-                                 f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-                                 ) from None
+        raise SigningConfigError(
+            f"signing: cannot load the key {material.key}: "
+            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None

@@ -93,8 +93,7 @@ def _open_session(key: TokenKey) -> Any:
         reason = _describe(exc, key)
         if "No token matching" in reason:
             reason = "no token labelled this way in the module"
-        raise TokenError(f"signing: PKCS#11 token {key.token!r} ({key.module}): "
-                         f"{reason}") from None
+        raise TokenError(f"signing: PKCS#11 token {key.token!r} ({key.module}): {reason}") from None
 
 
 class TokenSigner(TemplateCache, PKCS11Signer):
@@ -103,15 +102,18 @@ class TokenSigner(TemplateCache, PKCS11Signer):
 
     token_key: TokenKey
 
-    async def async_sign_raw(self, data: bytes, digest_algorithm: str,
-                             dry_run: bool = False) -> bytes:
+    async def async_sign_raw(
+        self, data: bytes, digest_algorithm: str, dry_run: bool = False
+    ) -> bytes:
         try:
             return await super().async_sign_raw(data, digest_algorithm, dry_run=dry_run)
         except TokenError:
             raise
         except Exception as exc:
-            raise TokenError(f"signing: PKCS#11 token {self.token_key.token!r} failed while "
-                             f"signing: {_describe(exc, self.token_key)}") from None
+            raise TokenError(
+                f"signing: PKCS#11 token {self.token_key.token!r} failed while "
+                f"signing: {_describe(exc, self.token_key)}"
+            ) from None
 
     def close(self) -> None:
         """End the session (quietly: the token may be gone already)."""
@@ -131,9 +133,10 @@ def token_signer(key: TokenKey) -> TokenSigner:
         signer._load_objects()
     except Exception as exc:
         signer.close()
-        raise TokenError(f"signing: PKCS#11 token {key.token!r}: no key {key.key_label!r} "
-                         f"with certificate {key.cert_label!r} ({_describe(exc, key)})"
-                         ) from None
+        raise TokenError(
+            f"signing: PKCS#11 token {key.token!r}: no key {key.key_label!r} "
+            f"with certificate {key.cert_label!r} ({_describe(exc, key)})"
+        ) from None
     # Hash here, sign the digest in the token (CKM_ECDSA, CKM_RSA_PKCS): the mechanisms
     # every token has (SoftHSM 2.6 lacks CKM_ECDSA_SHA256).
     signer.use_raw_mechanism = signer.signing_cert.public_key.algorithm in ("ec", "rsa")

@@ -18,9 +18,11 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-MODULE_CANDIDATES = ("/usr/lib/softhsm/libsofthsm2.so",
-                     "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-                     "/usr/local/lib/softhsm/libsofthsm2.so")
+MODULE_CANDIDATES = (
+    "/usr/lib/softhsm/libsofthsm2.so",
+    "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/local/lib/softhsm/libsofthsm2.so",
+)
 TOKEN_LABEL = "coyeu-test"
 PIN = "8642-so-bi-mat"  # distinctive: tests look for it in logs and messages
 SO_PIN = "13579-so"
@@ -33,7 +35,8 @@ else:
     (_ROOT / "tokens").mkdir()
     (_ROOT / "softhsm2.conf").write_text(
         f"directories.tokendir = {_ROOT / 'tokens'}\nobjectstore.backend = file\n"
-        "log.level = ERROR\n")
+        "log.level = ERROR\n"
+    )
     os.environ["LMS_TEST_SOFTHSM_DIR"] = str(_ROOT)
 os.environ["SOFTHSM2_CONF"] = str(_ROOT / "softhsm2.conf")
 
@@ -54,9 +57,15 @@ class SoftToken:
 
     def config(self, key_label: str = KEY_LABELS[0], **extra: object) -> dict[str, object]:
         """``LMS_SIGNING_PKCS11_*`` settings for one of the token's keys."""
-        return {"LMS_SIGNING_PKCS11_MODULE": self.module, "LMS_SIGNING_PKCS11_TOKEN": self.token,
-                "LMS_SIGNING_PKCS11_KEY_LABEL": key_label, "LMS_SIGNING_PKCS11_PIN": self.pin,
-                "LMS_SIGNING_KEY": None, "LMS_SIGNING_CERT": None, **extra}
+        return {
+            "LMS_SIGNING_PKCS11_MODULE": self.module,
+            "LMS_SIGNING_PKCS11_TOKEN": self.token,
+            "LMS_SIGNING_PKCS11_KEY_LABEL": key_label,
+            "LMS_SIGNING_PKCS11_PIN": self.pin,
+            "LMS_SIGNING_KEY": None,
+            "LMS_SIGNING_CERT": None,
+            **extra,
+        }
 
     def material(self, key_label: str = KEY_LABELS[0]):
         from lms.certificates.material import TokenKey
@@ -77,12 +86,25 @@ def create_token(module: str) -> SoftToken:
     keys = {}
     for number, label in enumerate(KEY_LABELS, start=1):
         key = ec.generate_private_key(ec.SECP256R1())
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
         path = _ROOT / f"{label}.pem"
         path.write_bytes(pem)
-        _run("--import", str(path), "--token", TOKEN_LABEL, "--label", label,
-             "--id", f"{number:02x}", "--pin", PIN)
+        _run(
+            "--import",
+            str(path),
+            "--token",
+            TOKEN_LABEL,
+            "--label",
+            label,
+            "--id",
+            f"{number:02x}",
+            "--pin",
+            PIN,
+        )
         path.unlink()
         keys[label] = key
         token.certs[label] = _self_signed_cert(key, f"coyeu-lms token signer {number}")
@@ -94,11 +116,15 @@ def create_token(module: str) -> SoftToken:
     with lib.get_token(token_label=TOKEN_LABEL).open(user_pin=PIN, rw=True) as session:
         for number, label in enumerate(KEY_LABELS, start=1):
             cert = x509.load_pem_x509_certificate(token.certs[label])
-            session.create_object({
-                Attribute.CLASS: ObjectClass.CERTIFICATE,
-                Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
-                Attribute.TOKEN: True, Attribute.LABEL: label, Attribute.ID: bytes([number]),
-                Attribute.VALUE: cert.public_bytes(serialization.Encoding.DER),
-                Attribute.SUBJECT: cert.subject.public_bytes(),
-            })
+            session.create_object(
+                {
+                    Attribute.CLASS: ObjectClass.CERTIFICATE,
+                    Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                    Attribute.TOKEN: True,
+                    Attribute.LABEL: label,
+                    Attribute.ID: bytes([number]),
+                    Attribute.VALUE: cert.public_bytes(serialization.Encoding.DER),
+                    Attribute.SUBJECT: cert.subject.public_bytes(),
+                }
+            )
     return token

@@ -31,8 +31,11 @@ VALID_VI = ("Giấy chứng nhận này còn hiệu lực.", "Được ký bằn
 def _issue(code: str) -> list[Certificate]:
     klass, _learners = completed_class(2, code)
     assert issue_for_class(klass, None) == 2
-    return list(db.session.scalars(select(Certificate).where(
-        Certificate.class_id == klass.id).order_by(Certificate.serial)))
+    return list(
+        db.session.scalars(
+            select(Certificate).where(Certificate.class_id == klass.id).order_by(Certificate.serial)
+        )
+    )
 
 
 def _verifies_everywhere(item: Certificate, client, runner, tmp_path: Path) -> None:
@@ -43,9 +46,10 @@ def _verifies_everywhere(item: Certificate, client, runner, tmp_path: Path) -> N
     result = runner.invoke(args=["certificates", "verify", str(path)])  # offline
     assert result.exit_code == 0, result.output
     token = csrf_from(client, "/verify")  # online: the upload page
-    page = client.post("/verify", data={"file": (io.BytesIO(item.pdf), "c.pdf"),
-                                        "csrf_token": token}).get_data(as_text=True)
-    assert all(words in page for words in VALID_VI), page[page.find("<main"):][:3000]
+    page = client.post(
+        "/verify", data={"file": (io.BytesIO(item.pdf), "c.pdf"), "csrf_token": token}
+    ).get_data(as_text=True)
+    assert all(words in page for words in VALID_VI), page[page.find("<main") :][:3000]
     assert item.serial in page
 
 
@@ -54,11 +58,21 @@ def _new_keys(tmp_path: Path, name: str) -> tuple[Path, Path]:
 
 
 def test_rotate_key_files_twice_and_all_three_periods_verify(
-        app: Flask, client, runner, tmp_path: Path) -> None:
+    app: Flask, client, runner, tmp_path: Path
+) -> None:
     periods = [_issue("ROT-1")]
     second, third = _new_keys(tmp_path, "second"), _new_keys(tmp_path, "third")
-    result = runner.invoke(args=["certificates", "keys", "rotate", "--key-file", str(second[0]),
-                                 "--cert-file", str(second[1])])
+    result = runner.invoke(
+        args=[
+            "certificates",
+            "keys",
+            "rotate",
+            "--key-file",
+            str(second[0]),
+            "--cert-file",
+            str(second[1]),
+        ]
+    )
     assert result.exit_code == 0, result.output
     periods.append(_issue("ROT-2"))
     rotate(key_file=third[0], cert_file=third[1])
@@ -78,19 +92,24 @@ def test_rotate_key_files_twice_and_all_three_periods_verify(
     assert all(use.key.first_used_at and use.key.last_used_at for use in used)
     assert used[0].key.retired_at and used[1].key.retired_at and not used[2].key.retired_at
     assert [(use.first_serial, use.last_serial) for use in used] == [
-        (period[0].serial, period[1].serial) for period in periods]
+        (period[0].serial, period[1].serial) for period in periods
+    ]
 
-    listed = json.loads(runner.invoke(args=["certificates", "keys", "list", "--format",
-                                            "json"]).output)
+    listed = json.loads(
+        runner.invoke(args=["certificates", "keys", "list", "--format", "json"]).output
+    )
     assert [row["certificates"] for row in listed] == [2, 2, 2]
-    assert listed[2]["active"] and listed[0]["serials"] == [periods[0][0].serial,
-                                                            periods[0][1].serial]
+    assert listed[2]["active"] and listed[0]["serials"] == [
+        periods[0][0].serial,
+        periods[0][1].serial,
+    ]
     text = runner.invoke(args=["certificates", "keys", "list"]).output
     assert text.count("\n") == 3 and text.splitlines()[2].startswith("* #")
     assert f"({periods[1][0].serial}–{periods[1][1].serial})" in text
 
-    entries = db.session.scalars(select(AuditEntry).where(
-        AuditEntry.action == "signing_key_rotate").order_by(AuditEntry.id)).all()
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "signing_key_rotate").order_by(AuditEntry.id)
+    ).all()
     assert [entry.details["source"] for entry in entries] == ["rotate", "rotate"]
     with force_locale("vi"):
         line = describe([(entries[0], None)])[0]
@@ -98,13 +117,21 @@ def test_rotate_key_files_twice_and_all_three_periods_verify(
     assert str(second[0].resolve()) in line.sentence
 
 
-def test_a_rotation_that_cannot_sign_changes_nothing(app: Flask, runner,
-                                                     tmp_path: Path) -> None:
+def test_a_rotation_that_cannot_sign_changes_nothing(app: Flask, runner, tmp_path: Path) -> None:
     _issue("ROT-4")
     first, other = _new_keys(tmp_path, "a"), _new_keys(tmp_path, "b")
     before = [(key.id, key.active) for key in db.session.scalars(select(SigningKey))]
-    result = runner.invoke(args=["certificates", "keys", "rotate", "--key-file", str(first[0]),
-                                 "--cert-file", str(other[1])])  # a key and a foreign cert
+    result = runner.invoke(
+        args=[
+            "certificates",
+            "keys",
+            "rotate",
+            "--key-file",
+            str(first[0]),
+            "--cert-file",
+            str(other[1]),
+        ]
+    )  # a key and a foreign cert
     assert result.exit_code == 1 and "does not match" in result.output
     assert [(key.id, key.active) for key in db.session.scalars(select(SigningKey))] == before
     with pytest.raises(InvalidInput, match="LMS_SIGNING_PKCS11_MODULE"):
@@ -132,7 +159,8 @@ def token_app(app: Flask, soft_token: SoftToken):
 
 
 def test_rotate_token_labels_twice_and_all_three_periods_verify(
-        token_app: Flask, soft_token: SoftToken, client, runner, tmp_path: Path) -> None:
+    token_app: Flask, soft_token: SoftToken, client, runner, tmp_path: Path
+) -> None:
     periods = [_issue("ROT-T1")]
     result = runner.invoke(args=["certificates", "keys", "rotate", "--key-label", KEY_LABELS[1]])
     assert result.exit_code == 0, result.output

@@ -52,12 +52,16 @@ def opens(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def _certificates(klass) -> list[Certificate]:
-    return list(db.session.scalars(select(Certificate).where(
-        Certificate.class_id == klass.id).order_by(Certificate.serial)))
+    return list(
+        db.session.scalars(
+            select(Certificate).where(Certificate.class_id == klass.id).order_by(Certificate.serial)
+        )
+    )
 
 
 def test_certificates_issued_through_the_token_are_valid(
-        token_app: Flask, soft_token: SoftToken, tmp_path: Path) -> None:
+    token_app: Flask, soft_token: SoftToken, tmp_path: Path
+) -> None:
     klass, _learners = completed_class(2, "P11-A")
     assert issue_for_class(klass, None) == 2
     items = _certificates(klass)
@@ -72,14 +76,16 @@ def test_certificates_issued_through_the_token_are_valid(
         pytest.skip("needs pdfsig (poppler-utils)")
     path = tmp_path / "token.pdf"
     path.write_bytes(items[0].pdf)
-    out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60,
-                         check=False).stdout
+    out = subprocess.run(
+        ["pdfsig", str(path)], capture_output=True, text=True, timeout=60, check=False
+    ).stdout
     assert "Signature Validation: Signature is Valid" in out, out
     assert "coyeu-lms token signer 1" in out
 
 
-def test_a_bulk_run_opens_the_token_once(token_app: Flask, opens: list[str],
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bulk_run_opens_the_token_once(
+    token_app: Flask, opens: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(services, "CHUNK", 3)
     klass, _learners = completed_class(7, "P11-B")
     assert issue_for_class(klass, None) == 7  # three chunks
@@ -93,8 +99,9 @@ def test_the_pool_keeps_one_session_per_render_process(soft_token: SoftToken) ->
     material = soft_token.material(KEY_LABELS[1])
     ctxs = [make_ctx(serial=f"CY-2026-{n:06d}") for n in range(1, 7)]
     try:
-        pdfs = bulk.render_and_sign_bulk(ctxs, material, chunk_size=2, workers=2,
-                                         max_chunks_per_worker=100)
+        pdfs = bulk.render_and_sign_bulk(
+            ctxs, material, chunk_size=2, workers=2, max_chunks_per_worker=100
+        )
         pids = bulk.warm_pool(material, workers=2, max_chunks_per_worker=100)
     finally:
         bulk.shutdown_pools()
@@ -104,8 +111,11 @@ def test_the_pool_keeps_one_session_per_render_process(soft_token: SoftToken) ->
 
 
 def test_a_token_lost_mid_run_fails_the_chunk_and_the_run_resumes(
-        token_app: Flask, opens: list[str], monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+    token_app: Flask,
+    opens: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     from lms.certificates.tasks import run_issue
 
     caplog.set_level(logging.DEBUG)
@@ -147,8 +157,10 @@ def test_a_token_lost_mid_run_fails_the_chunk_and_the_run_resumes(
     assert numbers == [first_serial + n for n in (1, 2, 3, 7, 8, 9, 10)]  # a gap, no dups
     assert opens == [KEY_LABELS[0], KEY_LABELS[0]]
     # The PIN never shows: not in the logs, the run's error, nor the audit trail.
-    details = [json.dumps(entry.details, ensure_ascii=False)
-               for entry in db.session.scalars(select(AuditEntry))]
+    details = [
+        json.dumps(entry.details, ensure_ascii=False)
+        for entry in db.session.scalars(select(AuditEntry))
+    ]
     assert PIN not in caplog.text and PIN not in run.error
     assert not [text for text in details if PIN in text]
 

@@ -38,14 +38,16 @@ def _one_line(exc: BaseException) -> str:
     return text
 
 
-def test_a_token_key_checks_and_says_what_signs(app: Flask, soft_token: SoftToken,
-                                                configured) -> None:
+def test_a_token_key_checks_and_says_what_signs(
+    app: Flask, soft_token: SoftToken, configured
+) -> None:
     configured(soft_token.config())
     assert check_signing() == f"pkcs11 {KEY_LABELS[0]}"
 
 
-def test_both_kinds_configured_is_refused(app: Flask, soft_token: SoftToken,
-                                          configured, signing_keys) -> None:
+def test_both_kinds_configured_is_refused(
+    app: Flask, soft_token: SoftToken, configured, signing_keys
+) -> None:
     configured(soft_token.config(LMS_SIGNING_KEY=signing_keys[0]))
     with pytest.raises(SigningConfigError) as err:
         check_signing()
@@ -53,16 +55,20 @@ def test_both_kinds_configured_is_refused(app: Flask, soft_token: SoftToken,
     assert "LMS_SIGNING_KEY" in text and "LMS_SIGNING_PKCS11_MODULE" in text and "not both" in text
 
 
-@pytest.mark.parametrize(("change", "words"), [
-    ({"LMS_SIGNING_PKCS11_PIN": WRONG_PIN}, "wrong PIN"),
-    ({"LMS_SIGNING_PKCS11_TOKEN": "khong-co"}, "no token labelled"),
-    ({"LMS_SIGNING_PKCS11_KEY_LABEL": "signer-9"}, "no key 'signer-9'"),
-    ({"LMS_SIGNING_PKCS11_MODULE": "/nonexistent/libp11.so"}, "is not a file"),
-    ({"LMS_SIGNING_PKCS11_PIN": None}, "needs a PIN"),
-    ({"LMS_SIGNING_PKCS11_TOKEN": None}, "needs LMS_SIGNING_PKCS11_TOKEN"),
-])
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"LMS_SIGNING_PKCS11_PIN": WRONG_PIN}, "wrong PIN"),
+        ({"LMS_SIGNING_PKCS11_TOKEN": "khong-co"}, "no token labelled"),
+        ({"LMS_SIGNING_PKCS11_KEY_LABEL": "signer-9"}, "no key 'signer-9'"),
+        ({"LMS_SIGNING_PKCS11_MODULE": "/nonexistent/libp11.so"}, "is not a file"),
+        ({"LMS_SIGNING_PKCS11_PIN": None}, "needs a PIN"),
+        ({"LMS_SIGNING_PKCS11_TOKEN": None}, "needs LMS_SIGNING_PKCS11_TOKEN"),
+    ],
+)
 def test_a_wrong_token_setting_is_one_line_without_the_pin(
-        app: Flask, soft_token: SoftToken, configured, change, words) -> None:
+    app: Flask, soft_token: SoftToken, configured, change, words
+) -> None:
     configured({**soft_token.config(), **change})
     with pytest.raises(SigningConfigError) as err:
         check_signing()
@@ -72,18 +78,21 @@ def test_a_wrong_token_setting_is_one_line_without_the_pin(
     assert err.value.__cause__ is None  # no chained exception quoting the PIN either
 
 
-def test_the_pin_can_come_from_a_file(app: Flask, soft_token: SoftToken, configured,
-                                      tmp_path: Path) -> None:
+def test_the_pin_can_come_from_a_file(
+    app: Flask, soft_token: SoftToken, configured, tmp_path: Path
+) -> None:
     pin_file = tmp_path / "pin"
     pin_file.write_text(PIN + "\n")
-    configured(soft_token.config(LMS_SIGNING_PKCS11_PIN=None,
-                                 LMS_SIGNING_PKCS11_PIN_FILE=str(pin_file)))
+    configured(
+        soft_token.config(LMS_SIGNING_PKCS11_PIN=None, LMS_SIGNING_PKCS11_PIN_FILE=str(pin_file))
+    )
     assert check_signing() == f"pkcs11 {KEY_LABELS[0]}"
     configured({"LMS_SIGNING_PKCS11_PIN": PIN})
     with pytest.raises(SigningConfigError, match="not both"):
         check_signing()
-    configured({"LMS_SIGNING_PKCS11_PIN": None,
-                "LMS_SIGNING_PKCS11_PIN_FILE": str(tmp_path / "missing")})
+    configured(
+        {"LMS_SIGNING_PKCS11_PIN": None, "LMS_SIGNING_PKCS11_PIN_FILE": str(tmp_path / "missing")}
+    )
     with pytest.raises(SigningConfigError, match="cannot read LMS_SIGNING_PKCS11_PIN_FILE"):
         check_signing()
 
@@ -94,15 +103,15 @@ def test_the_pin_is_not_in_the_material_repr(soft_token: SoftToken) -> None:
     assert PIN not in repr(material) and PIN not in str(material)
 
 
-def test_a_missing_key_file_is_a_configuration_error(app: Flask, configured,
-                                                     tmp_path: Path) -> None:
+def test_a_missing_key_file_is_a_configuration_error(
+    app: Flask, configured, tmp_path: Path
+) -> None:
     configured({"LMS_SIGNING_KEY": str(tmp_path / "nope.pem")})
     with pytest.raises(SigningConfigError, match="does not exist"):
         check_signing()
 
 
-def test_no_key_at_all_is_not_an_error_at_start_up(app: Flask, configured,
-                                                   tmp_path: Path) -> None:
+def test_no_key_at_all_is_not_an_error_at_start_up(app: Flask, configured, tmp_path: Path) -> None:
     configured({"LMS_SIGNING_KEY": None, "LMS_SIGNING_CERT": None})
     app.instance_path, saved = str(tmp_path), app.instance_path
     try:
@@ -112,23 +121,36 @@ def test_no_key_at_all_is_not_an_error_at_start_up(app: Flask, configured,
 
 
 def _production_env(tmp_path: Path, soft_token: SoftToken, **extra: str) -> dict[str, str]:
-    env = {"PATH": "/usr/bin:/bin", "LMS_ENV": "production", "LMS_SECRET_KEY": "s" * 40,
-           "LMS_INSTANCE_PATH": str(tmp_path), "LMS_BASE_URL": "https://lms.example.vn",
-           "LMS_DATABASE_URL": f"sqlite:///{tmp_path / 'lms.sqlite3'}",
-           "SOFTHSM2_CONF": os.environ["SOFTHSM2_CONF"]}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LMS_ENV": "production",
+        "LMS_SECRET_KEY": "s" * 40,
+        "LMS_INSTANCE_PATH": str(tmp_path),
+        "LMS_BASE_URL": "https://lms.example.vn",
+        "LMS_DATABASE_URL": f"sqlite:///{tmp_path / 'lms.sqlite3'}",
+        "SOFTHSM2_CONF": os.environ["SOFTHSM2_CONF"],
+    }
     env.update({k: str(v) for k, v in soft_token.config().items() if v is not None})
     env.update(extra)
     return env
 
 
 def _run(code: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=env, text=True,
-                          capture_output=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_wsgi_start_in_production_says_one_line(tmp_path: Path, soft_token: SoftToken) -> None:
-    result = _run("import wsgi", env=_production_env(
-        tmp_path, soft_token, LMS_SIGNING_PKCS11_PIN=WRONG_PIN))
+    result = _run(
+        "import wsgi", env=_production_env(tmp_path, soft_token, LMS_SIGNING_PKCS11_PIN=WRONG_PIN)
+    )
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert lines == [lines[0]] and lines[0].startswith("lms: configuration error: signing:")
@@ -144,8 +166,11 @@ def test_wsgi_starts_with_a_good_token(tmp_path: Path, soft_token: SoftToken) ->
 
 
 def test_worker_start_says_one_line(tmp_path: Path, soft_token: SoftToken) -> None:
-    result = _run("from lms.cli import main; main()", "worker", env=_production_env(
-        tmp_path, soft_token, LMS_SIGNING_PKCS11_KEY_LABEL="khong-co-khoa"))
+    result = _run(
+        "from lms.cli import main; main()",
+        "worker",
+        env=_production_env(tmp_path, soft_token, LMS_SIGNING_PKCS11_KEY_LABEL="khong-co-khoa"),
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     errors = [line for line in result.stderr.strip().splitlines() if line]
     assert len(errors) == 1 and "configuration error: signing:" in errors[0], result.stderr
