@@ -46,3 +46,17 @@ def soft_token():
     if module is None:
         pytest.skip("needs softhsm2 (softhsm2-util and libsofthsm2.so)")
     return create_token(module)
+
+
+@pytest.fixture
+def token_app(app, soft_token):
+    """The app signing with the token's first key; the process's token session is let go."""
+    from lms.certificates import bulk
+
+    saved = dict(app.config)
+    app.config.update(soft_token.config())
+    yield app
+    app.config.clear()
+    app.config.update(saved)
+    bulk._drop_signer()
+    bulk._state.pop("material", None)

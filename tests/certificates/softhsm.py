@@ -8,6 +8,7 @@ module, and before the forkserver of the render pools starts, so they inherit it
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -38,6 +39,7 @@ else:
         "log.level = ERROR\n"
     )
     os.environ["LMS_TEST_SOFTHSM_DIR"] = str(_ROOT)
+    atexit.register(shutil.rmtree, _ROOT, ignore_errors=True)
 os.environ["SOFTHSM2_CONF"] = str(_ROOT / "softhsm2.conf")
 
 

@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from lms.audit.models import AuditEntry
 from lms.audit.sentences import describe
-from lms.certificates import bulk
 from lms.certificates.keys import history, rotate
 from lms.certificates.models import Certificate, SigningKey
 from lms.certificates.services import issue_for_class, verify_upload
@@ -145,17 +144,6 @@ def test_a_rotation_that_cannot_sign_changes_nothing(app: Flask, runner, tmp_pat
     current = db.session.scalars(select(SigningKey).where(SigningKey.active.is_(True))).one()
     with pytest.raises(InvalidInput, match="đang được sử dụng"):
         rotate(key_file=Path(current.label), cert_file=Path(current.cert_ref))
-
-
-@pytest.fixture
-def token_app(app: Flask, soft_token: SoftToken):
-    saved = dict(app.config)
-    app.config.update(soft_token.config())
-    yield app
-    app.config.clear()
-    app.config.update(saved)
-    bulk._drop_signer()
-    bulk._state.pop("material", None)
 
 
 def test_rotate_token_labels_twice_and_all_three_periods_verify(

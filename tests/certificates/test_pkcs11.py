@@ -25,18 +25,6 @@ from tests.certificates.test_pdf import make_ctx
 
 
 @pytest.fixture
-def token_app(app: Flask, soft_token: SoftToken):
-    """The app signing with the token's first key; the test's session state is let go."""
-    saved = dict(app.config)
-    app.config.update(soft_token.config())
-    yield app
-    app.config.clear()
-    app.config.update(saved)
-    bulk._drop_signer()
-    bulk._state.pop("material", None)
-
-
-@pytest.fixture
 def opens(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every opening of the token (a wrapper around the real session open)."""
     calls: list[str] = []
