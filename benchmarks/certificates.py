@@ -2,6 +2,11 @@
 
     .venv/bin/python benchmarks/certificates.py [--n 200]
     .venv/bin/python benchmarks/certificates.py --memory-n 1000 [--chunk 50]
+    .venv/bin/python benchmarks/certificates.py --pkcs11 [--n 200]
+
+``--pkcs11`` signs with a key in a SoftHSM2 token (set up in a temporary folder, as the
+tests do): naive then opens the token and signs with pyHanko's plain PKCS#11 signer per
+certificate; bulk keeps one session per render process.  The JSON says ``"signer"``.
 
 Default mode: the naive path (per certificate: its own WeasyPrint render with fresh
 fonts and stylesheet, then plain pyHanko signing with a freshly loaded key) on a
@@ -28,6 +33,9 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -36,6 +44,7 @@ from pyhanko.sign import signers
 from lms.certificates import bulk as bulk_module
 from lms.certificates import pdf as pdf_module
 from lms.certificates.bulk import default_workers, render_and_sign_bulk
+from lms.certificates.material import FileKey, Material
 from lms.certificates.pdf import CertificateContext, render_certificates_bulk
 from lms.certificates.signing import (
     BatchSigner,
@@ -103,25 +112,69 @@ def current_rss_mb() -> float:
     return float("nan")
 
 
-def naive_ms(ctxs: list[CertificateContext], key: Path, cert: Path) -> float:
+@dataclass
+class Setup:
+    """The signing key of a benchmark: material for the bulk path, the naive path's own
+    way of getting a signer per certificate, and the certificate that verifies."""
+
+    material: Material
+    trusted: bytes
+    naive_signer: Callable[[], Iterator[signers.Signer]]
+    name: str = "file"
+
+
+def file_setup(key: Path, cert: Path) -> Setup:
+    @contextmanager
+    def naive() -> Iterator[signers.Signer]:
+        yield signers.SimpleSigner.load(str(key), str(cert))  # plain pyHanko, no caching
+
+    return Setup(FileKey(key, cert), cert.read_bytes(), naive)
+
+
+def token_setup() -> Setup:
+    """A SoftHSM2 token with a key and its certificate (tests/certificates/softhsm.py)."""
+    from pyhanko.sign.pkcs11 import PKCS11Signer
+
+    from lms.certificates.token import open_session
+    from tests.certificates.softhsm import KEY_LABELS, create_token, module_path
+
+    module = module_path()
+    if module is None:
+        raise SystemExit("--pkcs11 needs softhsm2 (apt-get install softhsm2)")
+    token = create_token(module)
+    material = token.material(KEY_LABELS[0])
+
+    @contextmanager
+    def naive() -> Iterator[signers.Signer]:
+        session = open_session(material)  # the token opened for every certificate
+        try:
+            yield PKCS11Signer(session, cert_label=material.cert_label,
+                               key_label=material.key_label, use_raw_mechanism=True)
+        finally:
+            session.close()
+
+    return Setup(material, token.certs[KEY_LABELS[0]], naive, "pkcs11 (SoftHSM2)")
+
+
+def naive_ms(ctxs: list[CertificateContext], setup: Setup) -> float:
     """What a straightforward implementation does for every certificate."""
     renderer = pdf_module._renderer(None, None)  # Jinja template compiled once, as in Flask
     start = time.perf_counter()
     for ctx in ctxs:
         renderer._fonts()  # fresh FontConfiguration + stylesheet: a plain HTML().write_pdf()
         unsigned = renderer.render([ctx])
-        signer = signers.SimpleSigner.load(str(key), str(cert))  # plain pyHanko, no caching
-        sign_pdf(unsigned, signer)
+        with setup.naive_signer() as signer:
+            sign_pdf(unsigned, signer)
     return (time.perf_counter() - start) * 1000 / len(ctxs)
 
 
-def bulk_ms(ctxs: list[CertificateContext], key: Path, cert: Path, workers: int) -> float:
+def bulk_ms(ctxs: list[CertificateContext], setup: Setup, workers: int) -> float:
     """The production path: ``render_and_sign_bulk`` in chunks of 50 on ``workers``
     processes (the warm pool is reused across calls, as in a long-lived Huey worker)."""
     start = time.perf_counter()
-    signed = render_and_sign_bulk(ctxs, key, cert, chunk_size=50, workers=workers)
+    signed = render_and_sign_bulk(ctxs, setup.material, chunk_size=50, workers=workers)
     elapsed = (time.perf_counter() - start) * 1000 / len(ctxs)
-    trusted = cert.read_bytes()
+    trusted = setup.trusted
     for i in {0, len(ctxs) // 2, len(ctxs) - 1}:  # spot-check outside the timing
         check = verify_pdf(signed[i], trusted)
         assert check.valid, (i, check)
@@ -141,7 +194,7 @@ def pool_peak_mb() -> float:
     return total
 
 
-def run_speed(n: int, key: Path, cert: Path, rounds: int = 3) -> dict[str, float | int]:
+def run_speed(n: int, setup: Setup, rounds: int = 3) -> dict[str, object]:
     """Interleave ``rounds`` of each path and keep the best: this machine is noisy.
 
     The pool is started inside the first timed bulk call, so ``bulk_cold`` includes
@@ -153,12 +206,12 @@ def run_speed(n: int, key: Path, cert: Path, rounds: int = 3) -> dict[str, float
     sample = ctxs[: min(n, 30)]
     per_round = max(1, len(sample) // rounds)
     naive, bulk, single = [], [], []
-    cold = bulk_ms(ctxs, key, cert, workers)
+    cold = bulk_ms(ctxs, setup, workers)
     print(f"bulk on {workers} processes, pool start-up included: {cold:.1f} ms/cert")
     for r in range(rounds):
-        naive.append(naive_ms(sample[r * per_round : (r + 1) * per_round] or sample, key, cert))
-        bulk.append(bulk_ms(ctxs, key, cert, workers))
-        single.append(bulk_ms(ctxs, key, cert, 1))
+        naive.append(naive_ms(sample[r * per_round : (r + 1) * per_round] or sample, setup))
+        bulk.append(bulk_ms(ctxs, setup, workers))
+        single.append(bulk_ms(ctxs, setup, 1))
         print(f"round {r + 1}: naive {naive[-1]:.1f} ms/cert, bulk {bulk[-1]:.1f} ms/cert "
               f"({workers} processes), {single[-1]:.1f} ms/cert (one process)", flush=True)
     own, kids = peak_rss_mb()
@@ -166,6 +219,7 @@ def run_speed(n: int, key: Path, cert: Path, rounds: int = 3) -> dict[str, float
     print(f"peak RSS: this process {own:.0f} MiB, render processes {pool:.0f} MiB in all")
     return {
         "n": n,
+        "signer": setup.name,
         "naive_ms_per_cert": round(min(naive), 1),
         "bulk_ms_per_cert": round(min(bulk), 1),
         "ratio": round(min(naive) / min(bulk), 2),
@@ -214,13 +268,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=200, help="certificates for the bulk path")
     parser.add_argument("--memory-n", type=int, default=0, help="memory mode over N certificates")
     parser.add_argument("--chunk", type=int, default=50, help="chunk size in memory mode")
+    parser.add_argument("--pkcs11", action="store_true", help="sign in a SoftHSM2 token")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="cert-bench-") as tmp:
         key, cert = generate_demo_keys(Path(tmp))
         if args.memory_n:
             result = run_memory(args.memory_n, args.chunk, key, cert)
         else:
-            result = run_speed(args.n, key, cert)
+            result = run_speed(args.n, token_setup() if args.pkcs11 else file_setup(key, cert))
     print(json.dumps(result, ensure_ascii=False))
     return 0
 

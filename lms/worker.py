@@ -26,7 +26,16 @@ def worker_command(workers: int, graceful_signal: str) -> None:
 
     click.echo(f"lms worker: {huey.storage.__class__.__name__}, {workers} threads "
                f"({current_app.config['LMS_ENV']})")
+    from lms.certificates.keys import check_signing
     from lms.certificates.services import warm_render_pool
+    from lms.config import ConfigError
+
+    try:
+        signer = check_signing()
+    except ConfigError as exc:  # one line, never a traceback at the first issue
+        raise click.ClickException(f"configuration error: {exc}") from None
+    click.echo(f"lms worker: certificates signed with {signer}" if signer else
+               "lms worker: no signing key yet (lms certificates init-keys)")
 
     # Huey handles SIGINT and SIGTERM once the consumer runs; a stop asked for while the
     # render processes start is kept until they are ready, then honoured quietly (no

@@ -41,6 +41,9 @@ PACKAGES: dict[str, str] = {
     "pango": "libpango-1.0-0 libpangoft2-1.0-0",
     "harfbuzz": "libharfbuzz-subset0",
     "noto": "fonts-noto-core",
+    "softhsm2": "softhsm2",
+    "softhsm2-util": "softhsm2",
+    "libsofthsm2": "softhsm2",
 }
 PYTHON_HINT = "Python packages: `make dev` installs them (.venv/bin/pip install -e '.[dev]')"
 SHOWN_PER_TOOL = 5

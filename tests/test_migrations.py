@@ -22,7 +22,7 @@ EXPECTED_TABLES = {
     "question_versions", "quizzes", "attempts", "attempt_slots", "accommodations",
     "class_completions", "activation_codes", "roster_imports", "export_jobs", "certificates",
     "certificate_events", "certificate_serials", "certificate_runs", "audit_log", "audit_head",
-    "question_categories", "course_sync_bases",
+    "question_categories", "course_sync_bases", "signing_keys",
 }
 
 

@@ -187,6 +187,9 @@ SENTENCES: dict[str, Sentence] = {
         "The audit log is keyed from here on; the %(count)s entries before are legacy.",
         count=format_number(d.get("legacy_entries") or 0)),
     **COVERAGE_SENTENCES,
+    "signing_key_rotate": lambda a, t, d, n: _(
+        "%(actor)s switched certificate signing to key %(label)s (fingerprint %(fp)s).",
+        actor=a, label=d.get("label") or _after(t), fp=d.get("fingerprint") or "–"),
 }
 
 #: Short names of the actions, for the filter.
@@ -209,6 +212,7 @@ ACTION_LABELS = {
     "class_settings": _l("Class settings"), "account_edit": _l("Account edited"),
     "content_edit": _l("Course content changed"), "export_request": _l("Export requested"),
     "certificate_run": _l("Certificate run"), "attempt_start": _l("Attempt started"),
+    "signing_key_rotate": _l("Signing key rotated"),
 }
 
 

@@ -25,7 +25,9 @@ ACTIONS = ("login", "login_failed", "role_change", "grade", "regrade", "manual_g
            "login_activation", "password_change", "sessions_end", "password_check_failed",
            # audit coverage (issue 15)
            "class_create", "class_settings", "account_edit", "content_edit", "export_request",
-           "certificate_run", "attempt_start")
+           "certificate_run", "attempt_start",
+           # signing keys (issue 16)
+           "signing_key_rotate")
 
 __all__ = ["ACTIONS", "ChainCheck", "chain_hash", "changes", "connect_events", "record",
            "verify_chain"]

@@ -22,15 +22,24 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from lms.certificates.material import (
+    FileKey,
+    Material,
+    SigningConfigError,
+    TokenKey,
+    open_signer,
+)
 from lms.certificates.pdf import CertificateContext, render_certificates_bulk, sample_context
-from lms.certificates.signing import BatchSigner, load_signer
+from lms.certificates.signing import BatchSigner
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "default_workers",
     "iter_render_and_sign",
+    "probe_signer",
     "render_and_sign_bulk",
     "shutdown_pools",
+    "token_cert_pem",
     "warm_pool",
 ]
 
@@ -47,7 +56,8 @@ def pool_context() -> multiprocessing.context.BaseContext:
     """forkserver: safe to start from threaded servers (a Huey worker, gunicorn), and
     each render process forks from a server that has already imported the renderer."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["lms.certificates.signing", "lms.certificates.pdf"])
+    ctx.set_forkserver_preload(["lms.certificates.signing", "lms.certificates.pdf",
+                                "lms.certificates.material"])
     return ctx
 
 
@@ -92,14 +102,67 @@ def shutdown_pools() -> None:
 atexit.register(shutdown_pools)
 
 
+def _drop_signer() -> None:
+    """Forget this process's signer (closing its token session, if any)."""
+    _state.pop("signer_material", None)
+    batch = _state.pop("signer", None)
+    close = getattr(getattr(batch, "signer", None), "close", None)
+    if close is not None:
+        close()
+
+
+def _signer_for(material: Material) -> BatchSigner:
+    """This process's signer for ``material``: a token is opened ONCE per process and its
+    session kept for every later chunk and run; a key file is loaded again per run."""
+    batch = _state.get("signer")
+    if isinstance(material, TokenKey) and _state.get("signer_material") == material:
+        assert isinstance(batch, BatchSigner)
+        return batch
+    _drop_signer()
+    batch = _state["signer"] = BatchSigner(open_signer(material))
+    _state["signer_material"] = material
+    return batch
+
+
+def token_cert_pem(material: TokenKey) -> bytes:
+    """The certificate of a token key, read through this process's session."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    der = _signer_for(material).signer.signing_cert.dump()
+    return x509.load_der_x509_certificate(der).public_bytes(Encoding.PEM)
+
+
+def _probe(material: Material) -> None:
+    close = getattr(open_signer(material), "close", None)
+    if close is not None:
+        close()
+
+
+def probe_signer(material: Material) -> None:
+    """Open ``material`` once to check it.  A token is opened in a short-lived render
+    process: the calling process (a gunicorn master that forks) never loads the PKCS#11
+    module, which must not be shared across a fork.
+
+    :raises SigningConfigError: one line saying what is wrong.
+    """
+    if not isinstance(material, TokenKey):
+        _probe(material)
+        return
+    with ProcessPoolExecutor(max_workers=1, mp_context=pool_context()) as probe:
+        try:
+            probe.submit(_probe, material).result()
+        except SigningConfigError as exc:  # without the render process's traceback
+            raise type(exc)(str(exc)) from None
+
+
 def _init_worker(
-    key_path: str,
-    cert_path: str | None,
-    passphrase: bytes | None,
+    material: Material,
     static_root: Path | None,
     templates_root: Path | None,
 ) -> None:
-    _state["signer"] = BatchSigner(load_signer(key_path, cert_path, passphrase))
+    _state["material"] = material
+    _signer_for(material)
     _state["roots"] = {"static_root": static_root, "templates_root": templates_root}
 
 
@@ -127,28 +190,39 @@ def _init_pool_worker(*init_args: object) -> None:
 
 
 def _render_and_sign_chunk(ctxs: list[CertificateContext]) -> list[bytes]:
-    signer = _state["signer"]
-    assert isinstance(signer, BatchSigner), "worker initializer did not run"
+    material = _state.get("material")
+    if material is None:
+        raise RuntimeError("worker initializer did not run")
     roots = _state["roots"]
     assert isinstance(roots, dict)
-    return signer.sign(render_certificates_bulk(ctxs, **roots))
+    pdfs = render_certificates_bulk(ctxs, **roots)
+    signer = _state.get("signer")
+    if not isinstance(signer, BatchSigner) or _state.get("signer_material") != material:
+        signer = _signer_for(material)  # a token that failed before: open it again
+    try:
+        return signer.sign(pdfs)
+    except Exception:
+        _drop_signer()  # a token that went away: this chunk fails, a later one reopens
+        raise
+
+
+def as_material(
+    key: Material | Path | str, cert_path: Path | str | None = None,
+    passphrase: bytes | None = None,
+) -> Material:
+    """A key file's paths (the older call style) or material, as material."""
+    if isinstance(key, FileKey | TokenKey):
+        return key
+    return FileKey(Path(key), None if cert_path is None else Path(cert_path), passphrase)
 
 
 def _init_args(
-    key_path: Path | str,
-    cert_path: Path | str | None,
-    passphrase: bytes | None,
+    material: Material,
     static_root: Path | None,
     templates_root: Path | None,
-) -> tuple[str, str | None, bytes | None, Path | None, Path | None]:
+) -> tuple[Material, Path | None, Path | None]:
     """Worker initializer arguments (also the pool's cache key): plain, picklable."""
-    return (
-        str(key_path),
-        None if cert_path is None else str(cert_path),
-        passphrase,
-        static_root,
-        templates_root,
-    )
+    return (material, static_root, templates_root)
 
 
 def _warm_worker(_: int) -> int:
@@ -158,8 +232,8 @@ def _warm_worker(_: int) -> int:
 
 
 def warm_pool(
-    key_path: Path | str,
-    cert_path: Path | str | None,
+    key_path: Material | Path | str,
+    cert_path: Path | str | None = None,
     passphrase: bytes | None = None,
     *,
     workers: int,
@@ -170,7 +244,8 @@ def warm_pool(
     """Start the warm pool that ``iter_render_and_sign`` would use; returns the pids
     that did a warm-up render.  ``lms worker`` calls this at start-up, so the first
     bulk run of a worker's life does not pay for starting processes."""
-    init_args = _init_args(key_path, cert_path, passphrase, static_root, templates_root)
+    init_args = _init_args(as_material(key_path, cert_path, passphrase), static_root,
+                           templates_root)
     pool = _pool(workers, init_args, max_chunks_per_worker)
     return set(pool.map(_warm_worker, range(workers)))
 
@@ -181,8 +256,8 @@ def _chunks(ctxs: Sequence[CertificateContext], size: int) -> list[list[Certific
 
 def iter_render_and_sign(
     ctxs: Sequence[CertificateContext],
-    key_path: Path | str,
-    cert_path: Path | str | None,
+    key_path: Material | Path | str,
+    cert_path: Path | str | None = None,
     passphrase: bytes | None = None,
     *,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
@@ -198,7 +273,8 @@ def iter_render_and_sign(
     # Smaller chunks when there are few certificates, so every worker gets some.
     size = max(1, min(chunk_size, math.ceil(len(ctxs) / workers)))
     chunks = _chunks(ctxs, size)
-    init_args = _init_args(key_path, cert_path, passphrase, static_root, templates_root)
+    init_args = _init_args(as_material(key_path, cert_path, passphrase), static_root,
+                           templates_root)
     if workers == 1 or len(chunks) == 1:
         _init_worker(*init_args)
         for chunk in chunks:
@@ -215,8 +291,8 @@ def iter_render_and_sign(
 
 def render_and_sign_bulk(
     ctxs: Sequence[CertificateContext],
-    key_path: Path | str,
-    cert_path: Path | str | None,
+    key_path: Material | Path | str,
+    cert_path: Path | str | None = None,
     passphrase: bytes | None = None,
     *,
     chunk_size: int = DEFAULT_CHUNK_SIZE,

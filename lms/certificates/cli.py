@@ -39,6 +39,62 @@ def init_keys() -> None:
     click.echo(f"signing key: {target_key}\nsigning certificate: {target_cert}")
 
 
+@certificates_cli.group("keys")
+def keys_cli() -> None:
+    """Signing keys: their history, and rotation to new key material."""
+
+
+@keys_cli.command("list")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text")
+def keys_list(fmt: str) -> None:
+    """Every signing key, when it was used and which serials it signed."""
+    from lms.certificates.keys import history, used_at
+
+    rows = [{"id": use.key.id, "kind": use.key.kind, "label": use.key.label,
+             "certificate": use.key.cert_ref, "subject": use.key.subject,
+             "fingerprint": use.key.fingerprint, "active": use.key.active,
+             "first_used": used_at(use.key.first_used_at),
+             "last_used": used_at(use.key.last_used_at),
+             "retired": used_at(use.key.retired_at), "certificates": use.count,
+             "serials": [use.first_serial, use.last_serial] if use.count else []}
+            for use in history()]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("no signing key used yet")
+    for row in rows:
+        mark = "*" if row["active"] else " "
+        serials = "–".join(row["serials"]) if row["serials"] else "–"
+        click.echo(f"{mark} #{row['id']} {row['kind']:<6} {row['label']}  "
+                   f"{row['fingerprint'][:16]}  used {row['first_used']} – {row['last_used']}"
+                   f"  {row['certificates']} certificates ({serials})")
+
+
+@keys_cli.command("rotate")
+@click.option("--key-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="A new key file (PEM, or PKCS#12 with LMS_SIGNING_PASSPHRASE).")
+@click.option("--cert-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="The certificate of the new PEM key.")
+@click.option("--key-label", help="Another key in the configured PKCS#11 token.")
+@click.option("--cert-label", help="Its certificate's label (default: the key label).")
+def keys_rotate(key_file: Path | None, cert_file: Path | None, key_label: str | None,
+                cert_label: str | None) -> None:
+    """Sign from now on with new key material (earlier certificates keep verifying)."""
+    from lms.certificates.keys import rotate
+    from lms.errors import InvalidInput
+    from lms.extensions import db
+
+    try:
+        row = rotate(key_file=key_file, cert_file=cert_file, key_label=key_label,
+                     cert_label=cert_label)
+    except InvalidInput as exc:
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"signing key #{row.id} ({row.kind} {row.label}, {row.fingerprint[:16]}) "
+               "is now in use")
+
+
 def _class(code: str) -> Class:
     from lms.extensions import db
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -56,11 +57,43 @@ class Certificate(db.Model):
         ForeignKey("certificates.id", ondelete="SET NULL"), index=True)
     superseded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("certificates.id", ondelete="SET NULL"), index=True)
+    signing_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("signing_keys.id", ondelete="RESTRICT"), index=True)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
     def __repr__(self) -> str:
         return f"<Certificate {self.serial} {self.status}>"
+
+
+class SigningKey(db.Model):
+    """A signing key this installation used or uses: its certificate (kept, so the
+    certificates it signed verify after a rotation), where it is, and when it was used."""
+
+    __tablename__ = "signing_keys"
+    __table_args__ = (
+        UniqueConstraint("fingerprint"),
+        CheckConstraint("kind IN ('file', 'pkcs11')", name="kind_valid"),
+        # At most one key in use.
+        Index("uq_signing_keys_one_active", "active", unique=True,
+              sqlite_where=text("active"), postgresql_where=text("active")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    label: Mapped[str] = mapped_column(Text)  # key file path, or the token's key label
+    cert_ref: Mapped[str | None] = mapped_column(Text)  # certificate file, or its label
+    cert_pem: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of the certificate DER
+    subject: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    first_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"<SigningKey {self.id} {self.kind} {self.label}>"
 
 
 class SerialCounter(db.Model):

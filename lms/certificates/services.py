@@ -9,7 +9,6 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -19,7 +18,14 @@ from sqlalchemy import select
 
 from lms.audit.services import record
 from lms.auth.models import User
-from lms.certificates.models import Certificate, CertificateEvent, SerialCounter
+from lms.certificates.keys import key_row, mark_used, signing_material, trusted_certs
+from lms.certificates.material import (
+    FileKey,
+    Material,
+    SigningConfigError,
+    SigningNotConfigured,
+)
+from lms.certificates.models import Certificate, CertificateEvent, SerialCounter, SigningKey
 from lms.certificates.pdf import CertificateContext
 from lms.classes.models import Class, ClassCompletion, CompletionStatus
 from lms.db import aware, utcnow
@@ -35,43 +41,7 @@ CODE_LENGTH = 12
 CHUNK = 50
 
 
-class SigningNotConfigured(RuntimeError):  # noqa: N818 (a state, read as a sentence)
-    """No signing key: run ``lms certificates init-keys`` or set LMS_SIGNING_KEY."""
-
-
-@dataclass(frozen=True)
-class SigningMaterial:
-    """Where the signing key and certificate are."""
-
-    key: Path
-    cert: Path | None
-    passphrase: bytes | None
-
-    def trusted_cert_pem(self) -> bytes:
-        """The signer certificate (PEM) that verification trusts."""
-        if self.cert is not None:
-            return self.cert.read_bytes()
-        from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
-
-        _key, cert, _more = pkcs12.load_key_and_certificates(self.key.read_bytes(),
-                                                             self.passphrase)
-        assert cert is not None
-        return cert.public_bytes(Encoding.PEM)
-
-
-def signing_material() -> SigningMaterial:
-    """The configured key material (``LMS_SIGNING_*``, else ``instance/``)."""
-    config = current_app.config
-    instance = Path(current_app.instance_path)
-    key = Path(config.get("LMS_SIGNING_KEY") or instance / "signing-key.pem")
-    cert_setting = config.get("LMS_SIGNING_CERT")
-    cert = Path(cert_setting) if cert_setting else (
-        None if key.suffix.lower() in (".p12", ".pfx") else instance / "signing-cert.pem")
-    passphrase = config.get("LMS_SIGNING_PASSPHRASE")
-    if not key.exists() or (cert is not None and not cert.exists()):
-        raise SigningNotConfigured(
-            "no signing key: run `lms certificates init-keys` or set LMS_SIGNING_KEY")
-    return SigningMaterial(key, cert, passphrase.encode() if passphrase else None)
+SigningMaterial = FileKey  # the older name of a key file's material
 
 
 def new_code() -> str:
@@ -149,12 +119,21 @@ def context_of(snapshot: dict[str, Any]) -> CertificateContext:
     return CertificateContext(**data)
 
 
-def _render(contexts: list[CertificateContext]) -> list[bytes]:
+def _render(contexts: list[CertificateContext], material: Material) -> list[bytes]:
+    """Render and sign (no database access: tests run it in a thread of its own)."""
     from lms.certificates.bulk import render_and_sign_bulk
 
+    return render_and_sign_bulk(contexts, material, chunk_size=CHUNK,
+                                workers=current_app.config["LMS_CERT_WORKERS"])
+
+
+def _signed(contexts: list[CertificateContext]) -> tuple[list[bytes], SigningKey]:
+    """Signed PDFs, and the key (of the history) that signs them."""
     material = signing_material()
-    return render_and_sign_bulk(contexts, material.key, material.cert, material.passphrase,
-                                chunk_size=CHUNK, workers=current_app.config["LMS_CERT_WORKERS"])
+    key = key_row(material)
+    pdfs = _render(contexts, material)
+    mark_used(key)
+    return pdfs, key
 
 
 def warm_render_pool() -> int:
@@ -170,15 +149,15 @@ def warm_render_pool() -> int:
         return 0
     try:
         material = signing_material()
-    except SigningNotConfigured:
+    except (SigningNotConfigured, SigningConfigError):  # `lms worker` said why already
         return 0
-    warm_pool(material.key, material.cert, material.passphrase, workers=workers)
+    warm_pool(material, workers=workers)
     return workers
 
 
 def _insert(klass: Class, user: User, snapshot: dict[str, Any], pdf: bytes,
             actor: User | None, replaces: Certificate | None = None,
-            reason: str = "") -> Certificate | None:
+            reason: str = "", key: SigningKey | None = None) -> Certificate | None:
     """Insert a valid certificate unless one exists (the partial unique index decides), or,
     for a run rather than a reissue, unless a certificate of the class was revoked since
     the run listed the learner: a revocation never undoes itself."""
@@ -194,7 +173,7 @@ def _insert(klass: Class, user: User, snapshot: dict[str, Any], pdf: bytes,
         code=snapshot["verify_code"], status="valid", snapshot=snapshot, pdf=pdf,
         pdf_sha256=hashlib.sha256(pdf).hexdigest(), issued_at=now,
         issued_by_id=actor.id if actor else None, revoked_reason="",
-        replaces_id=replaces.id if replaces else None,
+        replaces_id=replaces.id if replaces else None, signing_key_id=key.id if key else None,
     ).on_conflict_do_nothing().returning(table.c.id)
     new_id = db.session.execute(stmt).scalar()
     if new_id is None:
@@ -245,9 +224,9 @@ def issue_for_class(klass: Class, actor: User | None, user_ids: Sequence[int] | 
         snapshots = [snapshot_for(klass, user, completion, serial, new_code())
                      for (user, completion), serial in zip(chunk, serials, strict=True)]
         db.session.commit()  # serials are taken even if rendering fails: gaps, never dups
-        pdfs = _render([context_of(s) for s in snapshots])
+        pdfs, key = _signed([context_of(s) for s in snapshots])
         for (user, _completion), snapshot, pdf in zip(chunk, snapshots, pdfs, strict=True):
-            issued += _insert(klass, user, snapshot, pdf, actor) is not None
+            issued += _insert(klass, user, snapshot, pdf, actor, key=key) is not None
         db.session.commit()
         if progress:
             progress(min(start + CHUNK, total), total, issued)
@@ -291,11 +270,12 @@ def reissue(certificate: Certificate, actor: User | None, reason: str) -> Certif
     serial = allocate_serials(to_user_timezone(utcnow()).year, 1)[0]
     snapshot = snapshot_for(klass, user, completion, serial, new_code())
     snapshot["completed_on"] = certificate.snapshot["completed_on"]
-    pdf = _render([context_of(snapshot)])[0]
+    pdfs, key = _signed([context_of(snapshot)])
     if certificate.status == "valid":
         certificate.status = "superseded"
         db.session.flush()  # frees the one-valid slot for the replacement
-    new = _insert(klass, user, snapshot, pdf, actor, replaces=certificate, reason=reason)
+    new = _insert(klass, user, snapshot, pdfs[0], actor, replaces=certificate, reason=reason,
+                  key=key)
     if new is None:
         raise InvalidInput("serial", _("A valid certificate already exists."))
     certificate.superseded_by_id = new.id
@@ -345,7 +325,7 @@ def verify_upload(pdf: bytes) -> UploadCheck:
     """Check a PDF's signature against our key and match it to a certificate by content."""
     from lms.certificates.signing import verify_pdf
 
-    check = verify_pdf(pdf, signing_material().trusted_cert_pem())
+    check = verify_pdf(pdf, trusted_certs())
     certificate = db.session.scalar(select(Certificate).where(
         Certificate.pdf_sha256 == hashlib.sha256(pdf).hexdigest()))
     return UploadCheck(check.valid, check.signed_by_us, check.reason, certificate,

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+import tests.certificates.softhsm  # noqa: F401  (SOFTHSM2_CONF before any load)
 from lms.classes.completion import recompute
 from lms.courses.progress import record_activity
 from lms.courses.services import LessonDraft, create_lesson, publish
@@ -34,3 +35,28 @@ def completed_class(n: int = 3, code: str = "K74-HN", mode: str = "manual"):
 @pytest.fixture
 def done_class(app):
     return completed_class()
+
+
+@pytest.fixture(scope="session")
+def soft_token():
+    """A SoftHSM2 token with three keys and their certificates (once per run)."""
+    from tests.certificates.softhsm import create_token, module_path
+
+    module = module_path()
+    if module is None:
+        pytest.skip("needs softhsm2 (softhsm2-util and libsofthsm2.so)")
+    return create_token(module)
+
+
+@pytest.fixture
+def token_app(app, soft_token):
+    """The app signing with the token's first key; the process's token session is let go."""
+    from lms.certificates import bulk
+
+    saved = dict(app.config)
+    app.config.update(soft_token.config())
+    yield app
+    app.config.clear()
+    app.config.update(saved)
+    bulk._drop_signer()
+    bulk._state.pop("material", None)

@@ -133,11 +133,11 @@ def test_interrupted_bulk_run_resumes_without_duplicates(app, monkeypatch) -> No
     real = services._render
     calls = {"n": 0}
 
-    def crashing(contexts):
+    def crashing(contexts, material):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("worker killed")
-        return real(contexts)
+        return real(contexts, material)
 
     monkeypatch.setattr(services, "_render", crashing)
     with pytest.raises(RuntimeError):

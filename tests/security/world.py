@@ -101,7 +101,7 @@ _REAL_RENDER = certificate_services._render
 _PDF: list[bytes] = []
 
 
-def render_off_loop(contexts: Sequence[Any]) -> list[bytes]:
+def render_off_loop(contexts: Sequence[Any], *material: Any) -> list[bytes]:
     """The real renderer and signer, run in a thread of its own.
 
     Signing calls ``asyncio.run()``, which refuses to run while the calling thread has an
@@ -112,17 +112,17 @@ def render_off_loop(contexts: Sequence[Any]) -> list[bytes]:
 
     def work() -> list[bytes]:
         with app.app_context():
-            return _REAL_RENDER(list(contexts))
+            return _REAL_RENDER(list(contexts), *material)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(work).result()
 
 
-def _render_once(contexts: Sequence[Any]) -> list[bytes]:
+def _render_once(contexts: Sequence[Any], *material: Any) -> list[bytes]:
     """Render and sign one real certificate per run; the world reuses its bytes (the
     matrix is about who gets the file, not what it says)."""
     if not _PDF:
-        _PDF.extend(render_off_loop(contexts[:1]))
+        _PDF.extend(render_off_loop(contexts[:1], *material))
     return [_PDF[0]] * len(contexts)
 
 
