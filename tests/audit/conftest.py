@@ -3,19 +3,17 @@ per-test checkpoint file (tests/conftest.py gives each test its own)."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, text
 
 from lms.audit.models import AuditEntry
 from lms.audit.services import record
 from lms.extensions import db
+from tests.scratch_db import scratch_database
 
 
 def committed(n: int, start: int = 0) -> list[AuditEntry]:
@@ -41,17 +39,5 @@ def checkpoint_file(app: Flask) -> Path:
 def scratch_url(tmp_path: Path) -> Iterator[str]:
     """A fresh database of its own (committed for real): PostgreSQL when the suite runs on
     it, else a SQLite file."""
-    base = os.environ.get("LMS_TEST_DATABASE_URL", "")
-    if not base.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
-        return
-    name = f"lms_audit_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(tmp_path, "lms_audit") as url:
+        yield url

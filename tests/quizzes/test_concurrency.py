@@ -3,16 +3,14 @@ one row per (attempt, slot), the highest seq wins, one open attempt per learner.
 
 from __future__ import annotations
 
-import os
 import random
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from lms.auth.services import create_token
 from lms.extensions import db
@@ -24,25 +22,14 @@ from lms.quizzes.gift import parse_gift
 from lms.quizzes.models import Quiz
 from tests.conftest import make_app, make_class, make_course, make_user
 from tests.quizzes.conftest import BANK, make_quiz
+from tests.scratch_db import scratch_database
 
 
 @pytest.fixture
 def scratch_url(tmp_path: Path) -> Iterator[str]:
     """A fresh database: PostgreSQL when the suite runs on it, else a SQLite file."""
-    base = os.environ.get("LMS_TEST_DATABASE_URL", "")
-    if not base.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
-        return
-    name = f"lms_conc_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(tmp_path, "lms_conc") as url:
+        yield url
 
 
 def _world(url: str):
