@@ -1,0 +1,114 @@
+"""A real test PKI (issue 16), built by certomancer and served locally.
+
+:func:`start_pki` generates the keys in a temp dir, loads ``pki.yml`` with the local
+server's address as URL prefix and serves certomancer's WSGI "Animator" (OCSP, CRLs, the
+TSA, certificates) from a werkzeug server in a thread.  :attr:`TestPKI.up` switches the
+TSA (and every other service) off and on, to test a TSA that cannot be reached.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from werkzeug.serving import BaseWSGIServer, make_server
+
+CONFIG = Path(__file__).with_name("pki.yml")
+ARCH = "coyeu"
+KEYS = ("root", "interm", "interm-ocsp", "tsa", "signer")
+
+
+def _write_key(path: Path) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+
+
+@dataclass
+class TestPKI:
+    directory: Path
+    url: str
+    arch: object
+    server: BaseWSGIServer
+    thread: threading.Thread
+    up: bool = True
+    requests: list[str] = field(default_factory=list)
+
+    __test__ = False  # not a pytest class
+
+    def pem(self, label: str) -> Path:
+        """The certificate ``label`` as a PEM file in the PKI's directory."""
+        path = self.directory / f"{label}.cert.pem"
+        if not path.exists():
+            der = self.arch.get_cert(label).dump()  # type: ignore[attr-defined]
+            path.write_bytes(
+                b"-----BEGIN CERTIFICATE-----\n"
+                + _b64_lines(der)
+                + b"-----END CERTIFICATE-----\n"
+            )
+        return path
+
+    def key(self, label: str) -> Path:
+        return self.directory / f"{label}.key.pem"
+
+    @property
+    def tsa_url(self) -> str:
+        return f"{self.url}/{ARCH}/tsa/tsa"
+
+    def signer_chain_pem(self) -> Path:
+        """Signer certificate followed by the intermediate (what LMS_SIGNING_CERT holds)."""
+        path = self.directory / "signer-chain.pem"
+        path.write_bytes(self.pem("signer").read_bytes() + self.pem("interm").read_bytes())
+        return path
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+def _b64_lines(der: bytes) -> bytes:
+    import base64
+
+    text = base64.b64encode(der)
+    return b"".join(text[i : i + 64] + b"\n" for i in range(0, len(text), 64))
+
+
+def start_pki(directory: Path) -> TestPKI:
+    """Generate keys in ``directory``, build the PKI and serve it on a free local port."""
+    from certomancer.integrations.animator import Animator, AnimatorArchStore
+    from certomancer.registry import CertomancerConfig
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for label in KEYS:
+        _write_key(directory / f"{label}.key.pem")
+    holder: dict[str, object] = {}
+
+    def app(environ, start_response):  # noqa: ANN001 (WSGI)
+        pki = holder.get("pki")
+        if pki is not None:
+            pki.requests.append(environ.get("PATH_INFO", ""))  # type: ignore[attr-defined]
+            if not pki.up:  # type: ignore[attr-defined]
+                start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+                return [b"down"]
+        return holder["animator"](environ, start_response)  # type: ignore[operator]
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    config = CertomancerConfig.from_file(
+        str(CONFIG), key_search_dir=str(directory), external_url_prefix=url
+    )
+    arch = config.get_pki_arch(ARCH)
+    holder["animator"] = Animator(AnimatorArchStore({ARCH: arch}), with_web_ui=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    pki = TestPKI(directory, url, arch, server, thread)
+    holder["pki"] = pki
+    return pki
