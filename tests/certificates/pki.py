@@ -14,11 +14,16 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 CONFIG = Path(__file__).with_name("pki.yml")
 ARCH = "coyeu"
 KEYS = ("root", "interm", "interm-ocsp", "tsa", "signer")
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: object, **kwargs: object) -> None:
+        pass
 
 
 def _write_key(path: Path) -> None:
@@ -50,9 +55,7 @@ class TestPKI:
         if not path.exists():
             der = self.arch.get_cert(label).dump()  # type: ignore[attr-defined]
             path.write_bytes(
-                b"-----BEGIN CERTIFICATE-----\n"
-                + _b64_lines(der)
-                + b"-----END CERTIFICATE-----\n"
+                b"-----BEGIN CERTIFICATE-----\n" + _b64_lines(der) + b"-----END CERTIFICATE-----\n"
             )
         return path
 
@@ -91,7 +94,7 @@ def start_pki(directory: Path) -> TestPKI:
         _write_key(directory / f"{label}.key.pem")
     holder: dict[str, object] = {}
 
-    def app(environ, start_response):  # noqa: ANN001 (WSGI)
+    def app(environ, start_response):
         pki = holder.get("pki")
         if pki is not None:
             pki.requests.append(environ.get("PATH_INFO", ""))  # type: ignore[attr-defined]
@@ -100,7 +103,7 @@ def start_pki(directory: Path) -> TestPKI:
                 return [b"down"]
         return holder["animator"](environ, start_response)  # type: ignore[operator]
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     url = f"http://127.0.0.1:{server.server_port}"
     config = CertomancerConfig.from_file(
         str(CONFIG), key_search_dir=str(directory), external_url_prefix=url
