@@ -43,6 +43,7 @@ from lms.certificates.demo_cert import self_signed_cert as _self_signed_cert
 from lms.certificates.stamping import (
     SigningPolicy,
     TimestampUnavailable,
+    fetcher_backend,
     timestamper,
     validation_context,
 )
@@ -272,33 +273,44 @@ class BatchSigner:
     _pdf_signer: signers.PdfSigner = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        ltv = validation_context(self.policy, list(self.signer.cert_registry or []))
+        self._timestamper = timestamper(self.policy)
+        self._pdf_signer = self._signer_with(None)
+
+    def _signer_with(self, context: ValidationContext | None) -> signers.PdfSigner:
         meta = signers.PdfSignatureMetadata(
             field_name=self.field_name,
             subfilter=SigSeedSubFilter.PADES,  # PAdES baseline B-B, or more with a policy
             md_algorithm="sha256",
             reason=self.reason,
             location=self.location,
-            embed_validation_info=ltv is not None,
-            use_pades_lta=ltv is not None and bool(self.policy and self.policy.tsa_url),
-            validation_context=ltv,
+            embed_validation_info=context is not None,  # B-LT; with a TSA also B-LTA
+            use_pades_lta=context is not None and self._timestamper is not None,
+            validation_context=context,
         )
-        self._pdf_signer = signers.PdfSigner(meta, self.signer,
-                                             timestamper=timestamper(self.policy))
+        return signers.PdfSigner(meta, self.signer, timestamper=self._timestamper)
 
-    async def _sign_one(self, pdf: bytes) -> bytes:
+    async def _sign_one(self, pdf: bytes, pdf_signer: signers.PdfSigner) -> bytes:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-        out = await self._pdf_signer.async_sign_pdf(writer, bytes_reserved=self.bytes_reserved)
+        out = await pdf_signer.async_sign_pdf(writer, bytes_reserved=self.bytes_reserved)
         signed = out.getvalue()
         if self.bytes_reserved is None:  # a timestamp token's size varies a little
             self.bytes_reserved = _reserved_size(signed) + (4096 if self.policy else 0)
         return signed
 
     async def _sign_all(self, pdfs: Sequence[bytes]) -> list[bytes]:
+        """One batch; with LTV, fresh OCSP responses and CRLs for it (its own fetchers)."""
+        backend = fetcher_backend(self.policy)
         try:
-            return [await self._sign_one(pdf) for pdf in pdfs]
+            pdf_signer = self._pdf_signer
+            if backend is not None:
+                certs = list(self.signer.cert_registry or [])
+                pdf_signer = self._signer_with(validation_context(self.policy, certs, backend))
+            return [await self._sign_one(pdf, pdf_signer) for pdf in pdfs]
         except TimestampRequestError as exc:  # never an untimestamped certificate
             raise TimestampUnavailable(f"time-stamping server unreachable: {exc}") from None
+        finally:
+            if backend is not None:
+                await backend.close()
 
     def sign(self, pdfs: Sequence[bytes]) -> list[bytes]:
         """Sign every PDF in one event loop.

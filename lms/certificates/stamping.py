@@ -20,6 +20,7 @@ __all__ = [
     "WAITING_FOR_TSA",
     "SigningPolicy",
     "TimestampUnavailable",
+    "fetcher_backend",
     "pades_level",
     "policy_from_config",
     "timestamper",
@@ -103,12 +104,26 @@ def trust_root_certs(policy: SigningPolicy) -> list[Any]:
     return list(load_certs_from_pemder(list(policy.trust_roots)))
 
 
-def validation_context(policy: SigningPolicy | None, other_certs: list[Any] | None = None) -> Any:
+def fetcher_backend(policy: SigningPolicy | None) -> Any:
+    """An HTTP fetcher backend for OCSP/CRLs (LTV only; the caller closes it), or None."""
+    if policy is None or not policy.ltv:
+        return None
+    from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
+
+    return AIOHttpFetcherBackend(per_request_timeout=int(policy.tsa_timeout))
+
+
+def validation_context(
+    policy: SigningPolicy | None, other_certs: list[Any] | None = None, backend: Any = None
+) -> Any:
     """A validation context that fetches OCSP responses and CRLs (for LTV), or None."""
     if policy is None or not policy.ltv:
         return None
     from pyhanko_certvalidator import ValidationContext
 
     return ValidationContext(
-        trust_roots=trust_root_certs(policy), allow_fetching=True, other_certs=other_certs or []
+        trust_roots=trust_root_certs(policy),
+        allow_fetching=True,
+        other_certs=other_certs or [],
+        fetcher_backend=backend,
     )

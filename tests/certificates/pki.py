@@ -115,3 +115,122 @@ def start_pki(directory: Path) -> TestPKI:
     pki = TestPKI(directory, url, arch, server, thread)
     holder["pki"] = pki
     return pki
+
+
+def certify(pki: TestPKI, public_key, common_name: str) -> bytes:
+    """A document-signing certificate (PEM) for ``public_key``, issued by the intermediate,
+    with its CRL and the intermediate's address (AIA), as a real CA issues them."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
+
+    interm = x509.load_pem_x509_certificate(pki.pem("interm").read_bytes())
+    interm_key = serialization.load_pem_private_key(pki.key("interm").read_bytes(), None)
+    base = f"{pki.url}/{ARCH}"
+    usage = dict.fromkeys(
+        (
+            "key_encipherment",
+            "data_encipherment",
+            "key_agreement",
+            "key_cert_sign",
+            "crl_sign",
+            "encipher_only",
+            "decipher_only",
+        ),
+        False,
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(
+            x509.Name(
+                [
+                    x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Ban Co yeu thu nghiem"),
+                    x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+                ]
+            )
+        )
+        .issuer_name(interm.subject)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+        .not_valid_after(dt.datetime(2080, 1, 1, tzinfo=dt.UTC))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(digital_signature=True, content_commitment=True, **usage), critical=True
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(interm_key.public_key()),
+            critical=False,
+        )
+        .add_extension(
+            x509.CRLDistributionPoints(
+                [
+                    x509.DistributionPoint(
+                        [x509.UniformResourceIdentifier(f"{base}/crls/interm/latest.crl")],
+                        None,
+                        None,
+                        None,
+                    )
+                ]
+            ),
+            critical=False,
+        )
+        .add_extension(
+            x509.AuthorityInformationAccess(
+                [
+                    x509.AccessDescription(
+                        AuthorityInformationAccessOID.CA_ISSUERS,
+                        x509.UniformResourceIdentifier(f"{base}/certs/interm/ca.crt"),
+                    )
+                ]
+            ),
+            critical=False,
+        )
+        .sign(interm_key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def certify_token_key(token, pki: TestPKI, label: str = "signer-pki") -> str:
+    """Put a new key in the SoftHSM2 token with a certificate from the intermediate."""
+    import pkcs11
+    from cryptography import x509
+    from pkcs11 import Attribute, CertificateType, ObjectClass
+
+    from tests.certificates.softhsm import _ROOT, PIN, TOKEN_LABEL, _run
+
+    if label in token.certs:
+        return label
+    key = ec.generate_private_key(ec.SECP256R1())
+    path = _ROOT / f"{label}.pem"
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    _run(
+        "--import", str(path), "--token", TOKEN_LABEL, "--label", label, "--id", "40", "--pin", PIN
+    )
+    path.unlink()
+    pem = certify(pki, key.public_key(), "Truong Dao tao (token)")
+    cert = x509.load_pem_x509_certificate(pem)
+    lib = pkcs11.lib(token.module)
+    with lib.get_token(token_label=TOKEN_LABEL).open(user_pin=PIN, rw=True) as session:
+        session.create_object(
+            {
+                Attribute.CLASS: ObjectClass.CERTIFICATE,
+                Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                Attribute.TOKEN: True,
+                Attribute.LABEL: label,
+                Attribute.ID: bytes([0x40]),
+                Attribute.VALUE: cert.public_bytes(serialization.Encoding.DER),
+                Attribute.SUBJECT: cert.subject.public_bytes(),
+            }
+        )
+    token.certs[label] = pem
+    return label

@@ -94,3 +94,26 @@ def test_pades_level_of_each_setting() -> None:
     assert pades_level(SigningPolicy(tsa_url="http://tsa")) == "B-T"
     assert pades_level(SigningPolicy(ltv=True, trust_roots=("r.pem",))) == "B-LT"
     assert pades_level(SigningPolicy("http://tsa", ltv=True, trust_roots=("r.pem",))) == "B-LTA"
+
+
+def test_b_lta_with_the_key_in_softhsm(
+    pki_app: Flask, test_pki, soft_token, tmp_path: Path
+) -> None:
+    """The closing note's certificate: B-LTA, signed in SoftHSM2 with a key certified by
+    the test intermediate (its chain found through the certificate's AIA)."""
+    from tests.certificates.pki import certify_token_key
+
+    label = certify_token_key(soft_token, test_pki)
+    pki_app.config.update(soft_token.config(label), LMS_SIGNING_LTV=True)
+    klass, _learners = completed_class(1, "LTA-T")
+    assert issue_for_class(klass, None) == 1
+    pdf = _certificates(klass)[0].pdf
+    result = lta_validate(pdf, test_pki.pem("root"))
+    status = result.api_status
+    assert result.ades_subindic == AdESPassed.OK, result
+    assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+    assert status.timestamp_validity is not None and status.timestamp_validity.valid
+    out = pdfsig(pdf, tmp_path)
+    assert "Signature Validation: Signature is Valid" in out.partition("Signature #2:")[0], out
+    assert "Truong Dao tao (token)" in out
+    print(status.pretty_print_details(), "\n---- pdfsig ----\n", out)  # shown with -s
