@@ -141,3 +141,31 @@ def test_batch_signer_refuses_to_sign_without_the_tsa(test_pki) -> None:
             batch.sign([render_certificate_pdf(sample_context())])
     finally:
         test_pki.up = True
+
+
+def test_a_wrong_timestamp_configuration_is_one_line(tmp_path: Path) -> None:
+    from lms.certificates.material import SigningConfigError, material_from_config
+    from lms.certificates.signing import generate_demo_keys
+
+    key, cert = generate_demo_keys(tmp_path)
+    base = {"LMS_SIGNING_KEY": str(key), "LMS_SIGNING_CERT": str(cert)}
+    assert material_from_config(base, tmp_path).policy is None  # the demo: B-B
+    for extra, words in (
+        ({"LMS_TSA_URL": "ftp://tsa"}, "LMS_TSA_URL"),
+        ({"LMS_TSA_PASSWORD": "bí mật"}, "without LMS_TSA_URL"),
+        ({"LMS_SIGNING_LTV": True}, "needs LMS_TRUST_ROOTS"),
+        ({"LMS_TRUST_ROOTS": str(tmp_path / "missing.pem")}, "is not a file"),
+    ):
+        with pytest.raises(SigningConfigError, match=words) as caught:
+            material_from_config(base | extra, tmp_path)
+        assert "\n" not in str(caught.value) and "bí mật" not in str(caught.value)
+    policy = material_from_config(
+        base
+        | {
+            "LMS_TSA_URL": "https://tsa.example",
+            "LMS_TSA_PASSWORD": "bí mật",
+            "LMS_TSA_USERNAME": "lms",
+        },
+        tmp_path,
+    ).policy
+    assert policy.level == "B-T" and "bí mật" not in repr(policy)
