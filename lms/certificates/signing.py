@@ -253,9 +253,12 @@ def sign_pdf(
     field_name: str = DEFAULT_FIELD,
     reason: str = DEFAULT_REASON,
     location: str = DEFAULT_LOCATION,
+    policy: SigningPolicy | None = None,
 ) -> bytes:
-    """Sign ``pdf`` with an invisible PAdES B-B signature as an incremental update."""
-    batch = BatchSigner(signer, field_name=field_name, reason=reason, location=location)
+    """Sign ``pdf`` with an invisible PAdES signature (B-B, or as ``policy`` says) as an
+    incremental update."""
+    batch = BatchSigner(signer, field_name=field_name, reason=reason, location=location,
+                        policy=policy)
     return batch.sign([pdf])[0]
 
 
