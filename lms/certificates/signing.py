@@ -308,7 +308,13 @@ class BatchSigner:
             if backend is not None:
                 certs = list(self.signer.cert_registry or [])
                 pdf_signer = self._signer_with(validation_context(self.policy, certs, backend))
-            return [await self._sign_one(pdf, pdf_signer) for pdf in pdfs]
+            overlap = self._timestamper is not None and isinstance(self.signer, CachingSigner)
+            if not overlap or len(pdfs) < 2:  # a token session signs one thing at a time
+                return [await self._sign_one(pdf, pdf_signer) for pdf in pdfs]
+            # The TSA round trips overlap; the first signature alone sizes /Contents.
+            first = await self._sign_one(pdfs[0], pdf_signer)
+            rest = await asyncio.gather(*(self._sign_one(p, pdf_signer) for p in pdfs[1:]))
+            return [first, *rest]
         except TimestampRequestError as exc:  # never an untimestamped certificate
             raise TimestampUnavailable(f"time-stamping server unreachable: {exc}") from None
         finally:
