@@ -169,9 +169,9 @@ def test_a_started_worker_leaves_sqlite_writable(tmp_path: Path) -> None:
                 90,
                 "the worker to warm its render processes",
             )
-            other = sqlite3.connect(path, timeout=0)
+            other = sqlite3.connect(path, timeout=10)  # a job may hold it a moment
             try:
-                other.execute("BEGIN IMMEDIATE")  # "database is locked" at once if held
+                other.execute("BEGIN IMMEDIATE")  # "database is locked" if held for good
                 other.rollback()
             finally:
                 other.close()
