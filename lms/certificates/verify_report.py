@@ -79,22 +79,29 @@ class VerifyReport:
     def status_line(self) -> str:
         c = self.certificate
         if c is not None and self.status == "revoked":
-            return _("Revoked on %(when)s: certificate %(serial)s (%(reason)s).",
-                     when=format_date(c.revoked_at), serial=c.serial,
-                     reason=c.revoked_reason or "")
+            return _(
+                "Revoked on %(when)s: certificate %(serial)s (%(reason)s).",
+                when=format_date(c.revoked_at),
+                serial=c.serial,
+                reason=c.revoked_reason or "",
+            )
         if c is not None and self.status == "superseded":
             return _("Certificate %(serial)s was replaced by a newer one.", serial=c.serial)
         if c is not None and self.status == "valid":
-            return _("Certificate %(serial)s of %(holder)s is valid in our records.",
-                     serial=c.serial, holder=c.snapshot.get("holder_name", ""))
+            return _(
+                "Certificate %(serial)s of %(holder)s is valid in our records.",
+                serial=c.serial,
+                holder=c.snapshot.get("holder_name", ""),
+            )
         return _("Matches no certificate in our records.")
 
     def outcome_line(self) -> str:
         return {
             "valid": _("The signature is valid and covers the whole document."),
             "altered": _("The document was altered after it was signed."),
-            "partial": _("The document was changed after signing (the signature does not "
-                         "cover it all)."),
+            "partial": _(
+                "The document was changed after signing (the signature does not cover it all)."
+            ),
             "unsigned": _("The document has no digital signature."),
             "unreadable": _("This is not a readable PDF file."),
         }.get(self.outcome, _("The signature could not be validated."))
@@ -111,8 +118,7 @@ class VerifyReport:
         if self.time_source == "timestamp":
             return _("Signing time: %(when)s, from a trusted timestamp.", when=when)
         if self.time_source == "timestamp_untrusted":
-            return _("Signing time: %(when)s, from a timestamp that is NOT trusted.",
-                     when=when)
+            return _("Signing time: %(when)s, from a timestamp that is NOT trusted.", when=when)
         return _("Signing time: %(when)s, only from the signer's clock.", when=when)
 
     def level_line(self) -> str:
@@ -122,8 +128,9 @@ class VerifyReport:
             "B-LT": _("signature timestamp and validation material embedded"),
             "B-LTA": _("validation material and a document timestamp embedded"),
         }
-        return _("PAdES level: %(level)s (%(words)s).", level=self.level,
-                 words=words.get(self.level, ""))
+        return _(
+            "PAdES level: %(level)s (%(words)s).", level=self.level, words=words.get(self.level, "")
+        )
 
     def problems(self) -> list[str]:
         """Why the certificate is not accepted, the most important reason first."""
@@ -145,10 +152,16 @@ class VerifyReport:
             head += self.problems()[1:]
         body = [self.status_line(), self.outcome_line()]
         if self.outcome not in ("unreadable", "unsigned"):
-            body += [_("Signer: %(name)s", name=self.signer_name or _("unknown")),
-                     _("Issuer of the signer's certificate: %(name)s",
-                       name=self.issuer_name or _("unknown")),
-                     self.trust_line(), self.time_line(), self.level_line()]
+            body += [
+                _("Signer: %(name)s", name=self.signer_name or _("unknown")),
+                _(
+                    "Issuer of the signer's certificate: %(name)s",
+                    name=self.issuer_name or _("unknown"),
+                ),
+                self.trust_line(),
+                self.time_line(),
+                self.level_line(),
+            ]
         return head + [line for line in body if line not in head]
 
 
@@ -189,8 +202,10 @@ def _level(reader: PdfFileReader, sig: Any, has_token: bool) -> str:
     document timestamp), read from the objects embedded in the file."""
     if not has_token:
         return "B-B"
-    dss = reader.root["/DSS"] if "/DSS" in reader.root else None
-    if dss is None or not any(key in dss for key in ("/Certs", "/OCSPs", "/CRLs")):
+    if "/DSS" not in reader.root:
+        return "B-T"
+    dss = reader.root["/DSS"]
+    if not any(key in dss for key in ("/Certs", "/OCSPs", "/CRLs")):
         return "B-T"
     stamps = reader.embedded_timestamp_signatures
     if stamps and stamps[-1].signed_revision > sig.signed_revision:
@@ -237,22 +252,25 @@ def _signature(report: VerifyReport, pdf: bytes) -> None:
         report.signer_name = _name(sig.signer_cert.subject)
         report.issuer_name = _name(sig.signer_cert.issuer)
         report.signed_by_us = any(sig.signer_cert.dump() == c.dump() for c in ours)
-        context = ValidationContext(trust_roots=ours + configured_roots(),
-                                    allow_fetching=False)
+        context = ValidationContext(trust_roots=ours + configured_roots(), allow_fetching=False)
         status = validate_pdf_signature(sig, context, key_usage_settings=_KEY_USAGE)
     except Exception:  # reported as "could not be validated"
         log.info("signature validation failed", exc_info=True)
         return
     report.intact = bool(status.intact and status.valid)
-    only_archival = (status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
-                     and status.modification_level == ModificationLevel.LTA_UPDATES
-                     and _doc_timestamp_ok(reader, context))
+    only_archival = (
+        status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+        and status.modification_level == ModificationLevel.LTA_UPDATES
+        and _doc_timestamp_ok(reader, context)
+    )
     report.whole_document = report.intact and (
-        status.coverage == SignatureCoverageLevel.ENTIRE_FILE or only_archival)
+        status.coverage == SignatureCoverageLevel.ENTIRE_FILE or only_archival
+    )
     report.trusted = report.intact and bool(status.trusted) and not status.revoked
     report.signed_by_us = report.signed_by_us and report.trusted
-    report.outcome = ("altered" if not report.intact
-                      else "valid" if report.whole_document else "partial")
+    report.outcome = (
+        "altered" if not report.intact else "valid" if report.whole_document else "partial"
+    )
     has_token = _has_signature_timestamp(sig.signer_info)
     ts = status.timestamp_validity
     if ts is not None:
@@ -272,8 +290,9 @@ def build_report(pdf: bytes) -> VerifyReport:
     """Check ``pdf`` (never raises): our records first, then its signature."""
     report = VerifyReport()
     _signature(report, pdf)
-    certificate = db.session.scalar(select(Certificate).where(
-        Certificate.pdf_sha256 == hashlib.sha256(pdf).hexdigest()))
+    certificate = db.session.scalar(
+        select(Certificate).where(Certificate.pdf_sha256 == hashlib.sha256(pdf).hexdigest())
+    )
     if certificate is not None:
         report.certificate, report.status = certificate, certificate.status
     return report

@@ -22,23 +22,43 @@ from pyhanko_certvalidator import ValidationContext
 
 
 def _name(cn: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Ban Cơ yếu Chính phủ")])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Ban Cơ yếu Chính phủ"),
+        ]
+    )
 
 
-def _cert(subject: str, key, issuer: str, issuer_key, *, ca: bool = False,
-          tsa: bool = False) -> x509.Certificate:
+def _cert(
+    subject: str, key, issuer: str, issuer_key, *, ca: bool = False, tsa: bool = False
+) -> x509.Certificate:
     now = datetime.now(UTC)
-    builder = (x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(_name(issuer))
-               .public_key(key.public_key()).serial_number(x509.random_serial_number())
-               .not_valid_before(now - timedelta(days=1))
-               .not_valid_after(now + timedelta(days=3650))
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-               .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                              critical=False))
-    usage = dict.fromkeys(("digital_signature", "content_commitment", "key_encipherment",
-                           "data_encipherment", "key_agreement", "key_cert_sign", "crl_sign",
-                           "encipher_only", "decipher_only"), False)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(subject))
+        .issuer_name(_name(issuer))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    )
+    usage = dict.fromkeys(
+        (
+            "digital_signature",
+            "content_commitment",
+            "key_encipherment",
+            "data_encipherment",
+            "key_agreement",
+            "key_cert_sign",
+            "crl_sign",
+            "encipher_only",
+            "decipher_only",
+        ),
+        False,
+    )
     if ca:
         usage.update(key_cert_sign=True, crl_sign=True)
     else:
@@ -46,7 +66,8 @@ def _cert(subject: str, key, issuer: str, issuer_key, *, ca: bool = False,
     builder = builder.add_extension(x509.KeyUsage(**usage), critical=True)
     if tsa:
         builder = builder.add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
+        )
     return builder.sign(issuer_key, hashes.SHA256())
 
 
@@ -55,9 +76,13 @@ def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
 
 
 def _asn1_key(key) -> asn1_keys.PrivateKeyInfo:
-    return asn1_keys.PrivateKeyInfo.load(key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
+    return asn1_keys.PrivateKeyInfo.load(
+        key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
 
 
 @dataclass
@@ -76,9 +101,13 @@ class MiniPki:
         lt = level in ("B-LT", "B-LTA")
         context = ValidationContext(trust_roots=[_asn1(self.root)], allow_fetching=False)
         meta = signers.PdfSignatureMetadata(
-            field_name=f"Sig{level}", subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256",
-            embed_validation_info=lt, validation_context=context if lt else None,
-            use_pades_lta=level == "B-LTA")
+            field_name=f"Sig{level}",
+            subfilter=SigSeedSubFilter.PADES,
+            md_algorithm="sha256",
+            embed_validation_info=lt,
+            validation_context=context if lt else None,
+            use_pades_lta=level == "B-LTA",
+        )
         stamper = self.stamper if level != "B-B" else None
         pdf_signer = signers.PdfSigner(meta, self.signer, timestamper=stamper)
         out = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False))
@@ -95,8 +124,13 @@ def make_pki() -> MiniPki:
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     signer = signers.SimpleSigner(
-        signing_cert=_asn1(leaf), signing_key=_asn1_key(leaf_key),
-        cert_registry=SimpleCertificateStore.from_certs([_asn1(root)]))
-    stamper = DummyTimeStamper(tsa_cert=_asn1(tsa), tsa_key=_asn1_key(tsa_key),
-                               certs_to_embed=SimpleCertificateStore.from_certs([_asn1(root)]))
+        signing_cert=_asn1(leaf),
+        signing_key=_asn1_key(leaf_key),
+        cert_registry=SimpleCertificateStore.from_certs([_asn1(root)]),
+    )
+    stamper = DummyTimeStamper(
+        tsa_cert=_asn1(tsa),
+        tsa_key=_asn1_key(tsa_key),
+        certs_to_embed=SimpleCertificateStore.from_certs([_asn1(root)]),
+    )
     return MiniPki(root, signer, stamper)

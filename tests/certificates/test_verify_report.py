@@ -50,8 +50,9 @@ def _cli(runner, tmp_path: Path, pdf: bytes) -> tuple[int, list[str]]:
 
 def _page(client, pdf: bytes) -> str:
     token = csrf_from(client, "/verify")
-    response = client.post("/verify", data={"file": (io.BytesIO(pdf), "c.pdf"),
-                                            "csrf_token": token})
+    response = client.post(
+        "/verify", data={"file": (io.BytesIO(pdf), "c.pdf"), "csrf_token": token}
+    )
     assert response.status_code == 200
     return response.get_data(as_text=True)
 
@@ -82,7 +83,7 @@ def test_a_revoked_certificate_says_so_first(issued, runner, client, tmp_path) -
     assert issued.serial in lines[0]
     page = _page(client, issued.pdf)
     verdict = page.index('id="verdict"')
-    assert "Đã bị thu hồi" in page[verdict:verdict + 400]
+    assert "Đã bị thu hồi" in page[verdict : verdict + 400]
     assert problems(page) == []
 
 
@@ -123,7 +124,8 @@ def test_an_unreadable_file_is_exit_2_in_one_line(app, runner, tmp_path) -> None
 
 
 def test_trust_roots_make_a_chain_under_them_trusted(
-        issued, pki, app, runner, tmp_path, monkeypatch) -> None:
+    issued, pki, app, runner, tmp_path, monkeypatch
+) -> None:
     # The government scenario: the certificate's last signature is by a key whose
     # certificate a configured root issued.
     pdf = pki.sign(issued.pdf, "B-B")
