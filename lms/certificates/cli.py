@@ -108,6 +108,7 @@ def _class(code: str) -> Class:
 @click.option("--inline", is_flag=True, help="Work in this process instead of the worker.")
 def issue(code: str, inline: bool) -> None:
     """Issue certificates to every learner of class CODE who completed it (queued job)."""
+    from lms.certificates.material import SigningConfigError
     from lms.certificates.services import SigningNotConfigured, issue_for_class, signing_material
     from lms.certificates.tasks import start_run
     from lms.extensions import db
@@ -130,7 +131,7 @@ def issue(code: str, inline: bool) -> None:
                     bar.update(done - bar.pos)
 
                 issued = issue_for_class(klass, None, None, progress)
-        except SigningNotConfigured as exc:
+        except (SigningNotConfigured, SigningConfigError) as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"{issued} certificates issued")
         return
