@@ -145,11 +145,11 @@ class VerifyReport:
 
     def lines(self) -> list[str]:
         """The whole report, verdict first (the CLI prints these)."""
+        said = self.problems() if not self.ok else [self.status_line()]
         if self.ok:
-            head = [_("VALID: %(status)s", status=self.status_line())]
+            head = [_("VALID: %(status)s", status=said[0])]
         else:
-            head = [_("NOT VALID: %(reason)s", reason=self.problems()[0])]
-            head += self.problems()[1:]
+            head = [_("NOT VALID: %(reason)s", reason=said[0]), *said[1:]]
         body = [self.status_line(), self.outcome_line()]
         if self.outcome not in ("unreadable", "unsigned"):
             body += [
@@ -162,7 +162,7 @@ class VerifyReport:
                 self.time_line(),
                 self.level_line(),
             ]
-        return head + [line for line in body if line not in head]
+        return head + [line for line in body if line not in said]
 
 
 # ---------------------------------------------------------------------- building it

@@ -177,3 +177,17 @@ def test_a_timestamp_from_an_untrusted_tsa(app, pki, monkeypatch) -> None:
     report = build_report(pdf)
     assert report.level == "B-T" and report.time_source == "timestamp_untrusted"
     assert not report.trusted
+
+
+def test_a_superseded_certificate_says_so_first(issued, runner, tmp_path) -> None:
+    from lms.certificates.services import reissue
+
+    reissue(issued, None, "Sửa ngày sinh")
+    db.session.commit()
+    code, lines = _cli(runner, tmp_path, issued.pdf)
+    assert code == 1
+    assert lines[0] == (
+        f"KHÔNG HỢP LỆ: Giấy chứng nhận {issued.serial} đã được thay thế bằng giấy chứng nhận "
+        "mới hơn."
+    )
+    assert sum(issued.serial in line for line in lines) == 1  # said once, first
