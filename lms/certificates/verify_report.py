@@ -247,6 +247,12 @@ def _signature(report: VerifyReport, pdf: bytes) -> None:
         report.outcome = "unsigned"
         return
     sig = signatures[-1]
+    has_token = False
+    try:  # what the file carries, whether or not it validates
+        has_token = _has_signature_timestamp(sig.signer_info)
+        report.level = _level(reader, sig, has_token)
+    except Exception:  # malformed attributes or DSS: say no more than is sure
+        report.level = "B-T" if has_token else "B-B"
     ours = _our_certs()
     try:
         report.signer_name = _name(sig.signer_cert.subject)
@@ -271,7 +277,6 @@ def _signature(report: VerifyReport, pdf: bytes) -> None:
     report.outcome = (
         "altered" if not report.intact else "valid" if report.whole_document else "partial"
     )
-    has_token = _has_signature_timestamp(sig.signer_info)
     ts = status.timestamp_validity
     if ts is not None:
         report.signing_time = ts.timestamp
@@ -280,10 +285,6 @@ def _signature(report: VerifyReport, pdf: bytes) -> None:
     else:
         report.signing_time = status.signer_reported_dt or sig.self_reported_timestamp
         report.time_source = "timestamp_untrusted" if has_token else "signer_clock"
-    try:
-        report.level = _level(reader, sig, has_token or ts is not None)
-    except Exception:  # a malformed DSS: say no more than the signature shows
-        report.level = "B-T" if has_token else "B-B"
 
 
 def build_report(pdf: bytes) -> VerifyReport:

@@ -191,3 +191,11 @@ def test_a_superseded_certificate_says_so_first(issued, runner, tmp_path) -> Non
         "mới hơn."
     )
     assert sum(issued.serial in line for line in lines) == 1  # said once, first
+
+
+def test_broken_files_never_raise(issued, runner, tmp_path) -> None:
+    for data in (issued.pdf[: len(issued.pdf) // 2], issued.pdf[:-200], b"%PDF-1.7\n%%EOF"):
+        report = build_report(data)
+        assert not report.ok
+        code, lines = _cli(runner, tmp_path, data)
+        assert code in (1, 2) and lines and "Traceback" not in "\n".join(lines)
