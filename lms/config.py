@@ -55,6 +55,8 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("LMS_SIGNING_PKCS11_CERT_LABEL", None, "label of its certificate (default: the key's)"),
     _Var("LMS_SIGNING_PKCS11_PIN", None, "the token's user PIN (never logged)"),
     _Var("LMS_SIGNING_PKCS11_PIN_FILE", None, "a file holding the PIN (instead of the PIN)"),
+    _Var("LMS_TRUST_ROOTS", None, "extra trust roots for verification: comma-separated PEM "
+         "files (e.g. the government signing CA's root)"),
     _Var("LMS_CERT_WORKERS", None, "certificate render processes (default: cores, max 4)"),
     _Var("LMS_INSTANCE_PATH", None, "folder of local state (keys, job queue); default instance/"),
     _Var("LMS_DEFAULT_LOCALE", "vi", "interface language for visitors"),
@@ -193,6 +195,8 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
             "LMS_SIGNING_PKCS11_MODULE", "LMS_SIGNING_PKCS11_TOKEN",
             "LMS_SIGNING_PKCS11_KEY_LABEL", "LMS_SIGNING_PKCS11_CERT_LABEL",
             "LMS_SIGNING_PKCS11_PIN", "LMS_SIGNING_PKCS11_PIN_FILE")},
+        "LMS_TRUST_ROOTS": [path.strip() for path in (_env("LMS_TRUST_ROOTS", environ) or "")
+                            .split(",") if path.strip()],
         "LMS_CERT_WORKERS": cert_workers,
         "LMS_COURSES_DIR": _courses_dir(environ),
         "LMS_AUDIT_KEY": _audit_key(env, instance, environ),
