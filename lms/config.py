@@ -59,7 +59,8 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("LMS_TSA_USERNAME", None, "user name for the TSA (HTTP basic auth)"),
     _Var("LMS_TSA_PASSWORD", None, "password for the TSA (never logged)"),
     _Var("LMS_SIGNING_LTV", "0", "1: embed OCSP/CRLs and a document timestamp (B-LT, B-LTA)"),
-    _Var("LMS_TRUST_ROOTS", None, "trusted root certificates (PEM files, comma-separated)"),
+    _Var("LMS_TRUST_ROOTS", None, "extra trust roots for verification: comma-separated PEM "
+         "files (e.g. the government signing CA's root)"),
     _Var("LMS_CERT_WORKERS", None, "certificate render processes (default: cores, max 4)"),
     _Var("LMS_INSTANCE_PATH", None, "folder of local state (keys, job queue); default instance/"),
     _Var("LMS_DEFAULT_LOCALE", "vi", "interface language for visitors"),
@@ -198,9 +199,11 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
             "LMS_SIGNING_PKCS11_MODULE", "LMS_SIGNING_PKCS11_TOKEN",
             "LMS_SIGNING_PKCS11_KEY_LABEL", "LMS_SIGNING_PKCS11_CERT_LABEL",
             "LMS_SIGNING_PKCS11_PIN", "LMS_SIGNING_PKCS11_PIN_FILE",
-            "LMS_TSA_URL", "LMS_TSA_USERNAME", "LMS_TSA_PASSWORD", "LMS_TRUST_ROOTS")},
+            "LMS_TSA_URL", "LMS_TSA_USERNAME", "LMS_TSA_PASSWORD")},
         "LMS_SIGNING_LTV": (_env("LMS_SIGNING_LTV", environ) or "0").strip().lower()
         in ("1", "true", "yes", "on"),
+        "LMS_TRUST_ROOTS": [path.strip() for path in (_env("LMS_TRUST_ROOTS", environ) or "")
+                            .split(",") if path.strip()],
         "LMS_CERT_WORKERS": cert_workers,
         "LMS_COURSES_DIR": _courses_dir(environ),
         "LMS_AUDIT_KEY": _audit_key(env, instance, environ),

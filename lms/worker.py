@@ -29,6 +29,7 @@ def worker_command(workers: int, graceful_signal: str) -> None:
     from lms.certificates.keys import check_signing
     from lms.certificates.services import warm_render_pool
     from lms.config import ConfigError
+    from lms.extensions import db
 
     try:
         signer = check_signing()
@@ -43,7 +44,13 @@ def worker_command(workers: int, graceful_signal: str) -> None:
     stop: list[int] = []
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda received, _frame: stop.append(received))
-    if warmed := warm_render_pool():
+    try:
+        warmed = warm_render_pool()
+    finally:
+        # Start-up read the key history: its transaction must not stay open in the
+        # consumer's main thread (on SQLite, CLI work begins IMMEDIATE: the write lock).
+        db.session.remove()
+    if warmed:
         click.echo(f"lms worker: {warmed} certificate render processes ready")
     if stop:
         click.echo("lms worker: stopped while starting")

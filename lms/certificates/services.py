@@ -127,10 +127,15 @@ def _render(contexts: list[CertificateContext], material: Material) -> list[byte
                                 workers=current_app.config["LMS_CERT_WORKERS"])
 
 
+def _signing_key() -> tuple[Material, SigningKey]:
+    """The material that signs now and its row in the key history (added on first use)."""
+    material = signing_material()
+    return material, key_row(material)
+
+
 def _signed(contexts: list[CertificateContext]) -> tuple[list[bytes], SigningKey]:
     """Signed PDFs, and the key (of the history) that signs them."""
-    material = signing_material()
-    key = key_row(material)
+    material, key = _signing_key()
     pdfs = _render(contexts, material)
     mark_used(key)
     return pdfs, key
@@ -223,8 +228,14 @@ def issue_for_class(klass: Class, actor: User | None, user_ids: Sequence[int] | 
         serials = allocate_serials(year, len(chunk))
         snapshots = [snapshot_for(klass, user, completion, serial, new_code())
                      for (user, completion), serial in zip(chunk, serials, strict=True)]
-        db.session.commit()  # serials are taken even if rendering fails: gaps, never dups
-        pdfs, key = _signed([context_of(s) for s in snapshots])
+        contexts = [context_of(s) for s in snapshots]
+        material, key = _signing_key()
+        # Serials are taken even if rendering fails (gaps, never duplicates), and nothing
+        # stays open while the chunk renders: on SQLite a transaction held here would keep
+        # the write lock from every request for the whole render.
+        db.session.commit()
+        pdfs = _render(contexts, material)
+        mark_used(key)
         for (user, _completion), snapshot, pdf in zip(chunk, snapshots, pdfs, strict=True):
             issued += _insert(klass, user, snapshot, pdf, actor, key=key) is not None
         db.session.commit()

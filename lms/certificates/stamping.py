@@ -78,7 +78,9 @@ def policy_from_config(config: Mapping[str, Any]) -> SigningPolicy:
     username, password = _set(config, "LMS_TSA_USERNAME"), _set(config, "LMS_TSA_PASSWORD")
     if (username or password) and not url:
         raise ConfigError("signing: LMS_TSA_USERNAME/LMS_TSA_PASSWORD without LMS_TSA_URL")
-    roots = tuple(p.strip() for p in _set(config, "LMS_TRUST_ROOTS").split(",") if p.strip())
+    given = config.get("LMS_TRUST_ROOTS") or ()
+    paths = given.split(",") if isinstance(given, str) else given  # load_config: a list
+    roots = tuple(str(p).strip() for p in paths if str(p).strip())
     for root in roots:
         if not Path(root).is_file():
             raise ConfigError(f"signing: LMS_TRUST_ROOTS {root} is not a file")

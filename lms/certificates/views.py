@@ -17,14 +17,13 @@ from lms.auth.login import admin_required
 from lms.certificates import bp
 from lms.certificates.models import Certificate, CertificateEvent, IssueRun
 from lms.certificates.services import (
-    UploadCheck,
     by_code,
     details_visible,
     reissue,
     revoke,
-    verify_upload,
 )
 from lms.certificates.tasks import start_run
+from lms.certificates.verify_report import build_report
 from lms.classes.models import Class
 from lms.errors import InvalidInput
 from lms.extensions import db, limiter
@@ -68,24 +67,11 @@ def verify_file() -> Any:
         if not data or len(data) > 5 * 1024 * 1024:
             flash(_("Choose a PDF file of at most 5 MB."), "error")
         else:
-            result = verify_upload(data)
+            result = build_report(data)
     details = bool(result and result.certificate
                    and details_visible(result.certificate, current_user))
     return render_template("certificates/verify_form.html", form=form, result=result,
-                           details=details, outcome=outcome_message(result) if result else "")
-
-
-def outcome_message(result: UploadCheck) -> str:
-    """Our own words for what the signature check found (never the library's text)."""
-    return {
-        "valid": _("The signature is valid and covers the whole document."),
-        "altered": _("The document was altered after it was signed."),
-        "not_ours": _("The document was not signed by this issuer."),
-        "partial": _("The document was changed after signing (the signature does not "
-                     "cover it all)."),
-        "unsigned": _("The document has no digital signature."),
-        "unreadable": _("This is not a readable PDF file."),
-    }.get(result.outcome, _("The signature could not be validated."))
+                           details=details, outcome=result.outcome_line() if result else "")
 
 
 @bp.route("/certificates")

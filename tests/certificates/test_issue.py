@@ -183,7 +183,7 @@ def test_cli_list_download_revoke_verify(runner, done_class, tmp_path) -> None:
     assert runner.invoke(args=["certificates", "revoke", serial, "--reason",
                                "Sai thông tin"]).exit_code == 0
     result = runner.invoke(args=["certificates", "verify", str(out)])
-    assert result.exit_code == 1 and "revoked" in result.output
+    assert result.exit_code == 1 and "Đã bị thu hồi" in result.output.splitlines()[0]
 
 
 def test_class_settings_change_rule_mode_and_signer(auth: Auth, client) -> None:

@@ -133,3 +133,47 @@ def test_issue_command_with_a_running_worker_finishes(
     assert f"{LEARNERS} certificates issued" in output, detail
     assert sorted(r[0] for r in rows if r[1] == "valid") == user_ids, detail
     assert len(rows) == LEARNERS, detail
+
+
+@pytest.mark.faults
+def test_a_started_worker_leaves_sqlite_writable(tmp_path: Path) -> None:
+    """``lms worker`` reads the signing-key history at start-up (check, render pool); on
+    SQLite that read began ``IMMEDIATE`` in the consumer's main thread and was never ended,
+    so every request and job after it found "database is locked"."""
+    import sqlite3
+
+    from flask_migrate import upgrade
+
+    from lms import create_app
+    from lms.certificates.signing import generate_demo_keys
+
+    key, cert = generate_demo_keys(tmp_path / "keys")
+    log = tmp_path / "worker.log"
+    worker = None
+    with qb.scratch_database("sqlite", PG_ADMIN_URL, "faults-start") as url:
+        env = qb._environ(url) | {
+            "LMS_INSTANCE_PATH": str(tmp_path / "instance"),
+            "LMS_SIGNING_KEY": str(key),
+            "LMS_SIGNING_CERT": str(cert),
+            "LMS_BASE_URL": "https://coyeu-faults.test",
+            "LMS_CERT_WORKERS": "2",  # the render pool is warmed at start-up
+        }
+        app = create_app(config={"LMS_PASSWORD_HASH_FAST": True}, environ=env)
+        with app.app_context():
+            upgrade()
+            path = app.extensions["sqlalchemy"].engine.url.database
+        try:
+            worker = lms_process(["worker", "--workers", "1"], env, log)
+            wait_for(
+                lambda: "render processes ready" in log.read_text(errors="replace"),
+                90,
+                "the worker to warm its render processes",
+            )
+            other = sqlite3.connect(path, timeout=10)  # a job may hold it a moment
+            try:
+                other.execute("BEGIN IMMEDIATE")  # "database is locked" if held for good
+                other.rollback()
+            finally:
+                other.close()
+        finally:
+            kill_group(worker, signal.SIGKILL)

@@ -227,7 +227,8 @@ def test_a_revoked_pdf_says_revoked_first(shipped: Shipped, client, runner, tmp_
     result = runner.invoke(args=["certificates", "verify", str(path)])
     assert result.exit_code == 1
     first = result.output.splitlines()[0]
-    assert first.startswith(f"revoked on {when.astimezone(VN):%d/%m/%Y}"), first
+    revoked_on = f"{when.astimezone(VN):%d/%m/%Y}"
+    assert first.startswith(f"KHÔNG HỢP LỆ: Đã bị thu hồi ngày {revoked_on}"), first
     assert certificate.serial in first
 
     token = csrf_from(client, "/verify")
