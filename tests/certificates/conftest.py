@@ -82,7 +82,7 @@ def pki_app(app, test_pki):
         LMS_SIGNING_KEY=str(test_pki.key("signer")),
         LMS_SIGNING_CERT=str(test_pki.signer_chain_pem()),
         LMS_TSA_URL=test_pki.tsa_url,
-        LMS_TRUST_ROOTS=str(test_pki.pem("root")),
+        LMS_TRUST_ROOTS=[str(test_pki.pem("root"))],  # as load_config gives it
         LMS_CERT_WORKERS=1,
     )
     test_pki.up = True

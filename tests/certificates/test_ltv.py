@@ -117,3 +117,17 @@ def test_b_lta_with_the_key_in_softhsm(
     assert "Signature Validation: Signature is Valid" in out.partition("Signature #2:")[0], out
     assert "Truong Dao tao (token)" in out
     print(status.pretty_print_details(), "\n---- pdfsig ----\n", out)  # shown with -s
+
+
+def test_the_verification_report_sees_each_level(pki_app: Flask, test_pki) -> None:
+    """wt-ver's report on what this side signs: B-T, then B-LTA, trusted and valid."""
+    from lms.certificates.verify_report import build_report
+
+    for code, ltv, level in (("LVL-T", False, "B-T"), ("LVL-A", True, "B-LTA")):
+        pki_app.config["LMS_SIGNING_LTV"] = ltv
+        klass, _learners = completed_class(1, code)
+        assert issue_for_class(klass, None) == 1
+        report = build_report(_certificates(klass)[0].pdf)
+        assert report.level == level, report
+        assert report.status == "valid" and report.intact and report.trusted, report
+        assert report.signer_name and "Truong Dao tao" in report.signer_name

@@ -172,6 +172,7 @@ def test_a_wrong_timestamp_configuration_is_one_line(tmp_path: Path) -> None:
     root = tmp_path / "root.pem"
     root.write_bytes(cert.read_bytes())
     for roots in ([str(root)], f" {root} ,"):  # as load_config gives it, or as typed
-        ltv = material_from_config(base | {"LMS_SIGNING_LTV": True, "LMS_TRUST_ROOTS": roots},
-                                   tmp_path).policy
+        ltv = material_from_config(
+            base | {"LMS_SIGNING_LTV": True, "LMS_TRUST_ROOTS": roots}, tmp_path
+        ).policy
         assert ltv.level == "B-LT" and ltv.trust_roots == (str(root),)
