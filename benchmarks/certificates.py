@@ -3,10 +3,13 @@
     .venv/bin/python benchmarks/certificates.py [--n 200]
     .venv/bin/python benchmarks/certificates.py --memory-n 1000 [--chunk 50]
     .venv/bin/python benchmarks/certificates.py --pkcs11 [--n 200]
+    .venv/bin/python benchmarks/certificates.py --tsa [--pkcs11] [--n 200]
 
 ``--pkcs11`` signs with a key in a SoftHSM2 token (set up in a temporary folder, as the
 tests do): naive then opens the token and signs with pyHanko's plain PKCS#11 signer per
-certificate; bulk keeps one session per render process.  The JSON says ``"signer"``.
+certificate; bulk keeps one session per render process.  ``--tsa`` timestamps every
+signature (PAdES B-T) at the test PKI's TSA (certomancer, served in this process; needs
+the dev extras).  The JSON says ``"signer"``.
 
 Default mode: the naive path (per certificate: its own WeasyPrint render with fresh
 fonts and stylesheet, then plain pyHanko signing with a freshly loaded key) on a
@@ -35,7 +38,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -53,6 +56,7 @@ from lms.certificates.signing import (
     sign_pdf,
     verify_pdf,
 )
+from lms.certificates.stamping import SigningPolicy
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ"]
 MIDDLE = ["Thị", "Văn", "Hữu", "Ngọc", "Minh", "Thị Ngọc", "Đức", "Quốc", "Thị Ỷ"]
@@ -121,6 +125,7 @@ class Setup:
     trusted: bytes
     naive_signer: Callable[[], Iterator[signers.Signer]]
     name: str = "file"
+    policy: SigningPolicy | None = None
 
 
 def file_setup(key: Path, cert: Path) -> Setup:
@@ -156,6 +161,17 @@ def token_setup() -> Setup:
     return Setup(material, token.certs[KEY_LABELS[0]], naive, "pkcs11 (SoftHSM2)")
 
 
+def with_tsa(setup: Setup, tmp: Path) -> Setup:
+    """The same key, timestamped (B-T) by the test PKI's TSA (tests/certificates/pki.py),
+    served by certomancer in a thread of this process."""
+    from tests.certificates.pki import start_pki
+
+    pki = start_pki(tmp / "pki")
+    policy = SigningPolicy(tsa_url=pki.tsa_url)
+    return replace(setup, material=replace(setup.material, policy=policy), policy=policy,
+                   name=f"{setup.name} + TSA")
+
+
 def naive_ms(ctxs: list[CertificateContext], setup: Setup) -> float:
     """What a straightforward implementation does for every certificate."""
     renderer = pdf_module._renderer(None, None)  # Jinja template compiled once, as in Flask
@@ -164,7 +180,7 @@ def naive_ms(ctxs: list[CertificateContext], setup: Setup) -> float:
         renderer._fonts()  # fresh FontConfiguration + stylesheet: a plain HTML().write_pdf()
         unsigned = renderer.render([ctx])
         with setup.naive_signer() as signer:
-            sign_pdf(unsigned, signer)
+            sign_pdf(unsigned, signer, policy=setup.policy)
     return (time.perf_counter() - start) * 1000 / len(ctxs)
 
 
@@ -269,13 +285,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-n", type=int, default=0, help="memory mode over N certificates")
     parser.add_argument("--chunk", type=int, default=50, help="chunk size in memory mode")
     parser.add_argument("--pkcs11", action="store_true", help="sign in a SoftHSM2 token")
+    parser.add_argument("--tsa", action="store_true", help="timestamp at the local test TSA")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="cert-bench-") as tmp:
         key, cert = generate_demo_keys(Path(tmp))
         if args.memory_n:
             result = run_memory(args.memory_n, args.chunk, key, cert)
         else:
-            result = run_speed(args.n, token_setup() if args.pkcs11 else file_setup(key, cert))
+            setup = token_setup() if args.pkcs11 else file_setup(key, cert)
+            result = run_speed(args.n, with_tsa(setup, Path(tmp)) if args.tsa else setup)
     print(json.dumps(result, ensure_ascii=False))
     return 0
 

@@ -55,6 +55,10 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("LMS_SIGNING_PKCS11_CERT_LABEL", None, "label of its certificate (default: the key's)"),
     _Var("LMS_SIGNING_PKCS11_PIN", None, "the token's user PIN (never logged)"),
     _Var("LMS_SIGNING_PKCS11_PIN_FILE", None, "a file holding the PIN (instead of the PIN)"),
+    _Var("LMS_TSA_URL", None, "RFC 3161 time-stamping authority: signatures become PAdES B-T"),
+    _Var("LMS_TSA_USERNAME", None, "user name for the TSA (HTTP basic auth)"),
+    _Var("LMS_TSA_PASSWORD", None, "password for the TSA (never logged)"),
+    _Var("LMS_SIGNING_LTV", "0", "1: embed OCSP/CRLs and a document timestamp (B-LT, B-LTA)"),
     _Var("LMS_TRUST_ROOTS", None, "extra trust roots for verification: comma-separated PEM "
          "files (e.g. the government signing CA's root)"),
     _Var("LMS_CERT_WORKERS", None, "certificate render processes (default: cores, max 4)"),
@@ -194,7 +198,10 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         **{name: _env(name, environ) for name in (
             "LMS_SIGNING_PKCS11_MODULE", "LMS_SIGNING_PKCS11_TOKEN",
             "LMS_SIGNING_PKCS11_KEY_LABEL", "LMS_SIGNING_PKCS11_CERT_LABEL",
-            "LMS_SIGNING_PKCS11_PIN", "LMS_SIGNING_PKCS11_PIN_FILE")},
+            "LMS_SIGNING_PKCS11_PIN", "LMS_SIGNING_PKCS11_PIN_FILE",
+            "LMS_TSA_URL", "LMS_TSA_USERNAME", "LMS_TSA_PASSWORD")},
+        "LMS_SIGNING_LTV": (_env("LMS_SIGNING_LTV", environ) or "0").strip().lower()
+        in ("1", "true", "yes", "on"),
         "LMS_TRUST_ROOTS": [path.strip() for path in (_env("LMS_TRUST_ROOTS", environ) or "")
                             .split(",") if path.strip()],
         "LMS_CERT_WORKERS": cert_workers,

@@ -119,7 +119,7 @@ def _signer_for(material: Material) -> BatchSigner:
         assert isinstance(batch, BatchSigner)
         return batch
     _drop_signer()
-    batch = _state["signer"] = BatchSigner(open_signer(material))
+    batch = _state["signer"] = BatchSigner(open_signer(material), policy=material.policy)
     _state["signer_material"] = material
     return batch
 

@@ -10,7 +10,7 @@ certificates signed before a rotation keep verifying, online and offline.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from lms.certificates.material import (
     file_key,
     material_from_config,
     open_signer,
+    signing_policy,
     token_from_config,
 )
 from lms.certificates.models import Certificate, SigningKey
@@ -56,11 +57,12 @@ def material_of(row: SigningKey) -> Material:
     if row.kind == "pkcs11":
         return token_from_config(_config()).with_labels(row.label, row.cert_ref)
     passphrase = _config().get("LMS_SIGNING_PASSPHRASE")
-    return file_key(
+    material = file_key(
         Path(row.label),
         Path(row.cert_ref) if row.cert_ref else None,
         passphrase.encode() if passphrase else None,
     )
+    return replace(material, policy=signing_policy(_config()))
 
 
 def signing_material() -> Material:

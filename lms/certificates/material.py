@@ -9,10 +9,11 @@ line, never a traceback, and never shows the PIN.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from lms.certificates.stamping import SigningPolicy, policy_from_config
 from lms.config import ConfigError
 
 __all__ = [
@@ -50,6 +51,8 @@ class FileKey:
     key: Path
     cert: Path | None
     passphrase: bytes | None = field(default=None, repr=False)
+    #: Timestamp and validation material (``LMS_TSA_URL``, ``LMS_SIGNING_LTV``).
+    policy: SigningPolicy | None = None
 
     kind = "file"
 
@@ -82,6 +85,7 @@ class TokenKey:
     key_label: str
     cert_label: str
     pin: str = field(repr=False)
+    policy: SigningPolicy | None = None
 
     kind = "pkcs11"
 
@@ -94,7 +98,8 @@ class TokenKey:
         return self.cert_label
 
     def with_labels(self, key_label: str, cert_label: str | None = None) -> TokenKey:
-        return TokenKey(self.module, self.token, key_label, cert_label or key_label, self.pin)
+        return TokenKey(self.module, self.token, key_label, cert_label or key_label, self.pin,
+                        self.policy)
 
     def trusted_cert_pem(self) -> bytes:
         """The certificate stored in the token (through this process's one session)."""
@@ -173,6 +178,7 @@ def token_from_config(config: Mapping[str, Any]) -> TokenKey:
         key_label,
         _set(config, "LMS_SIGNING_PKCS11_CERT_LABEL") or key_label,
         _pin(config),
+        signing_policy(config),
     )
 
 
@@ -205,7 +211,17 @@ def material_from_config(config: Mapping[str, Any], instance_path: str | Path) -
     if cert_setting and cert is not None and not cert.exists():
         raise SigningConfigError(f"signing: LMS_SIGNING_CERT {cert} does not exist")
     passphrase = _set(config, "LMS_SIGNING_PASSPHRASE")
-    return file_key(key, cert, passphrase.encode() if passphrase else None)
+    return replace(file_key(key, cert, passphrase.encode() if passphrase else None),
+                   policy=signing_policy(config))
+
+
+def signing_policy(config: Mapping[str, Any]) -> SigningPolicy | None:
+    """The configured timestamp/LTV policy; None for plain B-B (the demo)."""
+    try:
+        policy = policy_from_config(config)
+    except ConfigError as exc:
+        raise SigningConfigError(str(exc)) from None
+    return None if policy == SigningPolicy() else policy
 
 
 def open_signer(material: Material) -> Any:

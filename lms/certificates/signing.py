@@ -14,7 +14,6 @@ of :mod:`lms.certificates.bulk`.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import io
 import os
 import re
@@ -25,15 +24,14 @@ from pathlib import Path
 
 from asn1crypto import cms
 from asn1crypto import parser as asn1_parser
-from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.x509.oid import NameOID
 from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.timestamps import TimestampRequestError
 from pyhanko.sign.validation import (
     KeyUsageConstraints,
     SignatureCoverageLevel,
@@ -41,6 +39,14 @@ from pyhanko.sign.validation import (
 )
 from pyhanko_certvalidator import ValidationContext
 
+from lms.certificates.demo_cert import self_signed_cert as _self_signed_cert
+from lms.certificates.stamping import (
+    SigningPolicy,
+    TimestampUnavailable,
+    fetcher_backend,
+    timestamper,
+    validation_context,
+)
 from lms.i18n import N_
 
 __all__ = [
@@ -92,41 +98,6 @@ def generate_demo_keys(
     if not cert_path.exists():
         cert_path.write_bytes(_self_signed_cert(key, common_name))
     return key_path, cert_path
-
-
-_NO_OTHER_USAGE = dict.fromkeys(
-    ("key_encipherment", "data_encipherment", "key_agreement", "key_cert_sign", "crl_sign"),
-    False,
-) | {"encipher_only": False, "decipher_only": False}
-
-
-def _self_signed_cert(key: ec.EllipticCurvePrivateKey, common_name: str) -> bytes:
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "coyeu-lms"),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
-    now = dt.datetime.now(dt.UTC)
-    public = key.public_key()
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(public)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=3652))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(  # digitalSignature + nonRepudiation (a.k.a. content_commitment)
-            x509.KeyUsage(digital_signature=True, content_commitment=True, **_NO_OTHER_USAGE),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM)
 
 
 # Signed attributes of a PAdES signature that do not depend on time or document.
@@ -254,6 +225,14 @@ def load_signer(
                 key_path.read_bytes(), other_certs=[], passphrase=passphrase
             )
         )
+    chain = list(load_certs_from_pemder_data(Path(cert_path).read_bytes()))
+    if len(chain) > 1:  # the signer's certificate, then its CA chain (embedded in the CMS)
+        from pyhanko.keys import load_private_key_from_pemder
+        from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+        return CachingSigner(signing_cert=chain[0], cert_registry=SimpleCertificateStore
+                             .from_certs(chain), signing_key=load_private_key_from_pemder(
+                                 str(key_path), passphrase))
     signer = signers.SimpleSigner.load(str(key_path), str(cert_path), key_passphrase=passphrase)
     if signer is None:  # pyHanko logs the cause and returns None
         raise ValueError(f"could not load signing key {key_path} / certificate {cert_path}")
@@ -274,9 +253,12 @@ def sign_pdf(
     field_name: str = DEFAULT_FIELD,
     reason: str = DEFAULT_REASON,
     location: str = DEFAULT_LOCATION,
+    policy: SigningPolicy | None = None,
 ) -> bytes:
-    """Sign ``pdf`` with an invisible PAdES B-B signature as an incremental update."""
-    batch = BatchSigner(signer, field_name=field_name, reason=reason, location=location)
+    """Sign ``pdf`` with an invisible PAdES signature (B-B, or as ``policy`` says) as an
+    incremental update."""
+    batch = BatchSigner(signer, field_name=field_name, reason=reason, location=location,
+                        policy=policy)
     return batch.sign([pdf])[0]
 
 
@@ -289,28 +271,55 @@ class BatchSigner:
     reason: str = DEFAULT_REASON
     location: str = DEFAULT_LOCATION
     bytes_reserved: int | None = None
+    #: Timestamp (B-T) and validation material (B-LT, B-LTA); None: B-B.
+    policy: SigningPolicy | None = None
     _pdf_signer: signers.PdfSigner = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._timestamper = timestamper(self.policy)
+        self._pdf_signer = self._signer_with(None)
+
+    def _signer_with(self, context: ValidationContext | None) -> signers.PdfSigner:
         meta = signers.PdfSignatureMetadata(
             field_name=self.field_name,
-            subfilter=SigSeedSubFilter.PADES,  # PAdES baseline B-B
+            subfilter=SigSeedSubFilter.PADES,  # PAdES baseline B-B, or more with a policy
             md_algorithm="sha256",
             reason=self.reason,
             location=self.location,
+            embed_validation_info=context is not None,  # B-LT; with a TSA also B-LTA
+            use_pades_lta=context is not None and self._timestamper is not None,
+            validation_context=context,
         )
-        self._pdf_signer = signers.PdfSigner(meta, self.signer)
+        return signers.PdfSigner(meta, self.signer, timestamper=self._timestamper)
 
-    async def _sign_one(self, pdf: bytes) -> bytes:
+    async def _sign_one(self, pdf: bytes, pdf_signer: signers.PdfSigner) -> bytes:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-        out = await self._pdf_signer.async_sign_pdf(writer, bytes_reserved=self.bytes_reserved)
+        out = await pdf_signer.async_sign_pdf(writer, bytes_reserved=self.bytes_reserved)
         signed = out.getvalue()
-        if self.bytes_reserved is None:
-            self.bytes_reserved = _reserved_size(signed)
+        if self.bytes_reserved is None:  # a timestamp token's size varies a little
+            self.bytes_reserved = _reserved_size(signed) + (4096 if self.policy else 0)
         return signed
 
     async def _sign_all(self, pdfs: Sequence[bytes]) -> list[bytes]:
-        return [await self._sign_one(pdf) for pdf in pdfs]
+        """One batch; with LTV, fresh OCSP responses and CRLs for it (its own fetchers)."""
+        backend = fetcher_backend(self.policy)
+        try:
+            pdf_signer = self._pdf_signer
+            if backend is not None:
+                certs = list(self.signer.cert_registry or [])
+                pdf_signer = self._signer_with(validation_context(self.policy, certs, backend))
+            overlap = self._timestamper is not None and isinstance(self.signer, CachingSigner)
+            if not overlap or len(pdfs) < 2:  # a token session signs one thing at a time
+                return [await self._sign_one(pdf, pdf_signer) for pdf in pdfs]
+            # The TSA round trips overlap; the first signature alone sizes /Contents.
+            first = await self._sign_one(pdfs[0], pdf_signer)
+            rest = await asyncio.gather(*(self._sign_one(p, pdf_signer) for p in pdfs[1:]))
+            return [first, *rest]
+        except TimestampRequestError as exc:  # never an untimestamped certificate
+            raise TimestampUnavailable(f"time-stamping server unreachable: {exc}") from None
+        finally:
+            if backend is not None:
+                await backend.close()
 
     def sign(self, pdfs: Sequence[bytes]) -> list[bytes]:
         """Sign every PDF in one event loop.

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from lms.certificates.models import Certificate, IssueRun
 from lms.certificates.services import issue_for_class
+from lms.certificates.stamping import WAITING_FOR_TSA, TimestampUnavailable
 from lms.classes.models import Class, CompletionStatus
 from lms.db import utcnow
 from lms.events import completion_changed
@@ -20,6 +21,9 @@ from lms.extensions import db
 from lms.jobs import enqueue_after_commit, huey, in_app_context
 
 log = logging.getLogger(__name__)
+
+#: A run whose TSA cannot be reached tries again after this long (state: waiting).
+TSA_RETRY = timedelta(minutes=1)
 
 
 def start_run(klass: Class, actor_id: int | None, kind: str = "issue",
@@ -67,7 +71,15 @@ def run_issue(run_id: int) -> None:
         issue_for_class(klass, db.session.get(User, actor) if actor else None, run.user_ids,
                         progress)
         run = db.session.get(IssueRun, run_id)
-        run.status, run.finished_at = "done", utcnow()
+        run.status, run.error, run.finished_at = "done", "", utcnow()
+    except TimestampUnavailable as exc:  # nothing issued for the chunk; serials reserved
+        log.warning("Certificate run %s waits for the TSA: %s", run_id, exc)
+        db.session.rollback()
+        run = db.session.get(IssueRun, run_id)
+        run.status, run.error = "queued", WAITING_FOR_TSA
+        db.session.commit()
+        run_issue.schedule((run_id,), delay=TSA_RETRY.total_seconds())
+        return
     except Exception as exc:
         log.exception("Certificate run %s failed", run_id)
         db.session.rollback()

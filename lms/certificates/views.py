@@ -183,7 +183,11 @@ def class_runs(code: str) -> Any:
         return render_template("certificates/confirm_issue.html", klass=klass, action=action,
                                people=eligible(klass, selected), selected=selected or [],
                                form=EmptyForm())
-    return render_template("certificates/class_runs.html", klass=klass,
+    waiting = db.session.scalar(select(IssueRun).where(
+        IssueRun.class_id == klass.id, IssueRun.kind == "issue",
+        IssueRun.status.in_(("queued", "running")), IssueRun.error != "")
+        .order_by(IssueRun.id.desc()).limit(1))
+    return render_template("certificates/class_runs.html", klass=klass, waiting=waiting,
                            eligible=eligible(klass), form=EmptyForm())
 
 

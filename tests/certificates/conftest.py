@@ -60,3 +60,35 @@ def token_app(app, soft_token):
     app.config.update(saved)
     bulk._drop_signer()
     bulk._state.pop("material", None)
+
+
+@pytest.fixture(scope="session")
+def test_pki(tmp_path_factory):
+    """The certomancer PKI (root, intermediate, signer, OCSP, CRLs, TSA), served locally."""
+    from tests.certificates.pki import start_pki
+
+    pki = start_pki(tmp_path_factory.mktemp("pki"))
+    yield pki
+    pki.stop()
+
+
+@pytest.fixture
+def pki_app(app, test_pki):
+    """The app signing with the certomancer signer key (file) and timestamping at its TSA."""
+    from lms.certificates import bulk
+
+    saved = dict(app.config)
+    app.config.update(
+        LMS_SIGNING_KEY=str(test_pki.key("signer")),
+        LMS_SIGNING_CERT=str(test_pki.signer_chain_pem()),
+        LMS_TSA_URL=test_pki.tsa_url,
+        LMS_TRUST_ROOTS=[str(test_pki.pem("root"))],  # as load_config gives it
+        LMS_CERT_WORKERS=1,
+    )
+    test_pki.up = True
+    yield app
+    test_pki.up = True
+    app.config.clear()
+    app.config.update(saved)
+    bulk._drop_signer()
+    bulk._state.pop("material", None)
