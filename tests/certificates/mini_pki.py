@@ -30,6 +30,24 @@ def _name(cn: str) -> x509.Name:
     )
 
 
+KEY_USAGES = (
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+    "encipher_only",
+    "decipher_only",
+)
+
+
+def key_usage(**allowed: bool) -> x509.KeyUsage:
+    """A KeyUsage extension allowing only what is named (every other use False)."""
+    return x509.KeyUsage(**(dict.fromkeys(KEY_USAGES, False) | allowed))
+
+
 def _cert(
     subject: str, key, issuer: str, issuer_key, *, ca: bool = False, tsa: bool = False
 ) -> x509.Certificate:
@@ -45,25 +63,12 @@ def _cert(
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
-    usage = dict.fromkeys(
-        (
-            "digital_signature",
-            "content_commitment",
-            "key_encipherment",
-            "data_encipherment",
-            "key_agreement",
-            "key_cert_sign",
-            "crl_sign",
-            "encipher_only",
-            "decipher_only",
-        ),
-        False,
+    usage = (
+        key_usage(key_cert_sign=True, crl_sign=True)
+        if ca
+        else key_usage(digital_signature=True, content_commitment=True)
     )
-    if ca:
-        usage.update(key_cert_sign=True, crl_sign=True)
-    else:
-        usage.update(digital_signature=True, content_commitment=True)
-    builder = builder.add_extension(x509.KeyUsage(**usage), critical=True)
+    builder = builder.add_extension(usage, critical=True)
     if tsa:
         builder = builder.add_extension(
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True

@@ -126,21 +126,11 @@ def certify(pki: TestPKI, public_key, common_name: str) -> bytes:
     from cryptography.hazmat.primitives import hashes
     from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
+    from tests.certificates.mini_pki import key_usage
+
     interm = x509.load_pem_x509_certificate(pki.pem("interm").read_bytes())
     interm_key = serialization.load_pem_private_key(pki.key("interm").read_bytes(), None)
     base = f"{pki.url}/{ARCH}"
-    usage = dict.fromkeys(
-        (
-            "key_encipherment",
-            "data_encipherment",
-            "key_agreement",
-            "key_cert_sign",
-            "crl_sign",
-            "encipher_only",
-            "decipher_only",
-        ),
-        False,
-    )
     cert = (
         x509.CertificateBuilder()
         .subject_name(
@@ -158,9 +148,7 @@ def certify(pki: TestPKI, public_key, common_name: str) -> bytes:
         .not_valid_before(dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
         .not_valid_after(dt.datetime(2080, 1, 1, tzinfo=dt.UTC))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(digital_signature=True, content_commitment=True, **usage), critical=True
-        )
+        .add_extension(key_usage(digital_signature=True, content_commitment=True), critical=True)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(interm_key.public_key()),
             critical=False,
