@@ -118,6 +118,7 @@ def writing() -> Iterator[None]:
     commits, so on SQLite the write takes the lock up front (``BEGIN IMMEDIATE``) and
     waits its turn instead of failing to upgrade a stale read snapshot.
     """
+    from lms.db_prepared import run
     from lms.extensions import db
 
     if db.session.get_bind().dialect.name != "sqlite":
@@ -129,7 +130,8 @@ def writing() -> Iterator[None]:
     if write_intent.get() is None and not connection.connection.dbapi_connection.in_transaction:
         # A read_first view: its reads ran statement by statement on this connection,
         # which holds no transaction; take the write lock on the same connection.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Straight to the driver: this runs on every autosave (see lms.db_prepared).
+        run(connection, "BEGIN IMMEDIATE").close()
     else:
         db.session.commit()
     token = write_intent.set(True)

@@ -202,7 +202,9 @@ def discrimination(marks: Sequence[float], rest: Sequence[float]) -> float | Non
     if _is_zero(sxx, marks) or _is_zero(syy, rest):
         return None
     sxy = math.fsum(a * b for a, b in zip(dx, dy, strict=True))
-    return _clamp_unit(sxy / math.sqrt(sxx * syy))
+    # Two roots, not the root of the product: tiny variances would underflow to 0.
+    denominator = math.sqrt(sxx) * math.sqrt(syy)
+    return _clamp_unit(sxy / denominator) if denominator > 0 else None
 
 
 def discriminative_efficiency(marks: Sequence[float], rest: Sequence[float]) -> float | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
@@ -13,6 +12,7 @@ from sqlalchemy import and_, bindparam, select
 
 from lms.classes.models import Class
 from lms.db import utcnow
+from lms.db_prepared import Prepared
 from lms.db_upsert import insert_for
 from lms.extensions import db
 from lms.quizzes.attempt_models import Accommodation, Attempt, AttemptSlot, AttemptState
@@ -48,8 +48,7 @@ class _QuizTiming:
     on_expiry: str
 
 
-@cache
-def _answer_context_query() -> Any:
+def _answer_context_query(_dialect: str) -> Any:
     # Built once per process: constructing statements costs more than running them here.
     # Neither the accommodation nor the enrolment is read here: an accommodation only
     # ever adds time, so it is looked up only past the plain deadline; and withdrawal
@@ -79,7 +78,6 @@ def _answer_context_query() -> Any:
 SEQ_MAX = 2**31 - 1
 
 
-@cache
 def _store_answer_statement(dialect: str) -> Any:
     table = AttemptSlot.__table__
     stmt = insert_for(table, dialect).values(
@@ -88,7 +86,7 @@ def _store_answer_statement(dialect: str) -> Any:
         question_version_id=bindparam("question_version_id"),
         response=bindparam("response", type_=table.c.response.type),
         seq=bindparam("seq"), saved_at=bindparam("saved_at", type_=table.c.saved_at.type),
-        option_order=[], max_points=1.0, comment="",
+        option_order=[], max_points=1.0, comment="", flagged=False,
     )
     attempts = Attempt.__table__.c
     still_open = select(attempts.id).where(
@@ -104,6 +102,14 @@ def _store_answer_statement(dialect: str) -> Any:
     ).returning(table.c.seq)
 
 
+# The two statements of every autosave, prepared once (see lms.db_prepared).
+_ANSWER_CONTEXT = Prepared(_answer_context_query)
+_STORE_ANSWER = Prepared(_store_answer_statement)
+_STORED_SEQ = Prepared(lambda _dialect: select(AttemptSlot.__table__.c.seq).where(
+    AttemptSlot.__table__.c.attempt_id == bindparam("attempt_id"),
+    AttemptSlot.__table__.c.slot == bindparam("slot")))
+
+
 def check_answer(attempt_id: int, user_id: int, slot: int, response: Any, seq: int,
                  now: datetime | None = None) -> PreparedAnswer:
     """Read phase of a save: ownership, state, deadline and the response's shape.
@@ -115,8 +121,7 @@ def check_answer(attempt_id: int, user_id: int, slot: int, response: Any, seq: i
     if not 1 <= seq <= SEQ_MAX:
         raise ResponseError("seq", _("must be between 1 and %(max)d", max=SEQ_MAX))
     now = now or utcnow()
-    row = db.session.execute(_answer_context_query(), {
-        "attempt_id": attempt_id, "user_id": user_id, "slot": slot}).first()
+    row = _ANSWER_CONTEXT.first({"attempt_id": attempt_id, "user_id": user_id, "slot": slot})
     if row is None:
         raise LookupError(attempt_id)
     if row.state != AttemptState.IN_PROGRESS.value:
@@ -147,15 +152,14 @@ def store_answer(answer: PreparedAnswer, now: datetime | None = None) -> tuple[b
     The row exists since the attempt started; the upsert also covers a missing one, and
     the unique (attempt, slot) constraint keeps it single under any concurrency.
     """
-    dialect = db.session.get_bind().dialect.name
-    saved = db.session.execute(_store_answer_statement(dialect), {
+    saved = _STORE_ANSWER.scalar({
         "attempt_id": answer.attempt_id, "slot": answer.slot,
         "question_id": answer.question_id, "question_version_id": answer.question_version_id,
         "response": answer.response, "seq": answer.seq, "saved_at": now or utcnow(),
-    }).scalar()
-    if saved is None:  # a newer save is stored already: report its seq (rare path)
-        current = db.session.scalar(select(AttemptSlot.seq).where(
-            AttemptSlot.attempt_id == answer.attempt_id, AttemptSlot.slot == answer.slot))
+    })
+    if saved is None:  # a newer save is stored already: report its seq
+        # (Not that rare: saves sent in quick succession can arrive out of order.)
+        current = _STORED_SEQ.scalar({"attempt_id": answer.attempt_id, "slot": answer.slot})
         return False, int(current or answer.stored_seq)
     return True, saved
 

@@ -321,3 +321,10 @@ def test_discrimination_is_the_rest_of_test_correlation(matrix: list[list[float]
         # covmax ≤ sd(x)·sd(y) (Cauchy–Schwarz), hence |E| ≥ |D|
         assert item.discriminative_efficiency is not None
         assert abs(item.discriminative_efficiency) >= abs(item.discrimination_index) - 1e-9
+
+
+def test_discrimination_of_tiny_variances_does_not_divide_by_zero() -> None:
+    # Found by hypothesis: squared deviations of ~1e-159 underflow, and their product is 0.
+    tiny = 4.004725669082326e-159
+    value = discrimination([0.0, tiny], [0.0, tiny])
+    assert value is None or -1.0 <= value <= 1.0
