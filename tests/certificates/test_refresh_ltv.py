@@ -18,7 +18,7 @@ import time_machine
 from flask import Flask
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESPassed
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms.audit.models import AuditEntry
 from lms.certificates.models import Certificate, CertificatePdfVersion
@@ -60,18 +60,30 @@ def _refresh(app: Flask, *args: str) -> tuple[int, list[str]]:
 
 
 def _summary(refreshed: int, current: int, skipped: int, failed: int) -> str:
-    return (f"Đã đóng dấu thời gian mới: {refreshed}; còn hạn: {current}; "
-            f"bỏ qua: {skipped}; lỗi: {failed}.")
+    return (
+        f"Đã đóng dấu thời gian mới: {refreshed}; còn hạn: {current}; "
+        f"bỏ qua: {skipped}; lỗi: {failed}."
+    )
 
 
 def _versions(item: Certificate) -> list[CertificatePdfVersion]:
-    return list(db.session.scalars(select(CertificatePdfVersion).where(
-        CertificatePdfVersion.certificate_id == item.id).order_by(CertificatePdfVersion.id)))
+    return list(
+        db.session.scalars(
+            select(CertificatePdfVersion)
+            .where(CertificatePdfVersion.certificate_id == item.id)
+            .order_by(CertificatePdfVersion.id)
+        )
+    )
 
 
 def _refresh_audits() -> list[AuditEntry]:
-    return list(db.session.scalars(select(AuditEntry).where(
-        AuditEntry.action == "certificate_ltv_refresh").order_by(AuditEntry.id)))
+    return list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "certificate_ltv_refresh")
+            .order_by(AuditEntry.id)
+        )
+    )
 
 
 def test_refresh_adds_a_document_timestamp_and_keeps_the_signature(
@@ -81,8 +93,7 @@ def test_refresh_adds_a_document_timestamp_and_keeps_the_signature(
         items = _issue(old_tsa_app, "LTV-R1", 2)
         originals = {item.id: (item.pdf, item.pdf_sha256) for item in items}
         for item in items:  # issuing records the first version
-            assert [(v.sha256, v.reason) for v in _versions(item)] == [
-                (item.pdf_sha256, "issue")]
+            assert [(v.sha256, v.reason) for v in _versions(item)] == [(item.pdf_sha256, "issue")]
         _renewed(old_tsa_app, test_pki)
         code, lines = _refresh(old_tsa_app)
         assert code == 0, lines
@@ -111,12 +122,16 @@ def test_refresh_adds_a_document_timestamp_and_keeps_the_signature(
             assert status.intact and status.valid and status.trusted, status.pretty_print_details()
             versions = _versions(item)
             assert [(v.sha256, v.reason) for v in versions] == [
-                (old_hash, "issue"), (item.pdf_sha256, "ltv_refresh")]
+                (old_hash, "issue"),
+                (item.pdf_sha256, "ltv_refresh"),
+            ]
             assert versions[0].pdf == old_pdf and versions[1].pdf is None  # earlier file kept
         audits = _refresh_audits()
         assert sorted(a.target for a in audits) == sorted(i.serial for i in items)
-        assert audits[0].details["old_sha256"] == originals[
-            next(i.id for i in items if i.serial == audits[0].target)][1]
+        assert (
+            audits[0].details["old_sha256"]
+            == originals[next(i.id for i in items if i.serial == audits[0].target)][1]
+        )
 
         # Idempotent: the new timestamp's TSA certificate is valid until 2090.
         hashes = {i.id: i.pdf_sha256 for i in _certificates(_klass(items))}
@@ -133,8 +148,9 @@ def _klass(items: list[Certificate]):
     return db.session.get(Class, items[0].class_id)
 
 
-def test_an_earlier_copy_still_verifies(old_tsa_app: Flask, test_pki, client,
-                                        tmp_path: Path) -> None:
+def test_an_earlier_copy_still_verifies(
+    old_tsa_app: Flask, test_pki, client, tmp_path: Path
+) -> None:
     with time_machine.travel(ISSUED):
         item = _issue(old_tsa_app, "LTV-R2")[0]
         earlier = item.pdf
@@ -150,11 +166,14 @@ def test_an_earlier_copy_still_verifies(old_tsa_app: Flask, test_pki, client,
             (tmp_path / name).write_bytes(pdf)
             result = runner.invoke(args=["certificates", "verify", str(tmp_path / name)])
             assert result.exit_code == 0, result.output
-            assert result.output.startswith("HỢP LỆ: Giấy chứng nhận") and item.serial in (
-                result.output.splitlines()[0]), result.output
+            assert (
+                result.output.startswith("HỢP LỆ: Giấy chứng nhận")
+                and item.serial in (result.output.splitlines()[0])
+            ), result.output
             token = csrf_from(client, "/verify")
-            page = client.post("/verify", data={"file": (io.BytesIO(pdf), name),
-                                                "csrf_token": token}).get_data(as_text=True)
+            page = client.post(
+                "/verify", data={"file": (io.BytesIO(pdf), name), "csrf_token": token}
+            ).get_data(as_text=True)
             assert "Giấy chứng nhận này còn hiệu lực." in page, name
             assert item.serial in page, name
 
