@@ -55,6 +55,9 @@ def _renewed(app: Flask, test_pki) -> None:
 
 def _refresh(app: Flask, *args: str) -> tuple[int, list[str]]:
     result = app.test_cli_runner().invoke(args=["certificates", "refresh-ltv", *args])
+    print(
+        f"$ lms certificates refresh-ltv {' '.join(args)}\n{result.output}exit {result.exit_code}"
+    )
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result.exit_code, result.output.splitlines()
 
