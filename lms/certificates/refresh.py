@@ -42,7 +42,7 @@ NO_VALIDATION_DATA = N_("no validation data embedded (PAdES B-T)")
 UNREADABLE = N_("the stored PDF cannot be read")
 TSA_UNREACHABLE = N_("the time-stamping server cannot be reached")
 NOT_VALIDATED = N_("the last timestamp or its revocation data could not be validated")
-CHANGED = N_("the certificate's PDF changed during the refresh")
+STORE_FAILED = N_("the refreshed PDF could not be stored")
 
 
 class LtvNotConfigured(RuntimeError):  # noqa: N818 (a state, read as a sentence)
@@ -96,7 +96,7 @@ def _commit_refresh(
 ) -> bool:
     """Store the refreshed file, its version and the audit entry; False when the stored
     PDF is no longer the one refreshed (another run was quicker)."""
-    certificate = db.session.get(Certificate, certificate_id)
+    certificate = db.session.get(Certificate, certificate_id, with_for_update=True)
     if certificate is None or certificate.pdf_sha256 != old_digest:
         db.session.rollback()
         return False
@@ -162,6 +162,7 @@ def refresh_ltv(before: date | None = None) -> RefreshOutcome:
                 log.warning("LTV refresh of %s failed", serial, exc_info=True)
                 outcome.failed.append((serial, NOT_VALIDATED))
                 continue
+            done: bool | None
             try:
                 done = _commit_refresh(
                     certificate_id, hashlib.sha256(pdf).hexdigest(), new_pdf, stamp.tsa_expires
@@ -169,11 +170,14 @@ def refresh_ltv(before: date | None = None) -> RefreshOutcome:
             except Exception:
                 db.session.rollback()
                 log.exception("LTV refresh of %s: storing the new PDF failed", serial)
-                done = False
+                done = None
             if done:
                 outcome.refreshed.append(serial)
-            else:
-                outcome.failed.append((serial, CHANGED))
+            elif done is None:
+                outcome.failed.append((serial, STORE_FAILED))
+            else:  # another run refreshed it meanwhile
+                log.info("LTV refresh of %s: already refreshed by another run", serial)
+                outcome.current += 1
     log.info("LTV refresh before %s: %s", outcome.before.isoformat(), outcome.counts())
     return outcome
 

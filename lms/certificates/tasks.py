@@ -153,8 +153,13 @@ def requeue_stalled_runs() -> int:
 def refresh_ltv_daily() -> dict[str, int] | None:
     """The daily LTV refresh; nothing unless ``LMS_SIGNING_LTV`` and ``LMS_TSA_URL`` are set."""
     from lms.certificates import refresh
+    from lms.certificates.material import SigningConfigError
 
-    if refresh.refresh_policy() is None:
+    try:
+        if refresh.refresh_policy() is None:
+            return None
+    except SigningConfigError as exc:  # said once a day, in one line
+        log.error("LTV refresh not run: %s", exc)
         return None
     outcome = refresh.refresh_ltv()
     for serial, reason in outcome.failed:
