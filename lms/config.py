@@ -61,6 +61,8 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("LMS_SIGNING_LTV", "0", "1: embed OCSP/CRLs and a document timestamp (B-LT, B-LTA)"),
     _Var("LMS_TRUST_ROOTS", None, "extra trust roots for verification: comma-separated PEM "
          "files (e.g. the government signing CA's root)"),
+    _Var("LMS_LTV_REFRESH_MARGIN_DAYS", "180", "refresh-ltv: a new document timestamp when "
+         "the latest timestamp's TSA certificate expires within this many days"),
     _Var("LMS_CERT_WORKERS", None, "certificate render processes (default: cores, max 4)"),
     _Var("LMS_INSTANCE_PATH", None, "folder of local state (keys, job queue); default instance/"),
     _Var("LMS_DEFAULT_LOCALE", "vi", "interface language for visitors"),
@@ -174,8 +176,11 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         checkpoint_every = int(_env("LMS_AUDIT_CHECKPOINT_EVERY", environ) or 1000)
         max_json = int(_env("LMS_MAX_JSON_BYTES", environ) or 0)
         max_form = int(_env("LMS_MAX_FORM_BYTES", environ) or 0)
+        ltv_margin = int(_env("LMS_LTV_REFRESH_MARGIN_DAYS", environ) or 180)
     except ValueError as exc:
         raise ConfigError(f"a numeric LMS_* variable is not an integer: {exc}") from exc
+    if ltv_margin < 0:
+        raise ConfigError("LMS_LTV_REFRESH_MARGIN_DAYS must be 0 or more")
     if max_json <= 0 or max_form <= 0:
         raise ConfigError("LMS_MAX_JSON_BYTES and LMS_MAX_FORM_BYTES must be positive")
     from lms.grading_scale import parse_classification
@@ -204,6 +209,7 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         in ("1", "true", "yes", "on"),
         "LMS_TRUST_ROOTS": [path.strip() for path in (_env("LMS_TRUST_ROOTS", environ) or "")
                             .split(",") if path.strip()],
+        "LMS_LTV_REFRESH_MARGIN_DAYS": ltv_margin,
         "LMS_CERT_WORKERS": cert_workers,
         "LMS_COURSES_DIR": _courses_dir(environ),
         "LMS_AUDIT_KEY": _audit_key(env, instance, environ),

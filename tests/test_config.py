@@ -152,3 +152,13 @@ def test_body_limits_are_configurable(tmp_path: Path) -> None:
     for bad in ("0", "-1", "lots"):
         with pytest.raises(ConfigError):
             load_config(str(tmp_path), {"LMS_ENV": "testing", "LMS_MAX_FORM_BYTES": bad})
+
+
+def test_ltv_refresh_margin(tmp_path: Path) -> None:
+    assert load_config(str(tmp_path), {"LMS_ENV": "testing"})["LMS_LTV_REFRESH_MARGIN_DAYS"] == 180
+    config = load_config(str(tmp_path), {"LMS_ENV": "testing",
+                                         "LMS_LTV_REFRESH_MARGIN_DAYS": "365"})
+    assert config["LMS_LTV_REFRESH_MARGIN_DAYS"] == 365
+    for bad in ("x", "-1"):
+        with pytest.raises(ConfigError, match="LMS_"):
+            load_config(str(tmp_path), {"LMS_ENV": "testing", "LMS_LTV_REFRESH_MARGIN_DAYS": bad})

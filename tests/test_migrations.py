@@ -22,7 +22,7 @@ EXPECTED_TABLES = {
     "question_versions", "quizzes", "attempts", "attempt_slots", "accommodations",
     "class_completions", "activation_codes", "roster_imports", "export_jobs", "certificates",
     "certificate_events", "certificate_serials", "certificate_runs", "audit_log", "audit_head",
-    "question_categories", "course_sync_bases", "signing_keys",
+    "question_categories", "course_sync_bases", "signing_keys", "certificate_pdf_versions",
 }
 
 
@@ -93,6 +93,36 @@ def test_accommodations_move_into_the_learners_classes(tmp_path: Path) -> None:
                 "SELECT class_id, quiz_id, extra_minutes, time_multiplier, extra_attempts "
                 "FROM accommodations ORDER BY class_id")).all()
         assert [tuple(r) for r in rows] == [(1, None, 15, 1.5, 1), (2, None, 15, 1.5, 1)]
+        db.engine.dispose()
+
+
+def test_pdf_versions_start_with_each_certificate_s_current_hash(tmp_path: Path) -> None:
+    """0028: the hash of every stored certificate PDF becomes its first version, so
+    ``/verify`` keeps finding copies downloaded before an LTV refresh."""
+    app = make_app(f"sqlite:///{tmp_path / 'versions.sqlite3'}")
+    with app.app_context():
+        upgrade(revision="0027_signing_keys")
+        issued = datetime(2027, 3, 4, 5, 6, tzinfo=UTC)
+        with db.engine.begin() as conn:
+            _insert(conn, "users", id=1, username="hv", role="learner", locale="vi")
+            _insert(conn, "courses", id=1, slug="c")
+            _insert(conn, "classes", id=1, code="K1", course_id=1, certificate_mode="manual",
+                    status="active")
+            for number, digest in ((1, "a" * 64), (2, "b" * 64)):
+                _insert(conn, "certificates", id=number, class_id=1, user_id=1,
+                        serial=f"2027-{number}", code=f"C{number}",
+                        status="valid" if number == 2 else "superseded",
+                        pdf=b"%PDF", pdf_sha256=digest, issued_at=issued)
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT certificate_id, sha256, reason, pdf IS NULL, created_at "
+                "FROM certificate_pdf_versions ORDER BY certificate_id")).all()
+        assert [tuple(r)[:4] for r in rows] == [(1, "a" * 64, "issue", 1),
+                                                (2, "b" * 64, "issue", 1)]
+        assert str(rows[0][4]).startswith("2027-03-04 05:06")
+        downgrade(revision="0027_signing_keys")
+        assert "certificate_pdf_versions" not in inspect(db.engine).get_table_names()
         db.engine.dispose()
 
 

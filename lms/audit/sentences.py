@@ -190,6 +190,9 @@ SENTENCES: dict[str, Sentence] = {
     "signing_key_rotate": lambda a, t, d, n: _(
         "%(actor)s switched certificate signing to key %(label)s (fingerprint %(fp)s).",
         actor=a, label=d.get("label") or _after(t), fp=d.get("fingerprint") or "–"),
+    "certificate_ltv_refresh": lambda a, t, d, n: _(
+        "%(actor)s added a new document timestamp to certificate %(serial)s (long-term "
+        "validation; its earlier file still verifies).", actor=a, serial=t or "–"),
 }
 
 #: Short names of the actions, for the filter.
@@ -213,6 +216,7 @@ ACTION_LABELS = {
     "content_edit": _l("Course content changed"), "export_request": _l("Export requested"),
     "certificate_run": _l("Certificate run"), "attempt_start": _l("Attempt started"),
     "signing_key_rotate": _l("Signing key rotated"),
+    "certificate_ltv_refresh": _l("Certificate timestamp renewed"),
 }
 
 

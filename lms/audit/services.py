@@ -26,8 +26,8 @@ ACTIONS = ("login", "login_failed", "role_change", "grade", "regrade", "manual_g
            # audit coverage (issue 15)
            "class_create", "class_settings", "account_edit", "content_edit", "export_request",
            "certificate_run", "attempt_start",
-           # signing keys (issue 16)
-           "signing_key_rotate")
+           # signing keys, LTV refresh (issue 16)
+           "signing_key_rotate", "certificate_ltv_refresh")
 
 __all__ = ["ACTIONS", "ChainCheck", "chain_hash", "changes", "connect_events", "record",
            "verify_chain"]

@@ -1,4 +1,4 @@
-"""``lms certificates``: keys, issue, list, download, revoke, verify."""
+"""``lms certificates``: keys, issue, list, download, revoke, verify, refresh-ltv."""
 
 from __future__ import annotations
 
@@ -264,3 +264,52 @@ def verify(file: Path) -> None:
     for line in report.lines():
         click.echo(line)
     raise SystemExit(0 if report.ok else 1)
+
+
+def _dmy(_ctx: Any, _param: Any, value: str | None) -> Any:
+    from datetime import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.strptime(value.strip(), "%d/%m/%Y").date()  # noqa: DTZ007 - a date
+    except ValueError:
+        from flask_babel import gettext as _
+
+        raise click.BadParameter(_("%(value)s: use dd/mm/yyyy", value=value)) from None
+
+
+@certificates_cli.command("refresh-ltv")
+@click.option("--before", callback=_dmy, metavar="DD/MM/YYYY",
+              help="Refresh when the latest timestamp's TSA certificate expires before this "
+                   "date (default: today + LMS_LTV_REFRESH_MARGIN_DAYS).")
+def refresh_ltv_command(before: Any) -> None:
+    """Add a new document timestamp to stored certificates before their TSA certificate
+    expires (PAdES B-LTA kept verifiable); exit 1 when any failed."""
+    from flask_babel import gettext as _
+
+    from lms.certificates.material import SigningConfigError
+    from lms.certificates.refresh import LtvNotConfigured, refresh_ltv
+    from lms.i18n import format_date
+
+    try:
+        outcome = refresh_ltv(before)
+    except LtvNotConfigured:
+        raise click.ClickException(_("The LTV refresh needs LMS_SIGNING_LTV=1 and "
+                                     "LMS_TSA_URL (with LMS_TRUST_ROOTS).")) from None
+    except SigningConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(_("LTV refresh: timestamps whose authority's certificate expires before "
+                 "%(date)s.", date=format_date(outcome.before)))
+    for serial, reason in outcome.skipped:
+        click.echo(_("%(serial)s: skipped: %(reason)s", serial=serial, reason=_(reason)))
+    for serial, reason in outcome.failed:
+        click.echo(_("%(serial)s: failed: %(reason)s", serial=serial, reason=_(reason)))
+    if outcome.not_attempted:
+        click.echo(_("%(count)s more certificates not attempted: the time-stamping server "
+                     "cannot be reached.", count=outcome.not_attempted))
+    counts = outcome.counts()
+    click.echo(_("New document timestamps: %(refreshed)s; still current: %(current)s; "
+                 "skipped: %(skipped)s; failed: %(failed)s.", **counts))
+    if counts["failed"]:
+        raise SystemExit(1)

@@ -66,6 +66,27 @@ class Certificate(db.Model):
         return f"<Certificate {self.serial} {self.status}>"
 
 
+class CertificatePdfVersion(db.Model):
+    """Every PDF a certificate has had: the one issued, then one per LTV refresh (a new
+    document timestamp). Holders keep the copies they downloaded, so ``/verify`` finds a
+    certificate by the hash of any of its versions. The earlier files are kept here
+    (``pdf``); the current one's bytes are ``Certificate.pdf`` (``pdf`` here is NULL)."""
+
+    __tablename__ = "certificate_pdf_versions"
+    __table_args__ = (
+        UniqueConstraint("sha256"),
+        CheckConstraint("reason IN ('issue', 'ltv_refresh')", name="reason_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(
+        ForeignKey("certificates.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(12), default="issue")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+
+
 class SigningKey(db.Model):
     """A signing key this installation used or uses: its certificate (kept, so the
     certificates it signed verify after a rotation), where it is, and when it was used."""

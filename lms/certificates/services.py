@@ -27,6 +27,7 @@ from lms.certificates.material import (
 )
 from lms.certificates.models import Certificate, CertificateEvent, SerialCounter, SigningKey
 from lms.certificates.pdf import CertificateContext
+from lms.certificates.versions import by_pdf_sha256, record_version
 from lms.classes.models import Class, ClassCompletion, CompletionStatus
 from lms.db import aware, utcnow
 from lms.db_upsert import insert_for
@@ -183,6 +184,7 @@ def _insert(klass: Class, user: User, snapshot: dict[str, Any], pdf: bytes,
     new_id = db.session.execute(stmt).scalar()
     if new_id is None:
         return None
+    record_version(new_id, hashlib.sha256(pdf).hexdigest())
     db.session.add(CertificateEvent(certificate_id=new_id,
                                     action="reissue" if replaces else "issue",
                                     actor_id=actor.id if actor else None))
@@ -337,7 +339,6 @@ def verify_upload(pdf: bytes) -> UploadCheck:
     from lms.certificates.signing import verify_pdf
 
     check = verify_pdf(pdf, trusted_certs())
-    certificate = db.session.scalar(select(Certificate).where(
-        Certificate.pdf_sha256 == hashlib.sha256(pdf).hexdigest()))
+    certificate = by_pdf_sha256(hashlib.sha256(pdf).hexdigest())
     return UploadCheck(check.valid, check.signed_by_us, check.reason, certificate,
                        check.outcome)

@@ -146,3 +146,22 @@ def requeue_stalled_runs() -> int:
         db.session.commit()
         (run_issue if run.kind == "issue" else run_zip)(run.id)
     return len(stalled)
+
+
+@huey.periodic_task(crontab(hour="18", minute="20"))  # 01:20 in Vietnam (UTC+7)
+@in_app_context
+def refresh_ltv_daily() -> dict[str, int] | None:
+    """The daily LTV refresh; nothing unless ``LMS_SIGNING_LTV`` and ``LMS_TSA_URL`` are set."""
+    from lms.certificates import refresh
+    from lms.certificates.material import SigningConfigError
+
+    try:
+        if refresh.refresh_policy() is None:
+            return None
+    except SigningConfigError as exc:  # said once a day, in one line
+        log.error("LTV refresh not run: %s", exc)
+        return None
+    outcome = refresh.refresh_ltv()
+    for serial, reason in outcome.failed:
+        log.warning("LTV refresh of %s failed: %s", serial, reason)
+    return outcome.counts()

@@ -29,10 +29,9 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
-from sqlalchemy import select
 
 from lms.certificates.models import Certificate
-from lms.extensions import db
+from lms.certificates.versions import by_pdf_sha256
 from lms.i18n import format_date, format_datetime
 
 log = logging.getLogger(__name__)
@@ -291,9 +290,7 @@ def build_report(pdf: bytes) -> VerifyReport:
     """Check ``pdf`` (never raises): our records first, then its signature."""
     report = VerifyReport()
     _signature(report, pdf)
-    certificate = db.session.scalar(
-        select(Certificate).where(Certificate.pdf_sha256 == hashlib.sha256(pdf).hexdigest())
-    )
+    certificate = by_pdf_sha256(hashlib.sha256(pdf).hexdigest())  # any of its versions
     if certificate is not None:
         report.certificate, report.status = certificate, certificate.status
     return report

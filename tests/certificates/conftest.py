@@ -85,9 +85,9 @@ def pki_app(app, test_pki):
         LMS_TRUST_ROOTS=[str(test_pki.pem("root"))],  # as load_config gives it
         LMS_CERT_WORKERS=1,
     )
-    test_pki.up = True
+    test_pki.up = test_pki.tsa_up = True
     yield app
-    test_pki.up = True
+    test_pki.up = test_pki.tsa_up = True
     app.config.clear()
     app.config.update(saved)
     bulk._drop_signer()

@@ -3,7 +3,8 @@
 :func:`start_pki` generates the keys in a temp dir, loads ``pki.yml`` with the local
 server's address as URL prefix and serves certomancer's WSGI "Animator" (OCSP, CRLs, the
 TSA, certificates) from a werkzeug server in a thread.  :attr:`TestPKI.up` switches the
-TSA (and every other service) off and on, to test a TSA that cannot be reached.
+TSA (and every other service) off and on, to test a TSA that cannot be reached;
+:attr:`TestPKI.tsa_up` only the time-stamping authorities (OCSP and CRLs still answer).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 CONFIG = Path(__file__).with_name("pki.yml")
 ARCH = "coyeu"
-KEYS = ("root", "interm", "interm-ocsp", "tsa", "signer")
+KEYS = ("root", "interm", "interm-ocsp", "tsa", "tsa-old", "signer")
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -45,6 +46,7 @@ class TestPKI:
     server: BaseWSGIServer
     thread: threading.Thread
     up: bool = True
+    tsa_up: bool = True
     requests: list[str] = field(default_factory=list)
 
     __test__ = False  # not a pytest class
@@ -65,6 +67,11 @@ class TestPKI:
     @property
     def tsa_url(self) -> str:
         return f"{self.url}/{ARCH}/tsa/tsa"
+
+    @property
+    def old_tsa_url(self) -> str:
+        """The TSA whose certificate expires on 01/01/2031."""
+        return f"{self.url}/{ARCH}/tsa/tsa-old"
 
     def signer_chain_pem(self) -> Path:
         """Signer certificate followed by the intermediate (what LMS_SIGNING_CERT holds)."""
@@ -98,7 +105,9 @@ def start_pki(directory: Path) -> TestPKI:
         pki = holder.get("pki")
         if pki is not None:
             pki.requests.append(environ.get("PATH_INFO", ""))  # type: ignore[attr-defined]
-            if not pki.up:  # type: ignore[attr-defined]
+            path = environ.get("PATH_INFO", "")
+            tsa_down = "/tsa/" in path and not pki.tsa_up  # type: ignore[attr-defined]
+            if not pki.up or tsa_down:  # type: ignore[attr-defined]
                 start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
                 return [b"down"]
         return holder["animator"](environ, start_response)  # type: ignore[operator]
