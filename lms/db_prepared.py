@@ -63,9 +63,11 @@ class _Compiled:
     row: type
 
     def parameters(self, given: Mapping[str, Any]) -> Any:
-        values = {**self.defaults, **given}
-        for name, process in self.binds.items():
-            values[name] = process(values[name])
+        values = dict(self.defaults)  # literal values, converted once when compiled
+        binds = self.binds
+        for name, value in given.items():
+            process = binds.get(name)
+            values[name] = value if process is None else process(value)
         if self.positional is None:
             return values
         return tuple(values[name] for name in self.positional)
@@ -104,7 +106,9 @@ class Prepared:
         results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
                         for column in columns)
         row = namedtuple("Row", [column.key for column in columns])
-        defaults = dict(compiled.params)  # literal values; the caller's come on top
+        # The statement's literal values (converted now); the caller's come on top.
+        defaults = {name: binds[name](value) if name in binds else value
+                    for name, value in compiled.params.items()}
         positional = tuple(compiled.positiontup) if dialect.positional else None
         prepared = _Compiled(compiled.string, positional, defaults, binds, results, row)
         self._compiled[dialect.name] = prepared
