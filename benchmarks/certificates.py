@@ -49,14 +49,10 @@ from lms.certificates import pdf as pdf_module
 from lms.certificates.bulk import default_workers, render_and_sign_bulk
 from lms.certificates.material import FileKey, Material
 from lms.certificates.pdf import CertificateContext, render_certificates_bulk
-from lms.certificates.signing import (
-    BatchSigner,
-    generate_demo_keys,
-    load_signer,
-    sign_pdf,
-    verify_pdf,
-)
+from lms.certificates.signer import generate_demo_keys, load_signer
+from lms.certificates.signing import BatchSigner, sign_pdf
 from lms.certificates.stamping import SigningPolicy
+from lms.certificates.verification import verify_pdf
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ"]
 MIDDLE = ["Thị", "Văn", "Hữu", "Ngọc", "Minh", "Thị Ngọc", "Đức", "Quốc", "Thị Ỷ"]

@@ -89,7 +89,7 @@ class _TestScopedSession(scoped_session):
 @pytest.fixture(scope="session")
 def signing_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     """A demo signing key and certificate for the whole run."""
-    from lms.certificates.signing import generate_demo_keys
+    from lms.certificates.signer import generate_demo_keys
 
     key, cert = generate_demo_keys(tmp_path_factory.mktemp("keys"))
     return str(key), str(cert)

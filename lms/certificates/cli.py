@@ -23,7 +23,7 @@ def certificates_cli() -> None:
 @certificates_cli.command("init-keys")
 def init_keys() -> None:
     """Create a demo signing key and self-signed certificate in instance/ (kept if present)."""
-    from lms.certificates.signing import generate_demo_keys
+    from lms.certificates.signer import generate_demo_keys
 
     if current_app.config["LMS_ENV"] == "production" and not click.confirm(
             "Demo keys in production? Real deployments set LMS_SIGNING_KEY/LMS_SIGNING_CERT"):

@@ -215,7 +215,8 @@ def rotate(
 def _sample_signature(material: Material) -> None:
     """Sign and verify a sample with ``material`` (in this process, then let go)."""
     from lms.certificates.pdf import render_certificate_pdf, sample_context
-    from lms.certificates.signing import sign_pdf, verify_pdf
+    from lms.certificates.signing import sign_pdf
+    from lms.certificates.verification import verify_pdf
 
     signer = open_signer(material)
     try:

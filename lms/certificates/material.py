@@ -233,7 +233,7 @@ def open_signer(material: Material) -> Any:
         from lms.certificates.token import token_signer
 
         return token_signer(material)
-    from lms.certificates.signing import load_signer
+    from lms.certificates.signer import load_signer
 
     try:
         return load_signer(material.key, material.cert, material.passphrase)

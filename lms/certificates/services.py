@@ -336,7 +336,7 @@ class UploadCheck:
 
 def verify_upload(pdf: bytes) -> UploadCheck:
     """Check a PDF's signature against our key and match it to a certificate by content."""
-    from lms.certificates.signing import verify_pdf
+    from lms.certificates.verification import verify_pdf
 
     check = verify_pdf(pdf, trusted_certs())
     certificate = by_pdf_sha256(hashlib.sha256(pdf).hexdigest())

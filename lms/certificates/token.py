@@ -19,7 +19,7 @@ from typing import Any
 from pyhanko.sign.pkcs11 import PKCS11Signer
 
 from lms.certificates.material import SigningConfigError, TokenKey
-from lms.certificates.signing import TemplateCache
+from lms.certificates.signer import TemplateCache
 
 __all__ = ["TokenError", "TokenSigner", "open_session", "token_signer"]
 

@@ -36,7 +36,7 @@ from lms.i18n import format_date, format_datetime
 
 log = logging.getLogger(__name__)
 
-#: Outcome codes of the signature (the same as :class:`~.signing.SignatureCheck`'s).
+#: Outcome codes of the signature (the same as :class:`~.verification.SignatureCheck`'s).
 OUTCOMES = ("valid", "altered", "partial", "unsigned", "unreadable", "unvalidated")
 #: Where the signing time comes from.
 TIME_SOURCES = ("timestamp", "timestamp_untrusted", "signer_clock")
@@ -233,7 +233,7 @@ def _doc_timestamp_ok(reader: PdfFileReader, context: ValidationContext) -> bool
 
 def _signature(report: VerifyReport, pdf: bytes) -> None:
     """Fill in what the signature says (everything but our records)."""
-    from lms.certificates.signing import _KEY_USAGE
+    from lms.certificates.verification import KEY_USAGE
 
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
@@ -258,7 +258,7 @@ def _signature(report: VerifyReport, pdf: bytes) -> None:
         report.issuer_name = _name(sig.signer_cert.issuer)
         report.signed_by_us = any(sig.signer_cert.dump() == c.dump() for c in ours)
         context = ValidationContext(trust_roots=ours + configured_roots(), allow_fetching=False)
-        status = validate_pdf_signature(sig, context, key_usage_settings=_KEY_USAGE)
+        status = validate_pdf_signature(sig, context, key_usage_settings=KEY_USAGE)
     except Exception:  # reported as "could not be validated"
         log.info("signature validation failed", exc_info=True)
         return

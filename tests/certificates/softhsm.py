@@ -81,7 +81,7 @@ def _run(*args: str) -> None:
 
 def create_token(module: str) -> SoftToken:
     """A token with three ECDSA P-256 keys, each with a self-signed certificate."""
-    from lms.certificates.signing import _self_signed_cert
+    from lms.certificates.demo_cert import self_signed_cert as _self_signed_cert
 
     token = SoftToken(module)
     _run("--init-token", "--free", "--label", TOKEN_LABEL, "--so-pin", SO_PIN, "--pin", PIN)

@@ -17,7 +17,7 @@ from lms.audit.sentences import describe
 from lms.certificates.keys import history, rotate
 from lms.certificates.models import Certificate, SigningKey
 from lms.certificates.services import issue_for_class, verify_upload
-from lms.certificates.signing import generate_demo_keys
+from lms.certificates.signer import generate_demo_keys
 from lms.errors import InvalidInput
 from lms.extensions import db
 from tests.certificates.conftest import completed_class

@@ -17,7 +17,7 @@ from lms.audit.models import AuditEntry
 from lms.certificates import bulk, services, token
 from lms.certificates.models import Certificate, IssueRun, SerialCounter, SigningKey
 from lms.certificates.services import issue_for_class, verify_upload
-from lms.certificates.signing import verify_pdf
+from lms.certificates.verification import verify_pdf
 from lms.extensions import db
 from tests.certificates.conftest import completed_class
 from tests.certificates.softhsm import KEY_LABELS, PIN, SoftToken

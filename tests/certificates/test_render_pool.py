@@ -16,7 +16,8 @@ from flask import Flask
 
 from lms.certificates import bulk
 from lms.certificates.services import warm_render_pool
-from lms.certificates.signing import generate_demo_keys, verify_pdf
+from lms.certificates.signer import generate_demo_keys
+from lms.certificates.verification import verify_pdf
 from tests.certificates.test_pdf import NAMES, make_ctx
 
 

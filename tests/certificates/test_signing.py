@@ -24,14 +24,9 @@ from pypdf import PdfReader
 
 from lms.certificates.bulk import render_and_sign_bulk
 from lms.certificates.pdf import render_certificate_pdf
-from lms.certificates.signing import (
-    BatchSigner,
-    CachingSigner,
-    generate_demo_keys,
-    load_signer,
-    sign_pdf,
-    verify_pdf,
-)
+from lms.certificates.signer import CachingSigner, generate_demo_keys, load_signer
+from lms.certificates.signing import BatchSigner, sign_pdf
+from lms.certificates.verification import verify_pdf
 from tests.certificates.test_pdf import NAMES, make_ctx
 
 

@@ -130,7 +130,8 @@ def test_tsa_down_issues_nothing_the_run_waits_then_completes(
 
 def test_batch_signer_refuses_to_sign_without_the_tsa(test_pki) -> None:
     from lms.certificates.pdf import render_certificate_pdf, sample_context
-    from lms.certificates.signing import BatchSigner, load_signer
+    from lms.certificates.signer import load_signer
+    from lms.certificates.signing import BatchSigner
     from lms.certificates.stamping import SigningPolicy
 
     signer = load_signer(test_pki.key("signer"), test_pki.signer_chain_pem())
@@ -145,7 +146,7 @@ def test_batch_signer_refuses_to_sign_without_the_tsa(test_pki) -> None:
 
 def test_a_wrong_timestamp_configuration_is_one_line(tmp_path: Path) -> None:
     from lms.certificates.material import SigningConfigError, material_from_config
-    from lms.certificates.signing import generate_demo_keys
+    from lms.certificates.signer import generate_demo_keys
 
     key, cert = generate_demo_keys(tmp_path)
     base = {"LMS_SIGNING_KEY": str(key), "LMS_SIGNING_CERT": str(cert)}

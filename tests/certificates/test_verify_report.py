@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from lms.certificates.models import Certificate
 from lms.certificates.services import issue_for_class, revoke
-from lms.certificates.signing import generate_demo_keys, load_signer, sign_pdf
+from lms.certificates.signer import generate_demo_keys, load_signer
+from lms.certificates.signing import sign_pdf
 from lms.certificates.verify_report import build_report
 from lms.extensions import db
 from tests.certificates.mini_pki import MiniPki, make_pki

@@ -74,7 +74,7 @@ def test_issue_command_with_a_running_worker_finishes(
     from flask_migrate import upgrade
 
     from lms import create_app
-    from lms.certificates.signing import generate_demo_keys
+    from lms.certificates.signer import generate_demo_keys
     from lms.extensions import db
     from tests.certificates.conftest import completed_class
 
@@ -145,7 +145,7 @@ def test_a_started_worker_leaves_sqlite_writable(tmp_path: Path) -> None:
     from flask_migrate import upgrade
 
     from lms import create_app
-    from lms.certificates.signing import generate_demo_keys
+    from lms.certificates.signer import generate_demo_keys
 
     key, cert = generate_demo_keys(tmp_path / "keys")
     log = tmp_path / "worker.log"

@@ -85,8 +85,9 @@ def test_worker_killed_mid_run_every_learner_gets_one_certificate(
 
     from lms import create_app
     from lms.certificates.models import Certificate, CertificateEvent, SerialCounter
-    from lms.certificates.signing import generate_demo_keys, verify_pdf
+    from lms.certificates.signer import generate_demo_keys
     from lms.certificates.tasks import run_issue, start_run
+    from lms.certificates.verification import verify_pdf
     from lms.extensions import db
     from lms.jobs import huey
     from tests.certificates.conftest import completed_class
