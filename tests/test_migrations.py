@@ -137,3 +137,20 @@ def _insert(conn, table: str, **values) -> None:
         if name not in values and not column["nullable"] and name != "id":
             values[name] = plain.get(kind, "")
     conn.execute(Table(table, MetaData(), autoload_with=conn).insert().values(**values))
+
+
+def test_search_keys_are_filled_for_existing_accounts(tmp_path: Path) -> None:
+    """0029: accounts made before the column are found without diacritics at once."""
+    app = make_app(f"sqlite:///{tmp_path / 'search.sqlite3'}")
+    with app.app_context():
+        upgrade(revision="0028_pdf_versions")
+        with db.engine.begin() as conn:
+            _insert(conn, "users", id=1, username="dvd", role="learner", locale="vi",
+                    full_name="Đặng Văn Đức", email="Duc@Example.vn")
+        upgrade()
+        with db.engine.connect() as conn:
+            key = conn.execute(text("SELECT search_key FROM users WHERE id = 1")).scalar()
+        assert key == "dang van duc dvd duc@example.vn"
+        downgrade(revision="0028_pdf_versions")
+        assert "search_key" not in {c["name"] for c in inspect(db.engine).get_columns("users")}
+        db.engine.dispose()

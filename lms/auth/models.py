@@ -14,11 +14,25 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import utcnow
 from lms.extensions import db
+from lms.vietnamese import fold
+
+
+def search_key(full_name: str | None, username: str | None, email: str | None) -> str:
+    """What people searches match: name, username and email without case or diacritics
+    ("Đặng Văn Đức" → "dang van duc"), so staff find "Nguyễn" by typing "nguyen"."""
+    return fold(" ".join(part for part in (full_name, username, email) if part))
+
+
+def _search_key_default(context) -> str:  # type: ignore[no-untyped-def]
+    # A column default, so Core inserts (the roster import's bulk insert) fill it too.
+    values = context.get_current_parameters()
+    return search_key(values.get("full_name"), values.get("username"), values.get("email"))
 
 
 class Role(StrEnum):
@@ -78,6 +92,9 @@ class User(RoleMixin, UserMixin, db.Model):
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: :func:`search_key` of the account, kept by the column default and an ORM hook.
+    search_key: Mapped[str] = mapped_column(String(520), default=_search_key_default,
+                                            server_default="")
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
@@ -95,6 +112,18 @@ class User(RoleMixin, UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username} {self.role}>"
+
+
+@event.listens_for(User, "before_update")
+def _refresh_search_key(_mapper, _connection, user: User) -> None:  # type: ignore[no-untyped-def]
+    user.search_key = search_key(user.full_name, user.username, user.email)
+
+
+def matching(query: str):  # type: ignore[no-untyped-def]
+    """The condition "this account's name, username or email contains ``query``",
+    without case or diacritics; ``%`` and ``_`` in the query are literal."""
+    folded = fold(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return User.search_key.like(f"%{folded}%", escape="\\")
 
 
 class ApiToken(db.Model):

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lms.audit.services import record
-from lms.auth.models import Role, User
+from lms.auth.models import Role, User, matching
 from lms.classes.models import Class, ClassStatus, Enrolment, EnrolmentRole, EnrolmentState
 from lms.classes.roster import CODE_DAYS, NewAccount, create_accounts
 from lms.classes.roster_io import RosterRow
@@ -66,11 +66,8 @@ def find_learners(query: str) -> list[User]:
     query = clean_text(query)
     if len(query) < 2:
         return []
-    like = f"%{query.lower()}%"
     return list(db.session.scalars(select(User).where(
-        User.role == Role.LEARNER.value,
-        or_(User.username.like(like), func.lower(User.email).like(like),
-            func.lower(User.full_name).like(like), User.full_name.like(f"%{query}%")))
+        User.role == Role.LEARNER.value, matching(query))
         .order_by(User.full_name).limit(SEARCH_LIMIT)))
 
 

@@ -7,11 +7,11 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from lms.auth.forms import EmptyForm
 from lms.auth.login import admin_required
-from lms.auth.models import User
+from lms.auth.models import User, matching
 from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.users import bp
@@ -56,11 +56,7 @@ def index() -> Any:
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     query = select(User).order_by(User.username)
     if q:
-        like = f"%{q.lower()}%"
-        query = query.where(
-            or_(func.lower(User.username).like(like), func.lower(User.full_name).like(like),
-                func.lower(User.email).like(like))
-        )
+        query = query.where(matching(q))
     if role:
         query = query.where(User.role == role)
     pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
