@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 
 from lms.auth.forms import EmptyForm
 from lms.auth.login import admin_required
+from lms.auth.models import User, matching
 from lms.certificates import bp
 from lms.certificates.models import Certificate, CertificateEvent, IssueRun
 from lms.certificates.services import (
@@ -106,8 +107,11 @@ def admin_list() -> Any:
     query = select(Certificate).order_by(Certificate.issued_at.desc()).limit(500)
     if q:
         like = f"%{q}%"
+        # The holder as named on the certificate, or the account (found without case or
+        # diacritics: "nguyen" finds "Nguyễn").
         query = query.where(or_(Certificate.serial.ilike(like), Certificate.code.ilike(like),
-                                Certificate.snapshot["holder_name"].as_string().ilike(like)))
+                                Certificate.snapshot["holder_name"].as_string().ilike(like),
+                                Certificate.user_id.in_(select(User.id).where(matching(q)))))
     if status:
         query = query.where(Certificate.status == status)
     if code:

@@ -72,3 +72,17 @@ def test_accounts_created_by_a_roster_import_are_found(app) -> None:
     db.session.flush()
     assert [u.full_name for u in find_learners("le thi thuy")] == ["Lê Thị Thuỷ"]
     assert db.session.query(User).filter_by(full_name="Lê Thị Thuỷ").one().search_key
+
+
+def test_the_certificate_list_finds_holders_without_diacritics(auth: Auth, client) -> None:
+    from lms.certificates.services import issue_for_class
+    from tests.certificates.conftest import completed_class
+
+    klass, _learners = completed_class(3, "K6")  # Huyền, Lan, Ưng
+    issue_for_class(klass, None)
+    db.session.commit()
+    auth.login_as(make_user("admin"))
+    page = client.get("/admin/certificates?q=dang+thi+y+lan").get_data(as_text=True)
+    assert "Đặng Thị Ỷ Lan" in page and "Nguyễn Thị Ngọc Huyền" not in page
+    page = client.get("/admin/certificates?q=NGUYỄN").get_data(as_text=True)
+    assert "Nguyễn Thị Ngọc Huyền" in page and "Nguyễn Hữu Ưng" in page
