@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lms.config import ConfigError
-from lms.i18n import N_
+from lms.gettext_noop import N_
 
 __all__ = [
     "WAITING_FOR_TSA",
