@@ -3,7 +3,8 @@
 :func:`start_pki` generates the keys in a temp dir, loads ``pki.yml`` with the local
 server's address as URL prefix and serves certomancer's WSGI "Animator" (OCSP, CRLs, the
 TSA, certificates) from a werkzeug server in a thread.  :attr:`TestPKI.up` switches the
-TSA (and every other service) off and on, to test a TSA that cannot be reached.
+TSA (and every other service) off and on, to test a TSA that cannot be reached;
+:attr:`TestPKI.revocation_up` only the OCSP responder and the CRL distribution points.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class TestPKI:
     server: BaseWSGIServer
     thread: threading.Thread
     up: bool = True
+    #: False: the OCSP responder and the CRLs answer 503 (the TSA stays up).
+    revocation_up: bool = True
     requests: list[str] = field(default_factory=list)
 
     __test__ = False  # not a pytest class
@@ -98,7 +101,9 @@ def start_pki(directory: Path) -> TestPKI:
         pki = holder.get("pki")
         if pki is not None:
             pki.requests.append(environ.get("PATH_INFO", ""))  # type: ignore[attr-defined]
-            if not pki.up:  # type: ignore[attr-defined]
+            path = environ.get("PATH_INFO", "")
+            revocation = f"/{ARCH}/ocsp/" in path or f"/{ARCH}/crls/" in path
+            if not pki.up or (revocation and not pki.revocation_up):  # type: ignore[attr-defined]
                 start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
                 return [b"down"]
         return holder["animator"](environ, start_response)  # type: ignore[operator]
