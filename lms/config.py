@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 ENVIRONMENTS = ("development", "production", "testing")
 
 
@@ -99,6 +96,10 @@ def _flag(name: str, environ: dict[str, str]) -> bool:
 
 
 def _check_database_url(url: str) -> str:
+    # Imported here: render processes read ConfigError from this module, not databases.
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except ArgumentError as exc:

@@ -15,7 +15,7 @@ import wtforms
 from flask_babel import get_translations
 from flask_wtf import FlaskForm
 
-from lms.i18n import N_
+from lms.gettext_noop import N_
 
 
 class BabelTranslations:

@@ -20,12 +20,6 @@ SUPPORTED_LOCALES = ("vi", "en")
 LOCALE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 
-def N_(message: str) -> str:  # noqa: N802 (gettext's name for it, known to pybabel)
-    """Mark ``message`` for the catalog without translating it here: it is translated
-    where it is shown, with ``_(message)`` (gettext_noop)."""
-    return message
-
-
 def select_locale() -> str:
     """The logged-in user's preference, else the visitor's choice, else the default."""
     if not has_request_context():  # CLI and jobs speak the default language

@@ -30,7 +30,7 @@ from lms.certificates.stamping import SigningPolicy, TimestampUnavailable
 from lms.certificates.versions import replace_pdf
 from lms.db import utcnow
 from lms.extensions import db
-from lms.i18n import N_
+from lms.gettext_noop import N_
 
 log = logging.getLogger(__name__)
 

@@ -124,7 +124,8 @@ def _render(contexts: list[CertificateContext], material: Material) -> list[byte
     """Render and sign (no database access: tests run it in a thread of its own)."""
     from lms.certificates.bulk import render_and_sign_bulk
 
-    return render_and_sign_bulk(contexts, material, chunk_size=CHUNK,
+    # The render processes lay a chunk out in documents of bulk's DEFAULT_CHUNK_SIZE.
+    return render_and_sign_bulk(contexts, material,
                                 workers=current_app.config["LMS_CERT_WORKERS"])
 
 

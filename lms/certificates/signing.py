@@ -27,6 +27,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from lms.certificates.signer import CachingSigner
 from lms.certificates.stamping import (
+    RevocationUnavailable,
     SigningPolicy,
     TimestampUnavailable,
     fetcher_backend,
@@ -105,25 +106,42 @@ class BatchSigner:
         return signed
 
     async def _sign_all(self, pdfs: Sequence[bytes]) -> list[bytes]:
-        """One batch; with LTV, fresh OCSP responses and CRLs for it (its own fetchers)."""
+        """One batch; with LTV, fresh OCSP responses and CRLs for it (its own fetchers).
+
+        :raises TimestampUnavailable: the TSA could not be reached.
+        :raises RevocationUnavailable: with LTV, an OCSP responder or CRL distribution
+            point could not be: pyHanko soft-fails (it signs with what it got and
+            records the failed fetch), so nothing of the batch is returned then.
+        """
         backend = fetcher_backend(self.policy)
+        context = None
         try:
             pdf_signer = self._pdf_signer
             if backend is not None:
                 certs = list(self.signer.cert_registry or [])
-                pdf_signer = self._signer_with(validation_context(self.policy, certs, backend))
-            overlap = self._timestamper is not None and isinstance(self.signer, CachingSigner)
-            if not overlap or len(pdfs) < 2:  # a token session signs one thing at a time
-                return [await self._sign_one(pdf, pdf_signer) for pdf in pdfs]
-            # The TSA round trips overlap; the first signature alone sizes /Contents.
-            first = await self._sign_one(pdfs[0], pdf_signer)
-            rest = await asyncio.gather(*(self._sign_one(p, pdf_signer) for p in pdfs[1:]))
-            return [first, *rest]
+                context = validation_context(self.policy, certs, backend)
+                pdf_signer = self._signer_with(context)
+            signed = await self._sign_batch(pdfs, pdf_signer)
         except TimestampRequestError as exc:  # never an untimestamped certificate
             raise TimestampUnavailable(f"time-stamping server unreachable: {exc}") from None
         finally:
             if backend is not None:
                 await backend.close()
+        failed = context.soft_fail_exceptions if context is not None else ()
+        if failed:  # never a B-LT certificate without its OCSP responses and CRLs
+            raise RevocationUnavailable(f"OCSP/CRL unreachable: {failed[0]}")
+        return signed
+
+    async def _sign_batch(
+        self, pdfs: Sequence[bytes], pdf_signer: signers.PdfSigner
+    ) -> list[bytes]:
+        overlap = self._timestamper is not None and isinstance(self.signer, CachingSigner)
+        if not overlap or len(pdfs) < 2:  # a token session signs one thing at a time
+            return [await self._sign_one(pdf, pdf_signer) for pdf in pdfs]
+        # The TSA round trips overlap; the first signature alone sizes /Contents.
+        first = await self._sign_one(pdfs[0], pdf_signer)
+        rest = await asyncio.gather(*(self._sign_one(p, pdf_signer) for p in pdfs[1:]))
+        return [first, *rest]
 
     def sign(self, pdfs: Sequence[bytes]) -> list[bytes]:
         """Sign every PDF in one event loop.

@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from lms.config import ConfigError
-from lms.i18n import N_
+from lms.gettext_noop import N_
 
 __all__ = [
+    "WAITING_FOR_REVOCATION",
     "WAITING_FOR_TSA",
+    "RevocationUnavailable",
     "SigningPolicy",
+    "SigningServiceUnavailable",
     "TimestampUnavailable",
     "fetcher_backend",
     "pades_level",
@@ -29,10 +32,31 @@ __all__ = [
 
 #: The run's visible state while the TSA cannot be reached (shown translated).
 WAITING_FOR_TSA = N_("Waiting for the time-stamping server…")
+#: ... and while an OCSP responder or a CRL distribution point cannot (LTV).
+WAITING_FOR_REVOCATION = N_("Waiting for the certificate status server (OCSP/CRL)…")
 
 
-class TimestampUnavailable(RuntimeError):  # noqa: N818 (a state, read as a sentence)
-    """The TSA (or the OCSP/CRL services for LTV) could not be reached: nothing was signed."""
+class SigningServiceUnavailable(RuntimeError):  # noqa: N818 (a state, read as a sentence)
+    """A service the configured signatures need could not be reached: nothing was signed.
+
+    ``waiting`` is the run's visible state meanwhile (an N_ message, shown translated).
+    """
+
+    waiting = WAITING_FOR_TSA
+
+
+class TimestampUnavailable(SigningServiceUnavailable):
+    """The TSA could not be reached: no untimestamped certificate is issued."""
+
+    waiting = WAITING_FOR_TSA
+
+
+class RevocationUnavailable(SigningServiceUnavailable):
+    """With LTV, an OCSP responder or CRL distribution point of the chain could not be
+    reached: no certificate is issued without the OCSP responses and CRLs it would embed
+    (pyHanko alone would soft-fail and sign with a DSS of certificates only)."""
+
+    waiting = WAITING_FOR_REVOCATION
 
 
 @dataclass(frozen=True)

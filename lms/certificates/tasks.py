@@ -13,7 +13,12 @@ from sqlalchemy import select
 
 from lms.certificates.models import Certificate, IssueRun
 from lms.certificates.services import issue_for_class
-from lms.certificates.stamping import WAITING_FOR_TSA, TimestampUnavailable
+from lms.certificates.stamping import (
+    WAITING_FOR_REVOCATION,
+    WAITING_FOR_TSA,
+    RevocationUnavailable,
+    SigningServiceUnavailable,
+)
 from lms.classes.models import Class, CompletionStatus
 from lms.db import utcnow
 from lms.events import completion_changed
@@ -24,6 +29,11 @@ log = logging.getLogger(__name__)
 
 #: A run whose TSA cannot be reached tries again after this long (state: waiting).
 TSA_RETRY = timedelta(minutes=1)
+#: ... and one whose OCSP responder or CRL distribution point cannot (LTV).
+REVOCATION_RETRY = timedelta(minutes=1)
+
+__all__ = ["REVOCATION_RETRY", "TSA_RETRY", "WAITING_FOR_REVOCATION", "WAITING_FOR_TSA",
+           "connect_events", "requeue_stalled_runs", "run_issue", "run_zip", "start_run"]
 
 
 def start_run(klass: Class, actor_id: int | None, kind: str = "issue",
@@ -72,13 +82,15 @@ def run_issue(run_id: int) -> None:
                         progress)
         run = db.session.get(IssueRun, run_id)
         run.status, run.error, run.finished_at = "done", "", utcnow()
-    except TimestampUnavailable as exc:  # nothing issued for the chunk; serials reserved
-        log.warning("Certificate run %s waits for the TSA: %s", run_id, exc)
+    except SigningServiceUnavailable as exc:  # nothing issued for the chunk; serials reserved
+        # The TSA, or with LTV an OCSP responder / CRL distribution point, is down.
+        log.warning("Certificate run %s waits: %s", run_id, exc)
         db.session.rollback()
         run = db.session.get(IssueRun, run_id)
-        run.status, run.error = "queued", WAITING_FOR_TSA
+        run.status, run.error = "queued", exc.waiting
         db.session.commit()
-        run_issue.schedule((run_id,), delay=TSA_RETRY.total_seconds())
+        retry = REVOCATION_RETRY if isinstance(exc, RevocationUnavailable) else TSA_RETRY
+        run_issue.schedule((run_id,), delay=retry.total_seconds())
         return
     except Exception as exc:
         log.exception("Certificate run %s failed", run_id)

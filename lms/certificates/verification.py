@@ -19,7 +19,7 @@ from pyhanko.sign.validation import (
 )
 from pyhanko_certvalidator import ValidationContext
 
-from lms.i18n import N_
+from lms.gettext_noop import N_
 
 __all__ = ["KEY_USAGE", "SignatureCheck", "verify_pdf"]
 

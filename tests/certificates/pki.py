@@ -4,7 +4,8 @@
 server's address as URL prefix and serves certomancer's WSGI "Animator" (OCSP, CRLs, the
 TSA, certificates) from a werkzeug server in a thread.  :attr:`TestPKI.up` switches the
 TSA (and every other service) off and on, to test a TSA that cannot be reached;
-:attr:`TestPKI.tsa_up` only the time-stamping authorities (OCSP and CRLs still answer).
+:attr:`TestPKI.tsa_up` only the time-stamping authorities (OCSP and CRLs still answer);
+:attr:`TestPKI.revocation_up` only the OCSP responder and the CRL distribution points.
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ class TestPKI:
     server: BaseWSGIServer
     thread: threading.Thread
     up: bool = True
+    #: False: the time-stamping authorities answer 503 (OCSP and CRLs stay up).
     tsa_up: bool = True
+    #: False: the OCSP responder and the CRLs answer 503 (the TSA stays up).
+    revocation_up: bool = True
     requests: list[str] = field(default_factory=list)
 
     __test__ = False  # not a pytest class
@@ -107,7 +111,9 @@ def start_pki(directory: Path) -> TestPKI:
             pki.requests.append(environ.get("PATH_INFO", ""))  # type: ignore[attr-defined]
             path = environ.get("PATH_INFO", "")
             tsa_down = "/tsa/" in path and not pki.tsa_up  # type: ignore[attr-defined]
-            if not pki.up or tsa_down:  # type: ignore[attr-defined]
+            revocation = f"/{ARCH}/ocsp/" in path or f"/{ARCH}/crls/" in path
+            revocation_down = revocation and not pki.revocation_up  # type: ignore[attr-defined]
+            if not pki.up or tsa_down or revocation_down:  # type: ignore[attr-defined]
                 start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
                 return [b"down"]
         return holder["animator"](environ, start_response)  # type: ignore[operator]

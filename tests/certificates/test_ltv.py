@@ -8,6 +8,7 @@ import asyncio
 import io
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -131,3 +132,73 @@ def test_the_verification_report_sees_each_level(pki_app: Flask, test_pki) -> No
         assert report.level == level, report
         assert report.status == "valid" and report.intact and report.trusted, report
         assert report.signer_name and "Truong Dao tao" in report.signer_name
+
+
+WAITING_VI = "Đang chờ máy chủ kiểm tra trạng thái chứng thư (OCSP/CRL)…"
+
+
+@pytest.mark.parametrize("tsa", [False, True], ids=["B-LT", "B-LTA"])
+def test_batch_signer_refuses_ltv_without_ocsp_and_crls(test_pki, tsa: bool) -> None:
+    """Today pyHanko soft-fails: without this, the PDF is signed with a DSS holding
+    certificates only, a 'B-LT' certificate without its revocation information."""
+    from lms.certificates.pdf import render_certificate_pdf, sample_context
+    from lms.certificates.signer import load_signer
+    from lms.certificates.signing import BatchSigner
+    from lms.certificates.stamping import RevocationUnavailable, SigningPolicy
+
+    signer = load_signer(test_pki.key("signer"), test_pki.signer_chain_pem())
+    policy = SigningPolicy(
+        test_pki.tsa_url if tsa else None, ltv=True, trust_roots=(str(test_pki.pem("root")),)
+    )
+    test_pki.revocation_up = False
+    try:
+        with pytest.raises(RevocationUnavailable):
+            BatchSigner(signer, policy=policy).sign([render_certificate_pdf(sample_context())])
+    finally:
+        test_pki.revocation_up = True
+
+
+def test_ocsp_and_crls_down_issue_nothing_the_run_waits_then_completes(
+    pki_app: Flask, test_pki, client, auth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lms.certificates import services, tasks
+    from lms.certificates.models import IssueRun
+    from lms.extensions import db
+    from tests.conftest import make_user
+
+    pki_app.config["LMS_SIGNING_LTV"] = True
+    monkeypatch.setattr(services, "CHUNK", 2)
+    scheduled: list[tuple] = []
+    monkeypatch.setattr(
+        tasks.run_issue, "schedule", lambda args, delay: scheduled.append((args, delay))
+    )
+    klass, _learners = completed_class(3, "LTV-W")
+    db.session.commit()
+    run = IssueRun(class_id=klass.id, kind="issue")
+    db.session.add(run)
+    db.session.commit()
+
+    test_pki.revocation_up = False  # the OCSP responder and the CRLs cannot be reached
+    tasks.run_issue(run.id)
+    db.session.expire_all()
+    run = db.session.get(IssueRun, run.id)
+    assert run.status == "queued" and run.error == tasks.WAITING_FOR_REVOCATION
+    assert scheduled == [((run.id,), tasks.REVOCATION_RETRY.total_seconds())]
+    assert _certificates(klass) == []  # never a certificate without its OCSP/CRLs
+
+    auth.login_as(make_user("admin"))
+    db.session.commit()
+    for url in (f"/admin/classes/{klass.code}/certificates", f"/admin/certificate-runs/{run.id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert WAITING_VI in page and "dấu thời gian" not in page
+
+    test_pki.revocation_up = True  # back: the scheduled retry completes the run
+    tasks.run_issue(*scheduled[0][0])
+    db.session.expire_all()
+    run = db.session.get(IssueRun, run.id)
+    assert run.status == "done" and run.error == ""
+    items = _certificates(klass)
+    assert len(items) == 3
+    for item in items:
+        dss = PdfFileReader(io.BytesIO(item.pdf)).root["/DSS"]
+        assert "/OCSPs" in dss and "/CRLs" in dss, dss.keys()
