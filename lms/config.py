@@ -52,6 +52,8 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("LMS_SIGNING_PKCS11_CERT_LABEL", None, "label of its certificate (default: the key's)"),
     _Var("LMS_SIGNING_PKCS11_PIN", None, "the token's user PIN (never logged)"),
     _Var("LMS_SIGNING_PKCS11_PIN_FILE", None, "a file holding the PIN (instead of the PIN)"),
+    _Var("LMS_SIGNING_PKCS11_CHAIN", None, "PEM file of the issuing CA certificates to embed "
+         "beside the signer's (so that readers offline can build the chain)"),
     _Var("LMS_TSA_URL", None, "RFC 3161 time-stamping authority: signatures become PAdES B-T"),
     _Var("LMS_TSA_USERNAME", None, "user name for the TSA (HTTP basic auth)"),
     _Var("LMS_TSA_PASSWORD", None, "password for the TSA (never logged)"),
@@ -205,7 +207,7 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
             "LMS_SIGNING_PKCS11_MODULE", "LMS_SIGNING_PKCS11_TOKEN",
             "LMS_SIGNING_PKCS11_KEY_LABEL", "LMS_SIGNING_PKCS11_CERT_LABEL",
             "LMS_SIGNING_PKCS11_PIN", "LMS_SIGNING_PKCS11_PIN_FILE",
-            "LMS_TSA_URL", "LMS_TSA_USERNAME", "LMS_TSA_PASSWORD")},
+            "LMS_SIGNING_PKCS11_CHAIN", "LMS_TSA_URL", "LMS_TSA_USERNAME", "LMS_TSA_PASSWORD")},
         "LMS_SIGNING_LTV": (_env("LMS_SIGNING_LTV", environ) or "0").strip().lower()
         in ("1", "true", "yes", "on"),
         "LMS_TRUST_ROOTS": [path.strip() for path in (_env("LMS_TRUST_ROOTS", environ) or "")

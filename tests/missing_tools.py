@@ -32,6 +32,7 @@ PACKAGES: dict[str, str] = {
     "pdftoppm": "poppler-utils",
     "pdfinfo": "poppler-utils",
     "poppler": "poppler-utils",
+    "certutil": "libnss3-tools",
     "zbarimg": "zbar-tools",
     "zbar": "zbar-tools",
     "redis-server": "redis-server",

@@ -32,6 +32,7 @@ PKCS11_SETTINGS = (
     "LMS_SIGNING_PKCS11_CERT_LABEL",
     "LMS_SIGNING_PKCS11_PIN",
     "LMS_SIGNING_PKCS11_PIN_FILE",
+    "LMS_SIGNING_PKCS11_CHAIN",
 )
 FILE_SETTINGS = ("LMS_SIGNING_KEY", "LMS_SIGNING_CERT", "LMS_SIGNING_PASSPHRASE")
 
@@ -86,6 +87,9 @@ class TokenKey:
     cert_label: str
     pin: str = field(repr=False)
     policy: SigningPolicy | None = None
+    #: The issuing CA certificates (DER) to embed beside the signer's, so that readers
+    #: offline (pdfsig, Acrobat) can build the chain (``LMS_SIGNING_PKCS11_CHAIN``).
+    chain: tuple[bytes, ...] = field(default=(), repr=False)
 
     kind = "pkcs11"
 
@@ -99,7 +103,7 @@ class TokenKey:
 
     def with_labels(self, key_label: str, cert_label: str | None = None) -> TokenKey:
         return TokenKey(self.module, self.token, key_label, cert_label or key_label, self.pin,
-                        self.policy)
+                        self.policy, self.chain)
 
     def trusted_cert_pem(self) -> bytes:
         """The certificate stored in the token (through this process's one session)."""
@@ -179,7 +183,27 @@ def token_from_config(config: Mapping[str, Any]) -> TokenKey:
         _set(config, "LMS_SIGNING_PKCS11_CERT_LABEL") or key_label,
         _pin(config),
         signing_policy(config),
+        _chain(_set(config, "LMS_SIGNING_PKCS11_CHAIN")),
     )
+
+
+def _chain(path: str) -> tuple[bytes, ...]:
+    """The CA certificates of a PEM file, as DER; one line when the file is wrong."""
+    if not path:
+        return ()
+    from asn1crypto import pem
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise SigningConfigError(
+            f"signing: cannot read LMS_SIGNING_PKCS11_CHAIN {path} ({exc.strerror})") from None
+    certs = tuple(der for kind, _headers, der in pem.unarmor(data, multiple=True)
+                  if kind == "CERTIFICATE") if pem.detect(data) else ()
+    if not certs:
+        raise SigningConfigError(
+            f"signing: LMS_SIGNING_PKCS11_CHAIN {path} holds no PEM certificate")
+    return certs
 
 
 def file_key(key: Path, cert: Path | None, passphrase: bytes | None) -> FileKey:

@@ -127,7 +127,10 @@ def token_signer(key: TokenKey) -> TokenSigner:
     :raises TokenError: the token cannot be opened, or the key or certificate is missing.
     """
     session = open_session(key)
-    signer = TokenSigner(session, cert_label=key.cert_label, key_label=key.key_label)
+    from asn1crypto import x509
+
+    signer = TokenSigner(session, cert_label=key.cert_label, key_label=key.key_label,
+                         ca_chain=[x509.Certificate.load(der) for der in key.chain])
     signer.token_key = key
     try:
         signer._load_objects()

@@ -101,11 +101,13 @@ def test_b_lta_with_the_key_in_softhsm(
     pki_app: Flask, test_pki, soft_token, tmp_path: Path
 ) -> None:
     """The closing note's certificate: B-LTA, signed in SoftHSM2 with a key certified by
-    the test intermediate (its chain found through the certificate's AIA)."""
+    the test intermediate, the chain embedded (LMS_SIGNING_PKCS11_CHAIN): pdfsig, with
+    only the root trusted, validates the signer's certificate too."""
     from tests.certificates.pki import certify_token_key
 
     label = certify_token_key(soft_token, test_pki)
-    pki_app.config.update(soft_token.config(label), LMS_SIGNING_LTV=True)
+    pki_app.config.update(soft_token.config(label), LMS_SIGNING_LTV=True,
+                          LMS_SIGNING_PKCS11_CHAIN=str(test_pki.pem("interm")))
     klass, _learners = completed_class(1, "LTA-T")
     assert issue_for_class(klass, None) == 1
     pdf = _certificates(klass)[0].pdf
@@ -114,8 +116,10 @@ def test_b_lta_with_the_key_in_softhsm(
     assert result.ades_subindic == AdESPassed.OK, result
     assert status.intact and status.valid and status.trusted, status.pretty_print_details()
     assert status.timestamp_validity is not None and status.timestamp_validity.valid
-    out = pdfsig(pdf, tmp_path)
-    assert "Signature Validation: Signature is Valid" in out.partition("Signature #2:")[0], out
+    out = pdfsig(pdf, tmp_path, trust_root=test_pki.pem("root"))
+    signature = out.partition("Signature #2:")[0]
+    assert "Signature Validation: Signature is Valid" in signature, out
+    assert "Certificate Validation: Certificate is Trusted" in signature, out
     assert "Truong Dao tao (token)" in out
     print(status.pretty_print_details(), "\n---- pdfsig ----\n", out)  # shown with -s
 

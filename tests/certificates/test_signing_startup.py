@@ -180,3 +180,28 @@ def test_worker_start_says_one_line(tmp_path: Path, soft_token: SoftToken) -> No
     assert "khong-co-khoa" in errors[0]
     assert "Traceback" not in result.stderr
     assert PIN not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    (None, "cannot read LMS_SIGNING_PKCS11_CHAIN"),
+    (b"not a certificate\n", "holds no PEM certificate"),
+])
+def test_a_wrong_chain_file_is_one_line(app: Flask, soft_token: SoftToken, configured,
+                                        tmp_path: Path, content, words) -> None:
+    chain = tmp_path / "chain.pem"
+    if content is not None:
+        chain.write_bytes(content)
+    configured(soft_token.config(LMS_SIGNING_PKCS11_CHAIN=str(chain)))
+    with pytest.raises(SigningConfigError) as err:
+        check_signing()
+    assert words in _one_line(err.value)
+
+
+def test_the_chain_file_is_read_as_certificates(app: Flask, soft_token: SoftToken,
+                                                configured, signing_keys) -> None:
+    # The demo certificate stands in for a CA certificate: the file's certificates are
+    # carried by the key material (and embedded beside the signer's by the token signer).
+    configured(soft_token.config(LMS_SIGNING_PKCS11_CHAIN=signing_keys[1]))
+    material = material_from_config(app.config, app.instance_path)
+    assert len(material.chain) == 1 and material.chain[0][:1] == b"\x30"  # DER
+    assert check_signing() == f"pkcs11 {KEY_LABELS[0]}"

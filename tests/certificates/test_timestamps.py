@@ -42,14 +42,31 @@ def validate(pdf: bytes, root: Path, fetching: bool = True):
     return validate_pdf_signature(reader.embedded_signatures[0], context)
 
 
-def pdfsig(pdf: bytes, tmp_path: Path) -> str:
+def pdfsig(pdf: bytes, tmp_path: Path, trust_root: Path | None = None) -> str:
+    """``pdfsig``'s report on ``pdf``; given a root (PEM), with an NSS database that
+    trusts it, so that poppler validates the signer's chain too."""
     if shutil.which("pdfsig") is None:
         pytest.skip("needs pdfsig (poppler-utils)")
     path = tmp_path / "certificate.pdf"
     path.write_bytes(pdf)
+    command = ["pdfsig"]
+    if trust_root is not None:
+        command += ["-nssdir", _nss_trusting(trust_root, tmp_path / "nss")]
     return subprocess.run(
-        ["pdfsig", str(path)], capture_output=True, text=True, timeout=60, check=False
+        [*command, str(path)], capture_output=True, text=True, timeout=60, check=False
     ).stdout
+
+
+def _nss_trusting(root_pem: Path, directory: Path) -> str:
+    if shutil.which("certutil") is None:
+        pytest.skip("needs certutil (libnss3-tools)")
+    directory.mkdir()
+    database = f"sql:{directory}"
+    for args in (["-N", "--empty-password"],
+                 ["-A", "-n", "test-root", "-t", "CT,C,C", "-i", str(root_pem)]):
+        subprocess.run(["certutil", "-d", database, *args], check=True, timeout=60,
+                       capture_output=True)
+    return database
 
 
 def test_issued_certificates_are_b_t_and_validate_against_the_test_root(
