@@ -165,22 +165,14 @@ def test_batch_signer_refuses_ltv_without_ocsp_and_crls(test_pki, tsa: bool) -> 
 def test_ocsp_and_crls_down_issue_nothing_the_run_waits_then_completes(
     pki_app: Flask, test_pki, client, auth, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lms.certificates import services, tasks
+    from lms.certificates import tasks
     from lms.certificates.models import IssueRun
     from lms.extensions import db
+    from tests.certificates.test_timestamps import queued_run
     from tests.conftest import make_user
 
     pki_app.config["LMS_SIGNING_LTV"] = True
-    monkeypatch.setattr(services, "CHUNK", 2)
-    scheduled: list[tuple] = []
-    monkeypatch.setattr(
-        tasks.run_issue, "schedule", lambda args, delay: scheduled.append((args, delay))
-    )
-    klass, _learners = completed_class(3, "LTV-W")
-    db.session.commit()
-    run = IssueRun(class_id=klass.id, kind="issue")
-    db.session.add(run)
-    db.session.commit()
+    klass, run, scheduled = queued_run(monkeypatch, "LTV-W")
 
     test_pki.revocation_up = False  # the OCSP responder and the CRLs cannot be reached
     tasks.run_issue(run.id)

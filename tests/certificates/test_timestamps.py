@@ -7,6 +7,7 @@ import io
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -98,9 +99,9 @@ def test_without_a_tsa_signatures_stay_b_b(pki_app: Flask, test_pki) -> None:
     assert status.timestamp_validity is None
 
 
-def test_tsa_down_issues_nothing_the_run_waits_then_completes(
-    pki_app: Flask, test_pki, client, auth, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def queued_run(monkeypatch: pytest.MonkeyPatch, code: str) -> tuple[Any, IssueRun, list]:
+    """A class of 3 done learners and a queued issue run in chunks of 2; retries the run
+    schedules are recorded, not run."""
     from lms.certificates import tasks
 
     monkeypatch.setattr(services, "CHUNK", 2)
@@ -108,11 +109,20 @@ def test_tsa_down_issues_nothing_the_run_waits_then_completes(
     monkeypatch.setattr(
         tasks.run_issue, "schedule", lambda args, delay: scheduled.append((args, delay))
     )
-    klass, _learners = completed_class(3, "TSA-C")
+    klass, _learners = completed_class(3, code)
     db.session.commit()
     run = IssueRun(class_id=klass.id, kind="issue")
     db.session.add(run)
     db.session.commit()
+    return klass, run, scheduled
+
+
+def test_tsa_down_issues_nothing_the_run_waits_then_completes(
+    pki_app: Flask, test_pki, client, auth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lms.certificates import tasks
+
+    klass, run, scheduled = queued_run(monkeypatch, "TSA-C")
     before = db.session.get(SerialCounter, utcnow().year)
     first = before.last if before else 0
 
