@@ -76,12 +76,15 @@ class SigningPolicy:
 
 
 def pades_level(policy: SigningPolicy | None) -> str:
-    """The PAdES baseline level signatures made under ``policy`` reach."""
-    if policy is None:
+    """The PAdES baseline level signatures made under ``policy`` reach.
+
+    B-LT builds on B-T (ETSI EN 319 142-1): validation data without a trusted timestamp
+    proves nothing about when the signature was made, so ``ltv`` without a TSA stays B-B,
+    as the verification report reads such a file.
+    """
+    if policy is None or not policy.tsa_url:
         return "B-B"
-    if policy.ltv:
-        return "B-LTA" if policy.tsa_url else "B-LT"
-    return "B-T" if policy.tsa_url else "B-B"
+    return "B-LTA" if policy.ltv else "B-T"
 
 
 def _set(config: Mapping[str, Any], name: str) -> str:

@@ -77,7 +77,8 @@ def test_ltv_with_a_tsa_gives_b_lta(pki_app: Flask, test_pki, tmp_path: Path) ->
     (tmp_path / "summary.txt").write_text(status.pretty_print_details())
 
 
-def test_ltv_without_a_tsa_gives_b_lt(pki_app: Flask, test_pki) -> None:
+def test_ltv_without_a_tsa_embeds_the_material_and_reads_as_b_b(pki_app: Flask,
+                                                                 test_pki) -> None:
     pki_app.config.update(LMS_SIGNING_LTV=True, LMS_TSA_URL=None)
     klass, _learners = completed_class(1, "LTA-B")
     assert issue_for_class(klass, None) == 1
@@ -86,6 +87,11 @@ def test_ltv_without_a_tsa_gives_b_lt(pki_app: Flask, test_pki) -> None:
     assert "/DSS" in reader.root and len(reader.embedded_signatures) == 1
     status = validate(pdf, test_pki.pem("root"), fetching=False)
     assert status.intact and status.valid and status.trusted
+    from lms.certificates.stamping import policy_from_config
+    from lms.certificates.verify_report import build_report
+
+    announced = pades_level(policy_from_config(pki_app.config))
+    assert announced == build_report(pdf).level == "B-B"
 
 
 def test_pades_level_of_each_setting() -> None:
@@ -93,7 +99,8 @@ def test_pades_level_of_each_setting() -> None:
 
     assert pades_level(None) == "B-B"
     assert pades_level(SigningPolicy(tsa_url="http://tsa")) == "B-T"
-    assert pades_level(SigningPolicy(ltv=True, trust_roots=("r.pem",))) == "B-LT"
+    # B-LT builds on B-T: validation data without a trusted timestamp is still B-B.
+    assert pades_level(SigningPolicy(ltv=True, trust_roots=("r.pem",))) == "B-B"
     assert pades_level(SigningPolicy("http://tsa", ltv=True, trust_roots=("r.pem",))) == "B-LTA"
 
 

@@ -203,4 +203,4 @@ def test_a_wrong_timestamp_configuration_is_one_line(tmp_path: Path) -> None:
         ltv = material_from_config(
             base | {"LMS_SIGNING_LTV": True, "LMS_TRUST_ROOTS": roots}, tmp_path
         ).policy
-        assert ltv.level == "B-LT" and ltv.trust_roots == (str(root),)
+        assert ltv.level == "B-B" and ltv.trust_roots == (str(root),)  # no TSA: B-LT needs one
