@@ -73,6 +73,8 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("LMS_AUDIT_CHECKPOINT_FILE", None, "append-only file of signed audit checkpoints "
          "(default instance/audit-checkpoints.jsonl)"),
     _Var("LMS_AUDIT_CHECKPOINT_EVERY", "1000", "a checkpoint every N audit entries"),
+    _Var("LMS_AUDIT_RECHECK_SECONDS", "600", "the audit page walks the whole chain again "
+         "when it changed, or when its last full walk is this old (seconds)"),
     _Var("LMS_AUDIT_SYSLOG", "off", "also send checkpoints to syslog: off, on (/dev/log), "
          "host:port (UDP) or a socket path"),
     _Var("LMS_MAX_JSON_BYTES", "262144", "largest JSON body a JSON route accepts (bytes)"),
@@ -177,11 +179,14 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         overdue = int(_env("LMS_QUIZ_OVERDUE_SECONDS", environ) or 3600)
         cert_workers = int(_env("LMS_CERT_WORKERS", environ) or 0) or None
         checkpoint_every = int(_env("LMS_AUDIT_CHECKPOINT_EVERY", environ) or 1000)
+        recheck = int(_env("LMS_AUDIT_RECHECK_SECONDS", environ) or 600)
         max_json = int(_env("LMS_MAX_JSON_BYTES", environ) or 0)
         max_form = int(_env("LMS_MAX_FORM_BYTES", environ) or 0)
         ltv_margin = int(_env("LMS_LTV_REFRESH_MARGIN_DAYS", environ) or 180)
     except ValueError as exc:
         raise ConfigError(f"a numeric LMS_* variable is not an integer: {exc}") from exc
+    if recheck < 0:
+        raise ConfigError("LMS_AUDIT_RECHECK_SECONDS must be 0 or more")
     if ltv_margin < 0:
         raise ConfigError("LMS_LTV_REFRESH_MARGIN_DAYS must be 0 or more")
     if max_json <= 0 or max_form <= 0:
@@ -220,6 +225,7 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         or str(instance / "audit-checkpoints.jsonl"),
         "LMS_AUDIT_CHECKPOINT_EVERY": max(1, checkpoint_every),
         "LMS_AUDIT_SYSLOG": _env("LMS_AUDIT_SYSLOG", environ),
+        "LMS_AUDIT_RECHECK_SECONDS": recheck,
         "LMS_VERIFY_SHOW_DETAILS": _flag("LMS_VERIFY_SHOW_DETAILS", environ),
         "LMS_QUIZ_GRACE_SECONDS": grace,
         "LMS_MAX_JSON_BYTES": max_json,

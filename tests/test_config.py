@@ -162,3 +162,12 @@ def test_ltv_refresh_margin(tmp_path: Path) -> None:
     for bad in ("x", "-1"):
         with pytest.raises(ConfigError, match="LMS_"):
             load_config(str(tmp_path), {"LMS_ENV": "testing", "LMS_LTV_REFRESH_MARGIN_DAYS": bad})
+
+
+def test_audit_recheck_seconds(tmp_path: Path) -> None:
+    assert load_config(str(tmp_path), {"LMS_ENV": "testing"})["LMS_AUDIT_RECHECK_SECONDS"] == 600
+    config = load_config(str(tmp_path), {"LMS_ENV": "testing", "LMS_AUDIT_RECHECK_SECONDS": "0"})
+    assert config["LMS_AUDIT_RECHECK_SECONDS"] == 0
+    for bad in ("x", "-1"):
+        with pytest.raises(ConfigError):
+            load_config(str(tmp_path), {"LMS_ENV": "testing", "LMS_AUDIT_RECHECK_SECONDS": bad})
