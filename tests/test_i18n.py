@@ -75,3 +75,43 @@ def test_numerical_answers_are_shown_as_typed(app) -> None:
             "25", "9,5", "2011", "0,125", "", "abc"]
     with app.test_request_context(), force_locale("en"):
         assert format_answer_number(9.5) == "9.5"
+
+
+def test_no_merge_conflict_markers_in_tracked_files() -> None:
+    # A merge once committed markers into messages.po: pybabel compiled it anyway.
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    files = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True,
+                           check=True).stdout.split()
+    marked = []
+    for name in files:
+        path = root / name
+        if path.suffix not in {".py", ".po", ".html", ".md", ".toml", ".txt", ".yml", ".js",
+                               ".css", ".gift", ".xml"} or not path.is_file():
+            continue
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if line.startswith(("<<<<<<< ", ">>>>>>> ")):
+                marked.append(f"{name}:{number}")
+    assert marked == []
+
+
+def test_the_vietnamese_catalog_has_no_duplicate_messages() -> None:
+    from collections import Counter
+    from pathlib import Path
+
+    po = Path(__file__).resolve().parents[1] / "lms/translations/vi/LC_MESSAGES/messages.po"
+    ids, current, in_id = [], [], False
+    for line in po.read_text().splitlines():
+        text = line.removeprefix("#~ ")
+        if text.startswith(("msgid ", "msgctxt ")):
+            if current:
+                ids.append("".join(current))
+            current, in_id = [text], True
+        elif in_id and text.startswith('"'):
+            current.append(text)
+        else:
+            in_id = False
+    ids.append("".join(current))
+    assert [m for m, n in Counter(ids).items() if n > 1] == []

@@ -33,7 +33,8 @@ def test_rows_match_what_the_session_reads(app) -> None:
     via_orm = db.session.execute(_user_row(""), {"user_id": user.id, "plus": 3}).one()
     assert tuple(row) == tuple(via_orm)
     assert row.active is True  # an integer on SQLite, converted by the column's type
-    assert row.created_at is not None and abs(aware(row.created_at) - utcnow()) < timedelta(minutes=5)
+    assert row.created_at is not None
+    assert abs(aware(row.created_at) - utcnow()) < timedelta(minutes=5)
     assert row.shifted == user.id + 3
     assert prepared.first({"user_id": -1, "plus": 0}) is None
     assert prepared.scalar({"user_id": user.id, "plus": 0}) == user.id
