@@ -33,5 +33,30 @@ def me() -> Any:
 def openapi() -> Any:
     """The OpenAPI 3 document of this API."""
     document = dict(spec.spec)
+    document["paths"] = _with_forced_change(document["paths"])
     document["servers"] = [{"url": current_app.config.get("LMS_BASE_URL") or "/"}]
     return jsonify(document)
+
+
+FORCED_CHANGE = ("Forbidden. `password_change_required`: the account has a temporary "
+                 "password (new, or reset by an administrator); it must be changed on the "
+                 "website before the API answers.")
+
+
+def _with_forced_change(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every operation that needs a caller (it documents 401) may also answer 403
+    ``password_change_required`` (lms/api/auth.py): say so, with the same error body."""
+    out: dict[str, Any] = {}
+    for path, methods in paths.items():
+        out[path] = {}
+        for method, operation in methods.items():
+            responses = operation.get("responses", {})
+            if "401" in responses:
+                forbidden = dict(responses.get("403") or {"content": responses["401"]["content"]})
+                described = forbidden.get("description", "")
+                forbidden["description"] = (f"{described} {FORCED_CHANGE}".strip()
+                                            if described and described != "Forbidden"
+                                            else FORCED_CHANGE)
+                operation = {**operation, "responses": {**responses, "403": forbidden}}
+            out[path][method] = operation
+    return out

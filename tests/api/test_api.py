@@ -62,3 +62,19 @@ def test_openapi_document_is_generated(client) -> None:
     me = document["paths"]["/api/v1/me"]["get"]
     assert "200" in me["responses"] and "401" in me["responses"]
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_every_authenticated_operation_documents_the_forced_password_change(client) -> None:
+    # authenticate_request answers 403 password_change_required on every route that needs
+    # a caller (issue 15); the document says so wherever it says 401.
+    document = client.get("/api/v1/openapi.json").json
+    operations = [(path, method, op) for path, methods in document["paths"].items()
+                  for method, op in methods.items()]
+    authenticated = [(path, method, op) for path, method, op in operations
+                     if "401" in op["responses"]]
+    assert len(authenticated) >= 10
+    for path, method, op in authenticated:
+        forbidden = op["responses"].get("403")
+        assert forbidden is not None, f"{method.upper()} {path}"
+        assert "password_change_required" in forbidden["description"], f"{method} {path}"
+        assert forbidden["content"] == op["responses"]["401"]["content"]
