@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, literal_column, select
 
 from lms.classes.models import Class
 from lms.db import utcnow
@@ -89,8 +89,12 @@ def _store_answer_statement(dialect: str) -> Any:
         option_order=[], max_points=1.0, comment="", flagged=False,
     )
     attempts = Attempt.__table__.c
+    # The attempt of the row being written, named as SQL text: an INSERT is not a FROM that
+    # SQLAlchemy correlates to, so ``table.c.attempt_id`` put attempt_slots in the
+    # subquery's own FROM, and the check was true whenever ANY attempt was open.
+    written_row_attempt = literal_column(f"{table.name}.attempt_id")
     still_open = select(attempts.id).where(
-        attempts.id == table.c.attempt_id,
+        attempts.id == written_row_attempt,
         attempts.state == AttemptState.IN_PROGRESS.value).exists()
     return stmt.on_conflict_do_update(
         index_elements=["attempt_id", "slot"],

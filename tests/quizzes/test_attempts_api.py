@@ -215,3 +215,26 @@ def test_a_nul_character_is_refused_before_the_database(client, world: QuizWorld
     stored = db.session.scalar(select(AttemptSlot.seq).where(
         AttemptSlot.attempt_id == start["id"], AttemptSlot.slot == q["slot"]))
     assert stored == 0  # nothing saved
+
+
+def test_a_save_checked_before_a_submit_never_lands_after_it(client, world: QuizWorld) -> None:
+    """The write's own guard: the attempt of the slot being written must still be open.
+    It was true whenever ANY attempt was in progress (an uncorrelated EXISTS), so a save
+    racing the submit changed a graded answer while another attempt was open."""
+    from lms.quizzes.attempt_models import AttemptSlot
+    from lms.quizzes.autosave import check_answer, store_answer
+
+    first = _start(client, world).json
+    question = first["questions"][0]
+    slot = question["slot"]
+    url = f"/api/v1/attempts/{first['id']}/answers/{slot}"
+    assert client.put(url, headers=world.headers,
+                      json={"response": _answer_for(question), "seq": 1}).status_code == 200
+    racing = check_answer(first["id"], world.learner.id, slot, _answer_for(question), 5)
+    assert client.post(f"/api/v1/attempts/{first['id']}/submit",
+                       headers=world.headers).json["state"] == "finished"
+    assert _start(client, world).status_code in (200, 201)  # another attempt is open now
+    stored = db.session.scalar(select(AttemptSlot.seq).where(
+        AttemptSlot.attempt_id == first["id"], AttemptSlot.slot == slot))
+    saved, seq = store_answer(racing)
+    assert saved is False and seq == stored == 1
