@@ -38,12 +38,26 @@ def create_app(
         instance_relative_config=True,
     )
     _load_config(app, config, environ)
+    _bound_int_urls(app)
     _init_extensions(app)
     _register_blueprints(app)
     _connect_features()
     _register_error_handlers(app)
     _register_cli(app)
     return app
+
+
+def _bound_int_urls(app: Flask) -> None:
+    """``<int:…>`` in URLs matches 0…2³¹−1 only: the ids' columns are 32-bit integers, and a
+    larger number made PostgreSQL refuse the query (a 500); now it is a plain 404."""
+    from werkzeug.routing import IntegerConverter
+
+    class Int32Converter(IntegerConverter):
+        def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("max", 2**31 - 1)
+            super().__init__(url_map, *args, **kwargs)
+
+    app.url_map.converters["int"] = Int32Converter
 
 
 def _load_config(

@@ -61,8 +61,12 @@ class _Compiled:
     binds: Mapping[str, Callable[[Any], Any]]
     results: tuple[Callable[[Any], Any] | None, ...]
     row: type
+    required: frozenset[str]
 
     def parameters(self, given: Mapping[str, Any]) -> Any:
+        if not self.required <= given.keys():  # as SQLAlchemy: never a silent NULL
+            missing = sorted(self.required - given.keys())
+            raise KeyError(f"a value is required for bind parameter(s) {missing}")
         values = dict(self.defaults)  # literal values, converted once when compiled
         binds = self.binds
         for name, value in given.items():
@@ -110,7 +114,10 @@ class Prepared:
         defaults = {name: binds[name](value) if name in binds else value
                     for name, value in compiled.params.items()}
         positional = tuple(compiled.positiontup) if dialect.positional else None
-        prepared = _Compiled(compiled.string, positional, defaults, binds, results, row)
+        required = frozenset(name for bind, name in compiled.bind_names.items()
+                             if bind.required)
+        prepared = _Compiled(compiled.string, positional, defaults, binds, results, row,
+                             required)
         self._compiled[dialect.name] = prepared
         return prepared
 

@@ -26,7 +26,8 @@ from lms.vietnamese import fold
 def search_key(full_name: str | None, username: str | None, email: str | None) -> str:
     """What people searches match: name, username and email without case or diacritics
     ("Đặng Văn Đức" → "dang van duc"), so staff find "Nguyễn" by typing "nguyen"."""
-    return fold(" ".join(part for part in (full_name, username, email) if part))
+    # Cut to the column: case folding can lengthen a text ("ß" → "ss", "ﬃ" → "ffi").
+    return fold(" ".join(part for part in (full_name, username, email) if part))[:520]
 
 
 def _search_key_default(context) -> str:  # type: ignore[no-untyped-def]

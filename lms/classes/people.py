@@ -22,7 +22,7 @@ from lms.db import utcnow
 from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.users.services import check_email
-from lms.vietnamese import clean_text
+from lms.vietnamese import clean_text, fold
 
 SEARCH_LIMIT = 20
 
@@ -64,7 +64,7 @@ def lecturer_choices(klass: Class) -> list[User]:
 def find_learners(query: str) -> list[User]:
     """Learner accounts whose username, email or name contains ``query``."""
     query = clean_text(query)
-    if len(query) < 2:
+    if len(fold(query)) < 2:  # what is matched: e.g. lone accents fold to nothing
         return []
     return list(db.session.scalars(select(User).where(
         User.role == Role.LEARNER.value, matching(query))

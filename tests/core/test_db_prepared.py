@@ -76,3 +76,8 @@ def test_python_side_defaults_must_be_given(app) -> None:
         max_points=1.0, comment="", seq=0, response=None, saved_at=utcnow()))
     with pytest.raises(TypeError, match="flagged"):
         statement.first({})
+
+
+def test_a_missing_parameter_is_an_error_not_null(app) -> None:
+    with pytest.raises(KeyError, match="plus"):
+        Prepared(_user_row).first({"user_id": 1})

@@ -238,3 +238,13 @@ def test_a_save_checked_before_a_submit_never_lands_after_it(client, world: Quiz
         AttemptSlot.attempt_id == first["id"], AttemptSlot.slot == slot))
     saved, seq = store_answer(racing)
     assert saved is False and seq == stored == 1
+
+
+@pytest.mark.parametrize("path", ["/api/v1/attempts/1099511627776",
+                                  "/api/v1/attempts/1099511627776/answers/1",
+                                  "/api/v1/attempts/1/answers/1099511627776"])
+def test_ids_beyond_32_bits_are_404(client, world: QuizWorld, path: str) -> None:
+    # PostgreSQL refused the query ("integer out of range"): a 500.
+    method = client.put if "/answers/" in path else client.get
+    response = method(path, headers=world.headers, json={"response": "x", "seq": 1})
+    assert response.status_code == 404

@@ -86,3 +86,14 @@ def test_the_certificate_list_finds_holders_without_diacritics(auth: Auth, clien
     assert "Đặng Thị Ỷ Lan" in page and "Nguyễn Thị Ngọc Huyền" not in page
     page = client.get("/admin/certificates?q=NGUYỄN").get_data(as_text=True)
     assert "Nguyễn Thị Ngọc Huyền" in page and "Nguyễn Hữu Ưng" in page
+
+
+def test_a_name_that_grows_when_folded_still_saves(app) -> None:
+    # "ﬃ" folds to "ffi": the key is cut to its column (PostgreSQL refused it: a 500).
+    user = make_user("learner", full_name="ﬃ" * 200)
+    db.session.commit()
+    assert len(user.search_key) == 520
+
+
+def test_lone_accents_are_not_a_search_for_everyone(people) -> None:
+    assert find_learners("\u0301\u0301") == []

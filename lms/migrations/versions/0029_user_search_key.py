@@ -37,7 +37,7 @@ def upgrade():
     rows = connection.execute(sa.select(users.c.id, users.c.full_name, users.c.username,
                                         users.c.email)).all()
     for user_id, full_name, username, email in rows:
-        key = _fold(" ".join(part for part in (full_name, username, email) if part))
+        key = _fold(" ".join(part for part in (full_name, username, email) if part))[:520]
         connection.execute(users.update().where(users.c.id == user_id)
                            .values(search_key=key))
 
